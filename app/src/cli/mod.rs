@@ -1,0 +1,34 @@
+//! The command line: `phoneprov <subcommand>`. Without a subcommand the desktop app starts.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "phoneprov",
+    version,
+    about = "Find, configure, resync and verify Cisco MPP/SPA phones"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {}
+
+/// Exit codes shared by every subcommand.
+pub mod exit {
+    /// Everything asked for was done (and, for changes, verified).
+    pub const OK: u8 = 0;
+    /// The input or the phone is in error (invalid values, unverified change, …).
+    pub const FAILED: u8 = 1;
+    /// Usage or I/O error: bad arguments, unreadable file, unreachable phone.
+    pub const USAGE: u8 = 2;
+}
+
+/// Runs a parsed subcommand and returns the process exit code.
+pub fn run(command: Command) -> ExitCode {
+    match command {}
+}

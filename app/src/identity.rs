@@ -1,0 +1,321 @@
+//! Who a phone is: MAC address, product, firmware. Shared by the profile model (macro
+//! expansion, defaults by firmware), the phone client (status pages) and discovery.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A 48-bit MAC address. Accepts every spelling phones and operating systems use.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Mac(pub [u8; 6]);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("\"{0}\" is not a MAC address (expected 12 hex digits, e.g. 00:0e:08:aa:bb:cc)")]
+pub struct MacParseError(pub String);
+
+impl Mac {
+    /// `000e08aabbcc`, the `$MA` macro.
+    pub fn lower_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    /// `000E08AABBCC`, the `$MAU` macro and the SPA User-Agent.
+    pub fn upper_hex(&self) -> String {
+        hex::encode_upper(self.0)
+    }
+
+    /// `00:0e:08:aa:bb:cc`, the `$MAC` macro.
+    pub fn colon(&self) -> String {
+        self.0
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(":")
+    }
+
+    /// The first three bytes, the IEEE organisationally unique identifier.
+    pub fn oui(&self) -> [u8; 3] {
+        [self.0[0], self.0[1], self.0[2]]
+    }
+}
+
+impl FromStr for Mac {
+    type Err = MacParseError;
+
+    /// Accepts `000e08aabbcc`, `00:0e:08:aa:bb:cc`, `00-0E-08-AA-BB-CC` and `000e.08aa.bbcc`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let digits: String = s
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, ':' | '-' | '.'))
+            .collect();
+        if digits.len() != 12 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(MacParseError(s.to_string()));
+        }
+        let mut bytes = [0u8; 6];
+        hex::decode_to_slice(&digits, &mut bytes).map_err(|_| MacParseError(s.to_string()))?;
+        Ok(Mac(bytes))
+    }
+}
+
+impl fmt::Display for Mac {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.colon())
+    }
+}
+
+impl fmt::Debug for Mac {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Mac({})", self.colon())
+    }
+}
+
+impl Serialize for Mac {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.colon())
+    }
+}
+
+impl<'de> Deserialize<'de> for Mac {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// The provisioning engine's generation: it decides defaults and element names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum FirmwareLine {
+    /// Cisco/Linksys SPA phones and ATAs (firmware 5.x–7.x).
+    Spa,
+    /// MPP 10.x (the firmware of the 10.4 article).
+    Mpp10,
+    /// MPP 11.x.
+    Mpp11,
+    /// MPP 12.x and later.
+    Mpp12,
+}
+
+impl FirmwareLine {
+    /// Reads a `Software_Version` as phones print it: `sip88xx.11-3-1MPP-1`, `11.3.1`,
+    /// `12.0.1`, `7.5.5` (SPA). `None` when no major version can be found.
+    pub fn from_version(version: &str) -> Option<Self> {
+        let major = version_numbers(version).first().copied()?;
+        Some(match major {
+            0..=9 => FirmwareLine::Spa,
+            10 => FirmwareLine::Mpp10,
+            11 => FirmwareLine::Mpp11,
+            _ => FirmwareLine::Mpp12,
+        })
+    }
+
+    /// A short label for people: "SPA", "MPP 10.x", ….
+    pub fn label(self) -> &'static str {
+        match self {
+            FirmwareLine::Spa => "SPA",
+            FirmwareLine::Mpp10 => "MPP 10.x",
+            FirmwareLine::Mpp11 => "MPP 11.x",
+            FirmwareLine::Mpp12 => "MPP 12.x",
+        }
+    }
+}
+
+/// The numeric parts of a firmware version, skipping a `sip88xx.`-style prefix:
+/// `sip88xx.11-3-1MPP-1` → `[11, 3, 1]`, `7.5.5` → `[7, 5, 5]`.
+pub fn version_numbers(version: &str) -> Vec<u32> {
+    let version = version.trim();
+    // `sip88xx.11-3-1MPP-1`: the image name before the first dot carries no version.
+    let version = match version.split_once('.') {
+        Some((head, tail)) if head.chars().any(|c| c.is_ascii_alphabetic()) => tail,
+        _ => version,
+    };
+    version
+        .split(|c: char| !c.is_ascii_digit())
+        .take_while(|part| !part.is_empty())
+        .filter_map(|part| part.parse().ok())
+        .take(3)
+        .collect()
+}
+
+/// What a phone says about itself in its status page, config dump, User-Agent or mDNS TXT.
+/// Every field is optional: sources differ in what they carry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneIdentity {
+    /// `Product_Name`, e.g. `CP-8861-3PCC` or `SPA504G`.
+    pub model: Option<String>,
+    pub mac: Option<Mac>,
+    /// `Serial_Number`.
+    pub serial: Option<String>,
+    /// `Software_Version`, as the phone prints it.
+    pub firmware: Option<String>,
+    /// `Hardware_Version`.
+    pub hardware: Option<String>,
+    pub ip: Option<IpAddr>,
+    pub host_name: Option<String>,
+}
+
+impl PhoneIdentity {
+    /// The firmware generation, from the version or else from the model name.
+    pub fn firmware_line(&self) -> Option<FirmwareLine> {
+        if let Some(line) = self
+            .firmware
+            .as_deref()
+            .and_then(FirmwareLine::from_version)
+        {
+            return Some(line);
+        }
+        self.is_spa().then_some(FirmwareLine::Spa)
+    }
+
+    /// SPA products are named `SPA…`; everything else here is MPP.
+    pub fn is_spa(&self) -> bool {
+        self.model
+            .as_deref()
+            .is_some_and(|m| m.trim().to_ascii_uppercase().starts_with("SPA"))
+    }
+
+    /// `$PSN`, the product series number: `CP-8861-3PCC` → `8861`, `SPA504G` → `504G`.
+    /// Guides disagree per model; this is the common reading.
+    pub fn product_series(&self) -> Option<String> {
+        let model = self.model.as_deref()?.trim();
+        let upper = model.to_ascii_uppercase();
+        if let Some(rest) = upper.strip_prefix("SPA") {
+            return Some(rest.to_string());
+        }
+        let rest = upper.strip_prefix("CP-").unwrap_or(&upper);
+        let series: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        (!series.is_empty()).then_some(series)
+    }
+
+    /// Fills the gaps of `self` from `other`; what `self` already knows wins.
+    pub fn merge_missing(&mut self, other: &PhoneIdentity) {
+        fn fill<T: Clone>(mine: &mut Option<T>, theirs: &Option<T>) {
+            if mine.is_none() {
+                mine.clone_from(theirs);
+            }
+        }
+        fill(&mut self.model, &other.model);
+        fill(&mut self.mac, &other.mac);
+        fill(&mut self.serial, &other.serial);
+        fill(&mut self.firmware, &other.firmware);
+        fill(&mut self.hardware, &other.hardware);
+        fill(&mut self.ip, &other.ip);
+        fill(&mut self.host_name, &other.host_name);
+    }
+
+    /// Reads a provisioning User-Agent:
+    /// `Cisco-CP-8841-3PCC/11.0 (00562b043615)` (MPP) or
+    /// `Cisco/SPA508G-7.4.4 (0002FDFF2103)(CBT141400UK)` (SPA).
+    pub fn from_user_agent(user_agent: &str) -> Option<PhoneIdentity> {
+        let ua = user_agent.trim();
+        let (product, rest) = if let Some(rest) = ua.strip_prefix("Cisco-") {
+            let (head, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+            let (model, firmware) = head.split_once('/')?;
+            ((model.to_string(), firmware.to_string()), tail)
+        } else if let Some(rest) = ua.strip_prefix("Cisco/") {
+            let (head, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+            let (model, firmware) = head.split_once('-')?;
+            ((model.to_string(), firmware.to_string()), tail)
+        } else {
+            return None;
+        };
+        let mut groups = rest
+            .split(['(', ')'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let mac = groups.next().and_then(|g| g.parse().ok());
+        let serial = groups.next().map(str::to_string);
+        Some(PhoneIdentity {
+            model: Some(product.0),
+            firmware: Some(product.1),
+            mac,
+            serial,
+            ..PhoneIdentity::default()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mac_accepts_every_common_spelling() {
+        let expected = Mac([0x00, 0x0e, 0x08, 0xaa, 0xbb, 0xcc]);
+        for text in [
+            "000e08aabbcc",
+            "00:0e:08:aa:bb:cc",
+            "00-0E-08-AA-BB-CC",
+            "000e.08aa.bbcc",
+            " 000E08AABBCC ",
+        ] {
+            assert_eq!(text.parse::<Mac>().unwrap(), expected, "{text}");
+        }
+        assert_eq!(expected.lower_hex(), "000e08aabbcc");
+        assert_eq!(expected.upper_hex(), "000E08AABBCC");
+        assert_eq!(expected.colon(), "00:0e:08:aa:bb:cc");
+    }
+
+    #[test]
+    fn mac_refuses_wrong_lengths_and_non_hex() {
+        for text in ["", "000e08aabb", "000e08aabbccdd", "zz0e08aabbcc"] {
+            assert!(text.parse::<Mac>().is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn firmware_line_from_versions_phones_print() {
+        assert_eq!(
+            FirmwareLine::from_version("sip88xx.11-3-1MPP-1"),
+            Some(FirmwareLine::Mpp11)
+        );
+        assert_eq!(
+            FirmwareLine::from_version("11.3.1"),
+            Some(FirmwareLine::Mpp11)
+        );
+        assert_eq!(
+            FirmwareLine::from_version("12.0.1"),
+            Some(FirmwareLine::Mpp12)
+        );
+        assert_eq!(
+            FirmwareLine::from_version("sip78xx.10-4-1SR2-3"),
+            Some(FirmwareLine::Mpp10)
+        );
+        assert_eq!(FirmwareLine::from_version("7.5.5"), Some(FirmwareLine::Spa));
+        assert_eq!(FirmwareLine::from_version("unknown"), None);
+    }
+
+    #[test]
+    fn product_series_follows_the_model_name() {
+        let id = |m: &str| PhoneIdentity {
+            model: Some(m.into()),
+            ..Default::default()
+        };
+        assert_eq!(id("CP-8861-3PCC").product_series().as_deref(), Some("8861"));
+        assert_eq!(id("SPA504G").product_series().as_deref(), Some("504G"));
+        assert!(id("SPA504G").is_spa());
+        assert!(!id("CP-7841-3PCC").is_spa());
+    }
+
+    #[test]
+    fn user_agents_of_both_families() {
+        let mpp = PhoneIdentity::from_user_agent("Cisco-CP-8841-3PCC/11.0 (00562b043615)").unwrap();
+        assert_eq!(mpp.model.as_deref(), Some("CP-8841-3PCC"));
+        assert_eq!(mpp.firmware.as_deref(), Some("11.0"));
+        assert_eq!(mpp.mac.unwrap().lower_hex(), "00562b043615");
+
+        let spa = PhoneIdentity::from_user_agent("Cisco/SPA508G-7.4.4 (0002FDFF2103)(CBT141400UK)")
+            .unwrap();
+        assert_eq!(spa.model.as_deref(), Some("SPA508G"));
+        assert_eq!(spa.firmware.as_deref(), Some("7.4.4"));
+        assert_eq!(spa.mac.unwrap().upper_hex(), "0002FDFF2103");
+        assert_eq!(spa.serial.as_deref(), Some("CBT141400UK"));
+
+        assert!(PhoneIdentity::from_user_agent("curl/8.0").is_none());
+    }
+}

@@ -1,0 +1,7 @@
+//! phoneprov: find Cisco MPP/SPA phones on a LAN, edit their Configuration Profile with
+//! validation, apply changes and prove on the phone that they landed.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod cli;
+pub mod identity;
+pub mod profile;

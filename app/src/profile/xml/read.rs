@@ -1,0 +1,452 @@
+//! A lenient reader for everything XML a phone or a provisioning server hands us:
+//! `<flat-profile>` files (bare or in a `<device>` wrapper, SPA `group` attributes, the SPA 7
+//! namespace), `cfg.xml`/`spacfg.xml` dumps and `status.xml` pages, which Cisco itself does not
+//! always write well-formed. It flattens the document to its leaf elements, in order.
+
+use std::borrow::Cow;
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+/// One leaf element: `<Resync_Periodic ua="na">3600</Resync_Periodic>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Element {
+    /// Local name, namespace prefix removed.
+    pub name: String,
+    /// Text with XML escapes resolved, trimmed, newlines turned into spaces.
+    pub value: String,
+    /// Attributes as written (`ua`, `group`, …), local names.
+    pub attributes: Vec<(String, String)>,
+    /// Written as `<X/>` (Cisco's guides disagree on what that means; see rule-syntax.md).
+    pub self_closing: bool,
+    /// 1-based line of the opening tag.
+    pub line: usize,
+}
+
+impl Element {
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// A flattened document: every leaf in document order, duplicates kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Document {
+    /// Name of the outermost element (`flat-profile`, `device`, `flat-status`, …).
+    pub root: Option<String>,
+    pub elements: Vec<Element>,
+    /// What was not well-formed and how it was read anyway.
+    pub problems: Vec<String>,
+}
+
+impl Document {
+    /// The value of the *last* element of that name: a parameter given twice, the last wins.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.element(name).map(|e| e.value.as_str())
+    }
+
+    /// The last element of that name.
+    pub fn element(&self, name: &str) -> Option<&Element> {
+        self.elements.iter().rev().find(|e| e.name == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum XmlReadError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("this is binary data, not an XML profile")]
+    Binary,
+    #[error("this is not XML (it does not start with a tag)")]
+    NotXml,
+    #[error("the XML is broken at line {line}: {message}")]
+    Malformed { line: usize, message: String },
+}
+
+/// How many syntax errors are stepped over before the rest is given up.
+const MAX_RECOVERED_ERRORS: usize = 64;
+
+/// Reads bytes from a file or an HTTP body. Refuses binary data; decodes UTF-8 (invalid
+/// sequences replaced, as phones write Latin-1 into some names).
+pub fn read_document_bytes(bytes: &[u8]) -> Result<Document, XmlReadError> {
+    if looks_binary(bytes) {
+        return Err(XmlReadError::Binary);
+    }
+    read_document(&String::from_utf8_lossy(bytes))
+}
+
+/// Reads a document leniently. Fails only when nothing usable can be read.
+pub fn read_document(text: &str) -> Result<Document, XmlReadError> {
+    let text = text.trim_start_matches('\u{feff}');
+    let start = text.trim_start();
+    if start.is_empty() {
+        return Err(XmlReadError::Empty);
+    }
+    if text.contains('\0') {
+        return Err(XmlReadError::Binary);
+    }
+    if !start.starts_with('<') {
+        return Err(XmlReadError::NotXml);
+    }
+
+    let mut reader = Reader::from_str(text);
+    let config = reader.config_mut();
+    config.trim_text(true);
+    config.check_end_names = false;
+    config.expand_empty_elements = false;
+
+    let mut document = Document::default();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut first_error: Option<(usize, String)> = None;
+    let mut errors = 0usize;
+
+    loop {
+        let before = reader.buffer_position();
+        match reader.read_event() {
+            Ok(Event::Start(tag)) => {
+                let line = line_of(text, before);
+                // A leaf that already has text and now gets a "child" was never closed:
+                // `<Reboot_Reason_1>[..]Provisioning <Reboot_Reason_2>…`. Close it.
+                let unclosed_leaf = stack.len() >= 2
+                    && stack
+                        .last()
+                        .is_some_and(|top| !top.has_children && !top.text.trim().is_empty());
+                if let Some(frame) = stack.pop_if(|_| unclosed_leaf) {
+                    document.problems.push(format!(
+                        "line {}: <{}> is not closed",
+                        frame.line, frame.name
+                    ));
+                    let depth = stack.len();
+                    finish_leaf(&mut document, frame, false, depth);
+                }
+                let Some(frame) = Frame::open(&tag, line) else {
+                    document
+                        .problems
+                        .push(format!("line {line}: not a tag name (skipped)"));
+                    errors += 1;
+                    continue;
+                };
+                note_root(&mut document, &frame.name);
+                if let Some(parent) = stack.last_mut() {
+                    parent.has_children = true;
+                }
+                stack.push(frame);
+            }
+            Ok(Event::Empty(tag)) => {
+                let line = line_of(text, before);
+                let Some(frame) = Frame::open(&tag, line) else {
+                    document
+                        .problems
+                        .push(format!("line {line}: not a tag name (skipped)"));
+                    errors += 1;
+                    continue;
+                };
+                note_root(&mut document, &frame.name);
+                if let Some(parent) = stack.last_mut() {
+                    parent.has_children = true;
+                }
+                let depth = stack.len();
+                finish_leaf(&mut document, frame, true, depth);
+            }
+            Ok(Event::End(tag)) => {
+                let name = String::from_utf8_lossy(tag.local_name().as_ref()).into_owned();
+                // Close up to the matching open tag; a stray end tag closes nothing.
+                if let Some(depth) = stack.iter().rposition(|f| f.name == name) {
+                    while stack.len() > depth {
+                        let Some(frame) = stack.pop() else { break };
+                        if stack.len() > depth {
+                            document.problems.push(format!(
+                                "line {}: <{}> is not closed",
+                                frame.line, frame.name
+                            ));
+                        }
+                        if !frame.has_children {
+                            let depth = stack.len();
+                            finish_leaf(&mut document, frame, false, depth);
+                        }
+                    }
+                } else {
+                    document.problems.push(format!(
+                        "line {}: </{name}> closes nothing",
+                        line_of(text, before)
+                    ));
+                }
+            }
+            Ok(Event::Text(content)) => {
+                let raw = String::from_utf8_lossy(&content).into_owned();
+                let value = match content.unescape() {
+                    Ok(v) => v.into_owned(),
+                    Err(_) => {
+                        document.problems.push(format!(
+                            "line {}: unknown XML escape kept as written",
+                            line_of(text, before)
+                        ));
+                        raw
+                    }
+                };
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&value);
+                }
+            }
+            Ok(Event::CData(content)) => {
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&String::from_utf8_lossy(&content));
+                }
+            }
+            Ok(Event::Eof) => break,
+            Ok(_) => {} // declarations, comments, processing instructions, doctype
+            Err(error) => {
+                let position = reader.error_position();
+                let line = line_of(text, position);
+                let message = error.to_string();
+                document
+                    .problems
+                    .push(format!("line {line}: {message} (skipped)"));
+                first_error.get_or_insert((line, message));
+                errors += 1;
+                if errors > MAX_RECOVERED_ERRORS || reader.buffer_position() <= before {
+                    break;
+                }
+            }
+        }
+    }
+
+    // Whatever is still open at the end: keep the leaves that carry text.
+    while let Some(frame) = stack.pop() {
+        if !frame.has_children && !frame.text.trim().is_empty() {
+            document.problems.push(format!(
+                "line {}: <{}> is not closed",
+                frame.line, frame.name
+            ));
+            let depth = stack.len();
+            finish_leaf(&mut document, frame, false, depth);
+        }
+    }
+    // Leaves closed at the end of the input were pushed last; restore document order.
+    document.elements.sort_by_key(|e| e.line);
+
+    if document.elements.is_empty() && document.root.is_none() {
+        let (line, message) = first_error.unwrap_or((1, "no element found".into()));
+        return Err(XmlReadError::Malformed { line, message });
+    }
+    Ok(document)
+}
+
+struct Frame {
+    name: String,
+    attributes: Vec<(String, String)>,
+    text: String,
+    has_children: bool,
+    line: usize,
+}
+
+impl Frame {
+    /// `None` when the tag's name is not an XML name (`<<<>`, `< >`).
+    fn open(tag: &BytesStart<'_>, line: usize) -> Option<Frame> {
+        let name = String::from_utf8_lossy(tag.local_name().as_ref()).into_owned();
+        if !is_xml_name(&name) {
+            return None;
+        }
+        let attributes = tag
+            .attributes()
+            .with_checks(false)
+            .flatten()
+            .map(|attribute| {
+                let key = String::from_utf8_lossy(attribute.key.local_name().as_ref()).into_owned();
+                let value = attribute
+                    .unescape_value()
+                    .unwrap_or_else(|_| {
+                        Cow::Owned(String::from_utf8_lossy(&attribute.value).into_owned())
+                    })
+                    .into_owned();
+                (key, value)
+            })
+            .filter(|(key, _)| key != "xmlns")
+            .collect();
+        Some(Frame {
+            name,
+            attributes,
+            text: String::new(),
+            has_children: false,
+            line,
+        })
+    }
+}
+
+/// Letters, digits, `_`, `-`, `.`; not starting with a digit, `-` or `.`.
+fn is_xml_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+fn note_root(document: &mut Document, name: &str) {
+    if document.root.is_none() {
+        document.root = Some(name.to_string());
+    }
+}
+
+/// Records a closed leaf. `depth` is how many elements still enclose it: a childless
+/// top-level element without text is an empty container (`<flat-profile/>`), not a value.
+fn finish_leaf(document: &mut Document, frame: Frame, self_closing: bool, depth: usize) {
+    if depth == 0 && frame.text.trim().is_empty() {
+        return;
+    }
+    document.elements.push(Element {
+        name: frame.name,
+        value: normalize_value(&frame.text),
+        attributes: frame.attributes,
+        self_closing,
+        line: frame.line,
+    });
+}
+
+/// Phones trim values and turn newlines into spaces.
+pub fn normalize_value(text: &str) -> String {
+    text.trim().replace("\r\n", " ").replace(['\n', '\r'], " ")
+}
+
+fn line_of(text: &str, position: u64) -> usize {
+    let end = usize::try_from(position)
+        .unwrap_or(usize::MAX)
+        .min(text.len());
+    let end = (0..=end)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    text[..end].bytes().filter(|&b| b == b'\n').count() + 1
+}
+
+/// NUL bytes or a high share of control characters in the first KiB mean binary data.
+fn looks_binary(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(1024)];
+    if head.contains(&0) {
+        return true;
+    }
+    let control = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t'))
+        .count();
+    control * 10 > head.len().max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flat_profile_in_a_device_wrapper_with_duplicates() {
+        let doc = read_document(
+            r#"<?xml version="1.0"?>
+<device>
+  <flat-profile>
+    <Resync_Periodic ua="na">3600</Resync_Periodic>
+    <Profile_Rule ua="na">[--key &quot;secret&quot;] https://prov.example.com/$MA.cfg</Profile_Rule>
+    <Profile_Rule_B ua="na"/>
+    <Resync_Periodic>86400</Resync_Periodic>
+  </flat-profile>
+</device>"#,
+        )
+        .unwrap();
+        assert_eq!(doc.root.as_deref(), Some("device"));
+        assert_eq!(doc.value("Resync_Periodic"), Some("86400"), "last wins");
+        assert_eq!(
+            doc.value("Profile_Rule"),
+            Some(r#"[--key "secret"] https://prov.example.com/$MA.cfg"#)
+        );
+        let empty = doc.element("Profile_Rule_B").unwrap();
+        assert!(empty.self_closing);
+        assert_eq!(empty.value, "");
+        assert_eq!(empty.attribute("ua"), Some("na"));
+        assert_eq!(doc.elements.len(), 4);
+        assert!(doc.problems.is_empty(), "{:?}", doc.problems);
+    }
+
+    #[test]
+    fn spa_namespace_and_group_attributes() {
+        let doc = read_document(
+            r#"<flat-profile xmlns="http://www.sipura.net/xsd/SPA50x-30x-SIP">
+<Resync_Periodic group="Provisioning/Configuration_Profile">3600</Resync_Periodic>
+<spa:Log_Resync_Request_Msg xmlns:spa="x" group="Provisioning/Configuration_Profile">$PN $MAC</spa:Log_Resync_Request_Msg>
+</flat-profile>"#,
+        )
+        .unwrap();
+        assert_eq!(doc.root.as_deref(), Some("flat-profile"));
+        let periodic = doc.element("Resync_Periodic").unwrap();
+        assert_eq!(
+            periodic.attribute("group"),
+            Some("Provisioning/Configuration_Profile")
+        );
+        assert_eq!(doc.value("Log_Resync_Request_Msg"), Some("$PN $MAC"));
+    }
+
+    #[test]
+    fn values_are_trimmed_and_newlines_become_spaces() {
+        let doc =
+            read_document("<flat-profile><A>\n  one\r\ntwo\nthree  </A></flat-profile>").unwrap();
+        assert_eq!(doc.value("A"), Some("one two three"));
+    }
+
+    #[test]
+    fn status_dump_that_is_not_well_formed_is_still_read() {
+        // Shaped like Cisco's own Reboot_History example: an unclosed element, a stray end
+        // tag and a bare ampersand.
+        let doc = read_document(
+            "<status>\n<Product_Name>CP-8861-3PCC</Product_Name>\n<Reboot_History>\n\
+             <Reboot_Reason_1>[08/10/14 14:03:43]Provisioning\n\
+             <Reboot_Reason_2>[08/10/14 13:58:17]Power Cycle & more</Reboot_Reason_2>\n\
+             </Reboot_History></Reboot_Hist>\n<Serial_Number>FCH1234</Serial_Number>\n",
+        )
+        .unwrap();
+        assert_eq!(doc.value("Product_Name"), Some("CP-8861-3PCC"));
+        assert_eq!(
+            doc.value("Reboot_Reason_1"),
+            Some("[08/10/14 14:03:43]Provisioning")
+        );
+        assert_eq!(
+            doc.value("Reboot_Reason_2"),
+            Some("[08/10/14 13:58:17]Power Cycle & more")
+        );
+        assert_eq!(doc.value("Serial_Number"), Some("FCH1234"));
+        assert!(!doc.problems.is_empty());
+    }
+
+    #[test]
+    fn commented_out_elements_are_not_read() {
+        let doc =
+            read_document("<flat-status><!-- <Hidden>1</Hidden> --><Shown>2</Shown></flat-status>")
+                .unwrap();
+        assert_eq!(doc.value("Hidden"), None);
+        assert_eq!(doc.value("Shown"), Some("2"));
+    }
+
+    #[test]
+    fn empty_root_is_a_container_not_a_value() {
+        let doc = read_document("<flat-profile/>").unwrap();
+        assert!(doc.elements.is_empty());
+        assert_eq!(doc.root.as_deref(), Some("flat-profile"));
+    }
+
+    #[test]
+    fn refuses_what_is_not_xml() {
+        assert_eq!(read_document(""), Err(XmlReadError::Empty));
+        assert_eq!(read_document("  \n"), Err(XmlReadError::Empty));
+        assert_eq!(
+            read_document("Resync_Periodic=3600"),
+            Err(XmlReadError::NotXml)
+        );
+        assert_eq!(
+            read_document_bytes(&[0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00]),
+            Err(XmlReadError::Binary)
+        );
+        for broken in ["<<<>>>", "< >", "<a", "<!-- x"] {
+            assert!(
+                matches!(read_document(broken), Err(XmlReadError::Malformed { .. })),
+                "{broken}"
+            );
+        }
+    }
+}
