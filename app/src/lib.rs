@@ -3,5 +3,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod cli;
+pub mod gui;
 pub mod identity;
 pub mod profile;
+pub mod session;

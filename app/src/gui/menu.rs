@@ -1,0 +1,65 @@
+//! The menu bar: File (export, import, activity log, settings, quit) and View.
+
+use egui::Ui;
+
+use super::intent::Intent;
+
+/// What the menus can offer right now.
+#[derive(Debug, Clone, Copy)]
+pub struct MenuState {
+    pub phone_selected: bool,
+    pub has_changes: bool,
+    /// Export/import need the profile schema and XML writer.
+    pub profile_files: bool,
+}
+
+pub fn show(ui: &mut Ui, state: MenuState) -> Vec<Intent> {
+    let mut intents = Vec::new();
+    egui::MenuBar::new().ui(ui, |ui| {
+        ui.menu_button("File", |ui| {
+            let files = state.profile_files && state.phone_selected;
+            let why = if state.profile_files {
+                "Select a phone first"
+            } else {
+                "Profile files need the parameter schema, not part of this build yet"
+            };
+            if ui
+                .add_enabled(files, egui::Button::new("Export profile…"))
+                .on_disabled_hover_text(why)
+                .clicked()
+            {
+                intents.push(Intent::ExportProfile);
+            }
+            if ui
+                .add_enabled(
+                    files && state.has_changes,
+                    egui::Button::new("Export changes only…"),
+                )
+                .on_disabled_hover_text(why)
+                .clicked()
+            {
+                intents.push(Intent::ExportChanges);
+            }
+            if ui
+                .add_enabled(files, egui::Button::new("Import profile into the form…"))
+                .on_disabled_hover_text(why)
+                .clicked()
+            {
+                intents.push(Intent::ImportProfile);
+            }
+            ui.separator();
+            if ui.button("Save activity log…").clicked() {
+                intents.push(Intent::SaveActivityLog);
+            }
+            ui.separator();
+            if ui.button("Settings…").clicked() {
+                intents.push(Intent::OpenSettings);
+            }
+            ui.separator();
+            if ui.button("Quit").clicked() {
+                intents.push(Intent::Quit);
+            }
+        });
+    });
+    intents
+}

@@ -1,0 +1,154 @@
+//! The Configuration Profile form (centre) for the selected phone: header, actions, then the
+//! fields, built from the profile schema.
+
+use egui::{Button, RichText, Ui};
+
+use super::intent::Intent;
+use super::style;
+use crate::session::{PhoneEntry, PhoneStatus};
+
+/// What this build can do; buttons for missing parts are shown disabled with the reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// The apply → resync → verify engine.
+    pub engine: bool,
+}
+
+/// Text being typed in the panel; not persisted.
+#[derive(Debug, Clone, Default)]
+pub struct ProfilePanelState {
+    /// The one-off rule or URL for "Resync now".
+    pub one_off_rule: String,
+}
+
+const NO_ENGINE: &str = "Talking to phones (apply, verify, resync) is not part of this build yet.";
+
+pub fn show(
+    ui: &mut Ui,
+    entry: Option<&PhoneEntry>,
+    panel: &mut ProfilePanelState,
+    capabilities: Capabilities,
+) -> Vec<Intent> {
+    let mut intents = Vec::new();
+    let Some(entry) = entry else {
+        ui.add_space(40.0);
+        ui.vertical_centered(|ui| {
+            ui.heading("Select a phone on the left");
+            ui.label("or add one by its address to see and edit its Configuration Profile.");
+        });
+        return intents;
+    };
+    header(ui, entry);
+    actions(ui, entry, panel, capabilities, &mut intents);
+    ui.separator();
+    intents
+}
+
+fn header(ui: &mut Ui, entry: &PhoneEntry) {
+    ui.add_space(4.0);
+    ui.horizontal_wrapped(|ui| {
+        ui.heading(format!("{} — Configuration Profile", entry.display_name()));
+    });
+    let mut facts = vec![entry.address.base_url()];
+    facts.push(
+        entry
+            .model
+            .clone()
+            .unwrap_or_else(|| "model unknown".into()),
+    );
+    facts.push(
+        entry
+            .firmware
+            .as_ref()
+            .map(|f| format!("firmware {f}"))
+            .unwrap_or_else(|| "firmware unknown".into()),
+    );
+    if let Some(mac) = entry.mac {
+        facts.push(format!("MAC {mac}"));
+    }
+    ui.label(facts.join("  ·  "));
+    let colour = style::status_colour(ui.visuals(), &entry.status);
+    let status = match &entry.status {
+        PhoneStatus::Failed(reason) => format!("Failed: {reason}"),
+        PhoneStatus::NotContacted => {
+            "Not yet contacted: the values below are the firmware defaults, not what the phone has."
+                .to_string()
+        }
+        other => other.words().to_string(),
+    };
+    ui.label(
+        RichText::new(format!("{} {status}", style::status_icon(&entry.status))).color(colour),
+    );
+}
+
+fn actions(
+    ui: &mut Ui,
+    entry: &PhoneEntry,
+    panel: &mut ProfilePanelState,
+    capabilities: Capabilities,
+    intents: &mut Vec<Intent>,
+) {
+    let changes = entry.form.changes().len();
+    ui.horizontal_wrapped(|ui| {
+        let submit_text = match changes {
+            0 => "Submit…".to_string(),
+            1 => "Submit 1 change…".to_string(),
+            n => format!("Submit {n} changes…"),
+        };
+        let submit = ui.add_enabled(
+            capabilities.engine && changes > 0,
+            Button::new(RichText::new(submit_text).strong()),
+        );
+        let submit = if !capabilities.engine {
+            submit.on_disabled_hover_text(NO_ENGINE)
+        } else {
+            submit.on_disabled_hover_text("Change a field first; nothing differs from the phone.")
+        };
+        if submit.clicked() {
+            intents.push(Intent::ReviewChanges);
+        }
+        let revert = ui
+            .add_enabled(!entry.form.edits.is_empty(), Button::new("Revert"))
+            .on_hover_text("Drop every edit and show what the phone has");
+        if revert.clicked() {
+            intents.push(Intent::RevertAll);
+        }
+        ui.separator();
+        let resync = ui
+            .add_enabled(capabilities.engine, Button::new("⟳ Resync now"))
+            .on_hover_text("The phone fetches its profile with its own Profile Rules")
+            .on_disabled_hover_text(NO_ENGINE);
+        if resync.clicked() {
+            intents.push(Intent::ResyncNow(None));
+        }
+        let label = ui.label("or from:");
+        let rule = ui
+            .add(
+                egui::TextEdit::singleline(&mut panel.one_off_rule)
+                    .hint_text("http://server/profile.xml")
+                    .desired_width(220.0),
+            )
+            .labelled_by(label.id)
+            .on_hover_text(
+                "A one-off URL or rule for this resync only; the phone's rules stay as they are",
+            );
+        let once = ui
+            .add_enabled(
+                capabilities.engine && !panel.one_off_rule.trim().is_empty(),
+                Button::new("Resync from URL"),
+            )
+            .on_disabled_hover_text(if capabilities.engine {
+                "Type a URL or rule first"
+            } else {
+                NO_ENGINE
+            });
+        let entered = rule.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if once.clicked()
+            || (entered && capabilities.engine && !panel.one_off_rule.trim().is_empty())
+        {
+            intents.push(Intent::ResyncNow(Some(
+                panel.one_off_rule.trim().to_string(),
+            )));
+        }
+    });
+}

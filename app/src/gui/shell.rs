@@ -1,0 +1,444 @@
+//! The shell: owns the state, the background runtime and the channels. Each frame it drains
+//! background reports, draws the panels, and turns the intents they return into state
+//! changes and background work. Nothing here waits on the network.
+
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch};
+
+use super::background::{Report, Reporter};
+use super::intent::Intent;
+use super::phones_panel::{self, PhonesPanelState, ScanView};
+use super::profile_panel::{self, Capabilities, ProfilePanelState};
+use super::review::{self, ReviewRow};
+use super::settings_window::{self, SettingsDraft};
+use super::{files, menu, style, timeline_panel};
+use crate::session::{
+    ActivityLog, PersistError, PhoneAddress, PhoneList, SavedState, Settings, StateFile,
+    ThemeChoice,
+};
+
+/// How long edits wait before they are written to disk (typing is not saved per key).
+const SAVE_DELAY: Duration = Duration::from_millis(800);
+
+pub struct Shell {
+    runtime: tokio::runtime::Runtime,
+    reporter: Reporter,
+    reports: mpsc::UnboundedReceiver<Report>,
+    state_file: Option<StateFile>,
+    /// Latest encoded state for the writer task (it writes only the newest).
+    save_sender: Option<watch::Sender<Option<String>>>,
+    save_due: Option<Instant>,
+    settings: Settings,
+    phones: PhoneList,
+    activity: ActivityLog,
+    phones_panel: PhonesPanelState,
+    profile_panel: ProfilePanelState,
+    review: Option<Vec<ReviewRow>>,
+    settings_draft: Option<SettingsDraft>,
+    scan: ScanView,
+    capabilities: Capabilities,
+    zone: jiff::tz::TimeZone,
+    /// A problem to show above everything until dismissed.
+    notice: Option<String>,
+}
+
+impl Shell {
+    pub fn new(
+        ctx: &egui::Context,
+        runtime: tokio::runtime::Runtime,
+        state_file: Result<StateFile, PersistError>,
+    ) -> Self {
+        let (reporter, reports) = Reporter::channel(ctx.clone());
+        let mut activity = ActivityLog::default();
+        let mut notice = None;
+        let (state_file, saved) = match state_file {
+            Ok(file) => {
+                let saved = match file.load() {
+                    Ok(saved) => saved,
+                    Err(error) => {
+                        notice = Some(error.to_string());
+                        SavedState::default()
+                    }
+                };
+                (Some(file), saved)
+            }
+            Err(error) => {
+                notice = Some(format!("{error}. Settings and edits will not be kept."));
+                (None, SavedState::default())
+            }
+        };
+        let save_sender = state_file.as_ref().map(|file| {
+            let (sender, receiver) = watch::channel(None);
+            runtime.spawn(write_state_loop(file.clone(), receiver, reporter.clone()));
+            sender
+        });
+        activity.record(
+            None,
+            match &state_file {
+                Some(file) => format!(
+                    "Started; settings and edits are kept in {}",
+                    file.path.display()
+                ),
+                None => "Started without a place to keep settings".to_string(),
+            },
+        );
+        let shell = Shell {
+            runtime,
+            reporter,
+            reports,
+            state_file,
+            save_sender,
+            save_due: None,
+            settings: saved.settings,
+            phones: saved.phones,
+            activity,
+            phones_panel: PhonesPanelState::default(),
+            profile_panel: ProfilePanelState::default(),
+            review: None,
+            settings_draft: None,
+            scan: ScanView::default(),
+            capabilities: Capabilities { engine: false },
+            zone: jiff::tz::TimeZone::system(),
+            notice,
+        };
+        apply_appearance(ctx, &shell.settings);
+        shell
+    }
+
+    /// The state as it would be saved now.
+    pub fn saved_state(&self) -> SavedState {
+        SavedState {
+            version: 0,
+            settings: self.settings.clone(),
+            phones: self.phones.clone(),
+        }
+    }
+
+    pub fn phones(&self) -> &PhoneList {
+        &self.phones
+    }
+
+    pub fn activity(&self) -> &ActivityLog {
+        &self.activity
+    }
+
+    fn mark_dirty(&mut self, ctx: &egui::Context) {
+        self.save_due = Some(Instant::now() + SAVE_DELAY);
+        ctx.request_repaint_after(SAVE_DELAY);
+    }
+
+    fn save_if_due(&mut self, ctx: &egui::Context) {
+        let Some(due) = self.save_due else { return };
+        let now = Instant::now();
+        if now < due {
+            ctx.request_repaint_after(due - now);
+            return;
+        }
+        self.save_due = None;
+        let Some(sender) = &self.save_sender else {
+            return;
+        };
+        match StateFile::encode(&self.saved_state()) {
+            Ok(json) => {
+                sender.send_replace(Some(json));
+            }
+            Err(error) => self.notice = Some(error.to_string()),
+        }
+    }
+
+    fn drain_reports(&mut self) {
+        while let Ok(report) = self.reports.try_recv() {
+            match report {
+                Report::FileSaved { what, path } => self
+                    .activity
+                    .record(None, format!("Saved {what} to {}", path.display())),
+                Report::DialogCancelled => {}
+                Report::FileRead { phone, path, bytes } => {
+                    let name = self.phones.get(phone).map(|e| e.display_name());
+                    self.activity.record(
+                        name,
+                        format!(
+                            "Read {} ({} bytes); importing profiles needs the parameter schema",
+                            path.display(),
+                            bytes.len()
+                        ),
+                    );
+                }
+                Report::Failed(message) => {
+                    self.activity.record(None, message.clone());
+                    self.notice = Some(message);
+                }
+                Report::StateNotSaved(message) => {
+                    if self.notice.is_none() {
+                        self.notice = Some(message);
+                    }
+                }
+            }
+        }
+    }
+
+    fn handle(&mut self, ctx: &egui::Context, intent: Intent) {
+        match intent {
+            Intent::SelectPhone(id) => {
+                self.phones.selected = Some(id);
+                self.mark_dirty(ctx);
+            }
+            Intent::AddPhone(text) => match PhoneAddress::parse(&text) {
+                Ok(address) => {
+                    let added = self.phones.add_manual(address.clone());
+                    self.phones.selected = Some(added.id());
+                    self.phones_panel.add_text.clear();
+                    self.phones_panel.add_error = None;
+                    let message = match added {
+                        crate::session::phones::Added::New(_) => format!("Added {address}"),
+                        crate::session::phones::Added::Existing(_) => {
+                            format!("{address} is already in the list")
+                        }
+                    };
+                    self.activity.record(None, message);
+                    self.mark_dirty(ctx);
+                }
+                Err(error) => self.phones_panel.add_error = Some(error.to_string()),
+            },
+            Intent::RenamePhone(id, name) => {
+                if self.phones.rename(id, &name) {
+                    let address = self
+                        .phones
+                        .get(id)
+                        .map(|e| e.address.to_string())
+                        .unwrap_or_default();
+                    self.activity
+                        .record(None, format!("Named {address} \"{}\"", name.trim()));
+                    self.mark_dirty(ctx);
+                }
+            }
+            Intent::RemovePhone(id) => {
+                if let Some(entry) = self.phones.get(id) {
+                    let words = format!("Removed {} from the list", entry.display_name());
+                    self.phones.remove(id);
+                    self.activity.record(None, words);
+                    self.mark_dirty(ctx);
+                }
+            }
+            Intent::StartScan | Intent::CancelScan => {
+                self.activity
+                    .record(None, "Network discovery is not part of this build yet");
+            }
+            Intent::EditField(element, text) => {
+                if let Some(entry) = self.phones.selected_entry_mut() {
+                    entry.form.set(&element, &text);
+                    self.mark_dirty(ctx);
+                }
+            }
+            Intent::RestoreDefault(element) | Intent::RevertField(element) => {
+                if let Some(entry) = self.phones.selected_entry_mut() {
+                    entry.form.revert_field(&element);
+                    self.mark_dirty(ctx);
+                }
+            }
+            Intent::RevertAll => {
+                if let Some(entry) = self.phones.selected_entry_mut() {
+                    let count = entry.form.edits.len();
+                    entry.form.revert_all();
+                    let name = entry.display_name();
+                    self.activity
+                        .record(Some(name), format!("Reverted {count} edit(s)"));
+                    self.mark_dirty(ctx);
+                }
+            }
+            Intent::ReviewChanges => {
+                if let Some(entry) = self.phones.selected_entry() {
+                    let rows = entry
+                        .form
+                        .changes()
+                        .into_iter()
+                        .map(|change| ReviewRow {
+                            label: change.element.clone(),
+                            change,
+                        })
+                        .collect();
+                    self.review = Some(rows);
+                }
+            }
+            Intent::CloseReview => self.review = None,
+            Intent::ConfirmSubmit | Intent::ResyncNow(_) => {
+                self.review = None;
+                self.activity.record(
+                    None,
+                    "Talking to phones is not part of this build yet; nothing was sent",
+                );
+            }
+            Intent::ExportProfile | Intent::ExportChanges => {
+                self.activity.record(
+                    None,
+                    "Profile export needs the parameter schema (not in this build)",
+                );
+            }
+            Intent::ImportProfile => {
+                if let Some(id) = self.phones.selected {
+                    self.runtime
+                        .spawn(files::open_profile(self.reporter.clone(), id));
+                }
+            }
+            Intent::SaveActivityLog => {
+                let text = self.activity.to_text(&self.zone);
+                let name = format!(
+                    "phoneprov-activity-{}.txt",
+                    jiff::Zoned::now().strftime("%Y%m%d-%H%M")
+                );
+                self.runtime.spawn(files::save_text(
+                    self.reporter.clone(),
+                    "the activity log".into(),
+                    name,
+                    files::TEXT,
+                    text,
+                ));
+            }
+            Intent::OpenSettings => self.settings_draft = Some(SettingsDraft::new(&self.settings)),
+            Intent::CloseSettings => self.settings_draft = None,
+            Intent::ApplySettings(settings) => {
+                self.settings = settings;
+                self.settings_draft = None;
+                apply_appearance(ctx, &self.settings);
+                self.activity.record(None, "Settings saved");
+                self.mark_dirty(ctx);
+            }
+            Intent::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+        }
+    }
+
+    fn notice_bar(&mut self, ui: &mut egui::Ui) {
+        let Some(notice) = &self.notice else { return };
+        let mut dismissed = false;
+        egui::Frame::new()
+            .fill(ui.visuals().extreme_bg_color)
+            .stroke(egui::Stroke::new(1.0, style::bad_colour(ui.visuals())))
+            .inner_margin(6.0)
+            .show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    ui.colored_label(style::bad_colour(ui.visuals()), format!("⚠ {notice}"));
+                    if ui.button("Dismiss").clicked() {
+                        dismissed = true;
+                    }
+                });
+            });
+        if dismissed {
+            self.notice = None;
+        }
+    }
+}
+
+impl eframe::App for Shell {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.drain_reports();
+        self.save_if_due(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        let mut intents = Vec::new();
+        let selected = self.phones.selected_entry();
+        let menu_state = menu::MenuState {
+            phone_selected: selected.is_some(),
+            has_changes: selected.is_some_and(|e| !e.form.changes().is_empty()),
+            profile_files: false,
+        };
+        egui::Panel::top("menu bar").show(ui, |ui| {
+            intents.extend(menu::show(ui, menu_state));
+            self.notice_bar(ui);
+        });
+        egui::Panel::bottom("status bar").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                if let Some(last) = self.activity.last() {
+                    let time = last
+                        .at
+                        .to_zoned(self.zone.clone())
+                        .strftime("%H:%M:%S")
+                        .to_string();
+                    ui.label(egui::RichText::new(time).monospace().weak());
+                    ui.label(&last.message);
+                }
+            });
+        });
+        egui::Panel::left("phones")
+            .resizable(true)
+            .default_size(330.0)
+            .size_range(240.0..=600.0)
+            .show(ui, |ui| {
+                intents.extend(phones_panel::show(
+                    ui,
+                    &mut self.phones,
+                    &mut self.phones_panel,
+                    &self.scan,
+                ));
+            });
+        egui::Panel::right("timeline")
+            .resizable(true)
+            .default_size(360.0)
+            .size_range(260.0..=700.0)
+            .show(ui, |ui| {
+                timeline_panel::show(ui, self.phones.selected_entry(), &self.zone);
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            intents.extend(profile_panel::show(
+                ui,
+                self.phones.selected_entry(),
+                &mut self.profile_panel,
+                self.capabilities,
+            ));
+        });
+        if let Some(rows) = &self.review {
+            let name = self
+                .phones
+                .selected_entry()
+                .map(|e| e.display_name())
+                .unwrap_or_default();
+            intents.extend(review::show(&ctx, &name, rows));
+        }
+        if let Some(draft) = &mut self.settings_draft {
+            intents.extend(settings_window::show(&ctx, draft));
+        }
+        for intent in intents {
+            self.handle(&ctx, intent);
+        }
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        // The writer task may not get another turn: write the final state here.
+        if let Some(file) = &self.state_file
+            && let Err(error) = file.save(&self.saved_state())
+        {
+            log::error!("{error}");
+        }
+    }
+}
+
+/// Writes each new encoded state, newest only, one at a time.
+async fn write_state_loop(
+    file: StateFile,
+    mut receiver: watch::Receiver<Option<String>>,
+    reporter: Reporter,
+) {
+    while receiver.changed().await.is_ok() {
+        let Some(json) = receiver.borrow_and_update().clone() else {
+            continue;
+        };
+        let file = file.clone();
+        let result = tokio::task::spawn_blocking(move || file.write_encoded(&json)).await;
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => reporter.send(Report::StateNotSaved(error.to_string())),
+            Err(error) => reporter.send(Report::StateNotSaved(error.to_string())),
+        }
+    }
+}
+
+fn apply_appearance(ctx: &egui::Context, settings: &Settings) {
+    ctx.set_theme(match settings.theme {
+        ThemeChoice::System => egui::ThemePreference::System,
+        ThemeChoice::Light => egui::ThemePreference::Light,
+        ThemeChoice::Dark => egui::ThemePreference::Dark,
+    });
+    ctx.set_zoom_factor(settings.zoom);
+}
