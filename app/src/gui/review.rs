@@ -47,7 +47,7 @@ pub fn show(ctx: &egui::Context, phone_name: &str, rows: &[ReviewRow]) -> Vec<In
                             } else {
                                 row.change.new.clone()
                             };
-                            ui.label(RichText::new(format!("→ {new}")).monospace().strong());
+                            ui.label(RichText::new(format!("➡ {new}")).monospace().strong());
                             ui.end_row();
                         }
                     });
