@@ -5,5 +5,6 @@
 pub mod cli;
 pub mod gui;
 pub mod identity;
+pub mod net;
 pub mod profile;
 pub mod session;
