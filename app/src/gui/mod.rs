@@ -7,6 +7,7 @@
 
 pub mod background;
 pub mod files;
+pub mod form_panel;
 pub mod intent;
 pub mod menu;
 pub mod phones_panel;
@@ -16,6 +17,7 @@ pub mod settings_window;
 pub mod shell;
 pub mod style;
 pub mod timeline_panel;
+pub mod widgets;
 
 use std::process::ExitCode;
 

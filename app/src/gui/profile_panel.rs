@@ -3,9 +3,14 @@
 
 use egui::{Button, RichText, Ui};
 
+use super::form_panel::{self, FormContext};
 use super::intent::Intent;
 use super::style;
-use crate::session::{PhoneEntry, PhoneStatus};
+use crate::identity::FirmwareLine;
+use crate::session::{FormCheck, PhoneEntry, PhoneStatus};
+
+/// The firmware line whose defaults the form shows when the phone has not told us its own.
+pub const ASSUMED_LINE: FirmwareLine = FirmwareLine::Mpp11;
 
 /// What this build can do; buttons for missing parts are shown disabled with the reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +33,8 @@ pub fn show(
     entry: Option<&PhoneEntry>,
     panel: &mut ProfilePanelState,
     capabilities: Capabilities,
+    check: &FormCheck,
+    zone: &jiff::tz::TimeZone,
 ) -> Vec<Intent> {
     let mut intents = Vec::new();
     let Some(entry) = entry else {
@@ -38,13 +45,24 @@ pub fn show(
         });
         return intents;
     };
-    header(ui, entry);
-    actions(ui, entry, panel, capabilities, &mut intents);
+    let line = entry.firmware_line();
+    header(ui, entry, line);
+    actions(ui, entry, panel, capabilities, check, &mut intents);
     ui.separator();
+    intents.extend(form_panel::show(
+        ui,
+        &FormContext {
+            entry,
+            check,
+            line: line.unwrap_or(ASSUMED_LINE),
+            zone,
+            engine: capabilities.engine,
+        },
+    ));
     intents
 }
 
-fn header(ui: &mut Ui, entry: &PhoneEntry) {
+fn header(ui: &mut Ui, entry: &PhoneEntry, line: Option<FirmwareLine>) {
     ui.add_space(4.0);
     ui.horizontal_wrapped(|ui| {
         ui.heading(format!("{} — Configuration Profile", entry.display_name()));
@@ -63,6 +81,10 @@ fn header(ui: &mut Ui, entry: &PhoneEntry) {
             .map(|f| format!("firmware {f}"))
             .unwrap_or_else(|| "firmware unknown".into()),
     );
+    facts.push(match line {
+        Some(line) => format!("defaults of {}", line.label()),
+        None => format!("defaults of {} assumed", ASSUMED_LINE.label()),
+    });
     if let Some(mac) = entry.mac {
         facts.push(format!("MAC {mac}"));
     }
@@ -86,9 +108,11 @@ fn actions(
     entry: &PhoneEntry,
     panel: &mut ProfilePanelState,
     capabilities: Capabilities,
+    check: &FormCheck,
     intents: &mut Vec<Intent>,
 ) {
     let changes = entry.form.changes().len();
+    let blocked = check.blocks_submit(&entry.form);
     ui.horizontal_wrapped(|ui| {
         let submit_text = match changes {
             0 => "Submit…".to_string(),
@@ -96,11 +120,13 @@ fn actions(
             n => format!("Submit {n} changes…"),
         };
         let submit = ui.add_enabled(
-            capabilities.engine && changes > 0,
+            capabilities.engine && changes > 0 && !blocked,
             Button::new(RichText::new(submit_text).strong()),
         );
         let submit = if !capabilities.engine {
             submit.on_disabled_hover_text(NO_ENGINE)
+        } else if blocked {
+            submit.on_disabled_hover_text("Fix the fields marked in red first.")
         } else {
             submit.on_disabled_hover_text("Change a field first; nothing differs from the phone.")
         };

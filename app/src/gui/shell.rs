@@ -14,7 +14,7 @@ use super::review::{self, ReviewRow};
 use super::settings_window::{self, SettingsDraft};
 use super::{files, menu, style, timeline_panel};
 use crate::session::{
-    ActivityLog, PersistError, PhoneAddress, PhoneList, SavedState, Settings, StateFile,
+    ActivityLog, FormCheck, PersistError, PhoneAddress, PhoneList, SavedState, Settings, StateFile,
     ThemeChoice,
 };
 
@@ -38,6 +38,8 @@ pub struct Shell {
     settings_draft: Option<SettingsDraft>,
     scan: ScanView,
     capabilities: Capabilities,
+    /// Validation and rule previews of the selected phone's form, recomputed on change.
+    form_check: FormCheck,
     zone: jiff::tz::TimeZone,
     /// A problem to show above everything until dismissed.
     notice: Option<String>,
@@ -99,6 +101,7 @@ impl Shell {
             settings_draft: None,
             scan: ScanView::default(),
             capabilities: Capabilities { engine: false },
+            form_check: FormCheck::default(),
             zone: jiff::tz::TimeZone::system(),
             notice,
         };
@@ -179,6 +182,8 @@ impl Shell {
     }
 
     fn handle(&mut self, ctx: &egui::Context, intent: Intent) {
+        // One more frame so hints and checks reflect the change.
+        ctx.request_repaint();
         match intent {
             Intent::SelectPhone(id) => {
                 self.phones.selected = Some(id);
@@ -254,7 +259,8 @@ impl Shell {
                         .changes()
                         .into_iter()
                         .map(|change| ReviewRow {
-                            label: change.element.clone(),
+                            label: crate::profile::schema::lookup(&change.element)
+                                .map_or_else(|| change.element.clone(), |d| d.label.to_string()),
                             change,
                         })
                         .collect();
@@ -333,6 +339,11 @@ impl eframe::App for Shell {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.drain_reports();
         self.save_if_due(ctx);
+        if let Some(entry) = self.phones.selected_entry() {
+            let line = entry.firmware_line().unwrap_or(profile_panel::ASSUMED_LINE);
+            self.form_check
+                .refresh(&entry.form, line, &entry.identity());
+        }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -363,7 +374,7 @@ impl eframe::App for Shell {
         });
         egui::Panel::left("phones")
             .resizable(true)
-            .default_size(330.0)
+            .default_size(300.0)
             .size_range(240.0..=600.0)
             .show(ui, |ui| {
                 intents.extend(phones_panel::show(
@@ -375,8 +386,8 @@ impl eframe::App for Shell {
             });
         egui::Panel::right("timeline")
             .resizable(true)
-            .default_size(360.0)
-            .size_range(260.0..=700.0)
+            .default_size(310.0)
+            .size_range(240.0..=700.0)
             .show(ui, |ui| {
                 timeline_panel::show(ui, self.phones.selected_entry(), &self.zone);
             });
@@ -386,6 +397,8 @@ impl eframe::App for Shell {
                 self.phones.selected_entry(),
                 &mut self.profile_panel,
                 self.capabilities,
+                &self.form_check,
+                &self.zone,
             ));
         });
         if let Some(rows) = &self.review {
@@ -441,4 +454,29 @@ fn apply_appearance(ctx: &egui::Context, settings: &Settings) {
         ThemeChoice::Dark => egui::ThemePreference::Dark,
     });
     ctx.set_zoom_factor(settings.zoom);
+    ctx.all_styles_mut(|style| {
+        use egui::{FontFamily, FontId, TextStyle};
+        style.text_styles = [
+            (
+                TextStyle::Heading,
+                FontId::new(22.0, FontFamily::Proportional),
+            ),
+            (TextStyle::Body, FontId::new(15.0, FontFamily::Proportional)),
+            (
+                TextStyle::Button,
+                FontId::new(15.0, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Small,
+                FontId::new(12.5, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Monospace,
+                FontId::new(14.0, FontFamily::Monospace),
+            ),
+        ]
+        .into();
+        style.spacing.interact_size.y = 24.0;
+        style.spacing.button_padding = egui::vec2(8.0, 3.0);
+    });
 }

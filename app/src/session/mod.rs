@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod address;
 pub mod form;
+pub mod form_check;
 pub mod persist;
 pub mod phones;
 pub mod settings;
@@ -12,6 +13,7 @@ pub mod timeline;
 pub use activity::{ActivityEntry, ActivityLog};
 pub use address::{PhoneAddress, PhoneAddressError};
 pub use form::{Change, FormState};
+pub use form_check::FormCheck;
 pub use persist::{PersistError, SavedState, StateFile};
 pub use phones::{PhoneEntry, PhoneId, PhoneList, PhoneStatus};
 pub use settings::{DiscoverySettings, Settings, SyslogSettings, ThemeChoice};

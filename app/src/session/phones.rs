@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::address::PhoneAddress;
 use super::form::FormState;
 use super::timeline::Timeline;
-use crate::identity::Mac;
+use crate::identity::{FirmwareLine, Mac, PhoneIdentity};
 
 /// Stable handle of a list entry for this run and across restarts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -79,6 +79,22 @@ impl PhoneEntry {
         } else {
             self.address.to_string()
         }
+    }
+
+    /// Who the phone is, as far as we know.
+    pub fn identity(&self) -> PhoneIdentity {
+        PhoneIdentity {
+            model: self.model.clone(),
+            mac: self.mac,
+            firmware: self.firmware.clone(),
+            ip: self.address.host.parse().ok(),
+            ..PhoneIdentity::default()
+        }
+    }
+
+    /// The firmware generation when the phone told us (version or model), else `None`.
+    pub fn firmware_line(&self) -> Option<FirmwareLine> {
+        self.identity().firmware_line()
     }
 
     /// Case-insensitive match of the filter against name, address, model, firmware and MAC.
