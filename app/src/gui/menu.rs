@@ -21,7 +21,7 @@ pub fn show(ui: &mut Ui, state: MenuState) -> Vec<Intent> {
             let why = if state.profile_files {
                 "Select a phone first"
             } else {
-                "Profile files need the parameter schema, not part of this build yet"
+                "Select a phone first"
             };
             if ui
                 .add_enabled(files, egui::Button::new("Export profile…"))

@@ -14,8 +14,8 @@ use super::review::{self, ReviewRow};
 use super::settings_window::{self, SettingsDraft};
 use super::{files, menu, style, timeline_panel};
 use crate::session::{
-    ActivityLog, FormCheck, PersistError, PhoneAddress, PhoneList, SavedState, Settings, StateFile,
-    ThemeChoice,
+    ActivityLog, FormCheck, PersistError, PhoneAddress, PhoneId, PhoneList, SavedState, Settings,
+    StateFile, ThemeChoice, profile_files,
 };
 
 /// How long edits wait before they are written to disk (typing is not saved per key).
@@ -158,15 +158,8 @@ impl Shell {
                     .record(None, format!("Saved {what} to {}", path.display())),
                 Report::DialogCancelled => {}
                 Report::FileRead { phone, path, bytes } => {
-                    let name = self.phones.get(phone).map(|e| e.display_name());
-                    self.activity.record(
-                        name,
-                        format!(
-                            "Read {} ({} bytes); importing profiles needs the parameter schema",
-                            path.display(),
-                            bytes.len()
-                        ),
-                    );
+                    self.import_profile(phone, &path, &bytes);
+                    self.save_due = Some(Instant::now());
                 }
                 Report::Failed(message) => {
                     self.activity.record(None, message.clone());
@@ -179,6 +172,91 @@ impl Shell {
                 }
             }
         }
+    }
+
+    fn export_profile(&mut self, only_changes: bool) {
+        let Some(entry) = self.phones.selected_entry() else {
+            return;
+        };
+        let name = entry.display_name();
+        let line = entry.firmware_line().unwrap_or(profile_panel::ASSUMED_LINE);
+        match profile_files::export(&entry.form, line, only_changes) {
+            Ok(export) => {
+                if !export.left_out.is_empty() {
+                    self.activity.record(
+                        Some(name.clone()),
+                        format!(
+                            "Left out of the export because they hold a password or key: {}",
+                            export.left_out.join(", ")
+                        ),
+                    );
+                }
+                if entry.form.phone_values.is_none() && !only_changes {
+                    self.activity.record(
+                        Some(name.clone()),
+                        "The phone was not read yet: the export holds the form as shown \
+                         (edits and firmware defaults)",
+                    );
+                }
+                let what = if only_changes {
+                    format!("the changes for {name}")
+                } else {
+                    format!("the profile of {name}")
+                };
+                let file_name = format!(
+                    "{}{}.xml",
+                    file_safe(&name),
+                    if only_changes { "-changes" } else { "" }
+                );
+                self.runtime.spawn(files::save_text(
+                    self.reporter.clone(),
+                    what,
+                    file_name,
+                    files::XML,
+                    export.xml,
+                ));
+            }
+            Err(error) => {
+                self.activity.record(Some(name), format!("Export: {error}"));
+            }
+        }
+    }
+
+    fn import_profile(&mut self, phone: PhoneId, path: &std::path::Path, bytes: &[u8]) {
+        let Some(entry) = self.phones.get_mut(phone) else {
+            return;
+        };
+        let name = entry.display_name();
+        let line = entry.firmware_line().unwrap_or(profile_panel::ASSUMED_LINE);
+        let message = match profile_files::import(&mut entry.form, line, bytes) {
+            Ok(imported) => {
+                let mut words = format!(
+                    "Imported {}: {} field(s), {} now differ from the phone (not sent until Submit)",
+                    path.display(),
+                    imported.known,
+                    imported.changes
+                );
+                if !imported.ignored.is_empty() {
+                    words.push_str(&format!(
+                        "; {} other element(s) are not on this page and were left out",
+                        imported.ignored.len()
+                    ));
+                }
+                if !imported.problems.is_empty() {
+                    words.push_str(&format!(
+                        "; the file has problems: {}",
+                        imported.problems.join("; ")
+                    ));
+                }
+                words
+            }
+            Err(error) => {
+                let words = format!("Could not import {}: {error}", path.display());
+                self.notice = Some(words.clone());
+                words
+            }
+        };
+        self.activity.record(Some(name), message);
     }
 
     fn handle(&mut self, ctx: &egui::Context, intent: Intent) {
@@ -276,10 +354,8 @@ impl Shell {
                 );
             }
             Intent::ExportProfile | Intent::ExportChanges => {
-                self.activity.record(
-                    None,
-                    "Profile export needs the parameter schema (not in this build)",
-                );
+                let only_changes = intent == Intent::ExportChanges;
+                self.export_profile(only_changes);
             }
             Intent::ImportProfile => {
                 if let Some(id) = self.phones.selected {
@@ -353,7 +429,7 @@ impl eframe::App for Shell {
         let menu_state = menu::MenuState {
             phone_selected: selected.is_some(),
             has_changes: selected.is_some_and(|e| !e.form.changes().is_empty()),
-            profile_files: false,
+            profile_files: true,
         };
         egui::Panel::top("menu bar").show(ui, |ui| {
             intents.extend(menu::show(ui, menu_state));
@@ -424,6 +500,25 @@ impl eframe::App for Shell {
         {
             log::error!("{error}");
         }
+    }
+}
+
+/// A phone name made safe for a file name.
+fn file_safe(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if safe.is_empty() {
+        "phone".into()
+    } else {
+        safe
     }
 }
 

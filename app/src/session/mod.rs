@@ -7,6 +7,7 @@ pub mod form;
 pub mod form_check;
 pub mod persist;
 pub mod phones;
+pub mod profile_files;
 pub mod settings;
 pub mod timeline;
 
