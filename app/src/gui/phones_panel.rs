@@ -50,6 +50,7 @@ pub fn show(
         .labelled_by(label.id);
     });
     ui.separator();
+    selected_actions(ui, list, panel, &mut intents);
     rename_box(ui, list, panel, &mut intents);
     phone_rows(ui, list, panel, &mut intents);
     intents
@@ -211,23 +212,37 @@ fn phone_rows(
                 }
             });
     });
-    if let Some(entry) = list.selected_entry()
-        && panel.renaming.is_none()
-    {
-        ui.separator();
-        ui.horizontal(|ui| {
-            if ui
-                .button("Rename…")
-                .on_hover_text("Give this phone a name (double-click a row does the same)")
-                .clicked()
-            {
-                panel.renaming = Some((entry.id, entry.name.clone()));
-            }
-            if ui.button("Remove").clicked() {
-                intents.push(Intent::RemovePhone(entry.id));
-            }
-        });
+}
+
+fn selected_actions(
+    ui: &mut Ui,
+    list: &PhoneList,
+    panel: &mut PhonesPanelState,
+    intents: &mut Vec<Intent>,
+) {
+    let Some(entry) = list.selected_entry() else {
+        return;
+    };
+    if panel.renaming.is_some() {
+        return;
     }
+    ui.horizontal(|ui| {
+        ui.label(format!("Selected: {}", entry.display_name()));
+        if ui
+            .small_button("Rename…")
+            .on_hover_text("Give this phone a name (double-click a row does the same)")
+            .clicked()
+        {
+            panel.renaming = Some((entry.id, entry.name.clone()));
+        }
+        if ui
+            .small_button("Remove")
+            .on_hover_text("Take this phone off the list")
+            .clicked()
+        {
+            intents.push(Intent::RemovePhone(entry.id));
+        }
+    });
 }
 
 /// Two lines: light + name + status words, then address · model · firmware. The text is

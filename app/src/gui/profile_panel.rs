@@ -177,4 +177,28 @@ fn actions(
             )));
         }
     });
+    let visuals = ui.visuals().clone();
+    ui.horizontal_wrapped(|ui| {
+        if check.errors > 0 {
+            ui.colored_label(
+                style::bad_colour(&visuals),
+                format!("✖ {} field(s) in error", check.errors),
+            );
+        }
+        if check.warnings > 0 {
+            ui.colored_label(
+                style::warn_colour(&visuals),
+                format!("⚠ {} warning(s)", check.warnings),
+            );
+        }
+        if check.errors == 0 && check.warnings == 0 {
+            ui.colored_label(style::good_colour(&visuals), "✔ All values are valid");
+        }
+        if changes > 0 {
+            ui.colored_label(
+                style::progress_colour(&visuals),
+                format!("✏ {changes} field(s) differ from the phone"),
+            );
+        }
+    });
 }

@@ -411,8 +411,9 @@ impl Shell {
     }
 }
 
-impl eframe::App for Shell {
-    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+impl Shell {
+    /// Work between frames: background reports, saving, the form's checks. No drawing.
+    pub fn logic_step(&mut self, ctx: &egui::Context) {
         self.drain_reports();
         self.save_if_due(ctx);
         if let Some(entry) = self.phones.selected_entry() {
@@ -422,7 +423,8 @@ impl eframe::App for Shell {
         }
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    /// Draws one frame and acts on what the user asked for.
+    pub fn draw(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         let mut intents = Vec::new();
         let selected = self.phones.selected_entry();
@@ -493,11 +495,27 @@ impl eframe::App for Shell {
         }
     }
 
+    /// Writes the state now (on exit the writer task may not get another turn).
+    pub fn save_now(&mut self) -> Result<(), PersistError> {
+        self.save_due = None;
+        match &self.state_file {
+            Some(file) => file.save(&self.saved_state()),
+            None => Ok(()),
+        }
+    }
+}
+
+impl eframe::App for Shell {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.logic_step(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.draw(ui);
+    }
+
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
-        // The writer task may not get another turn: write the final state here.
-        if let Some(file) = &self.state_file
-            && let Err(error) = file.save(&self.saved_state())
-        {
+        if let Err(error) = self.save_now() {
             log::error!("{error}");
         }
     }
