@@ -121,7 +121,7 @@ fn field_editor(
     });
     if changed {
         let phone = match state.phone_value(def.element) {
-            Some(value) if value.is_empty() => "Phone has: (empty)".to_string(),
+            Some("") => "Phone has: (empty)".to_string(),
             Some(_) if def.secret => "Phone has another value".to_string(),
             Some(value) => format!("Phone has: {value}"),
             None => "Changed; the phone's value is not read yet".to_string(),

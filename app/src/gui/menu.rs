@@ -9,20 +9,14 @@ use super::intent::Intent;
 pub struct MenuState {
     pub phone_selected: bool,
     pub has_changes: bool,
-    /// Export/import need the profile schema and XML writer.
-    pub profile_files: bool,
 }
 
 pub fn show(ui: &mut Ui, state: MenuState) -> Vec<Intent> {
     let mut intents = Vec::new();
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button("File", |ui| {
-            let files = state.profile_files && state.phone_selected;
-            let why = if state.profile_files {
-                "Select a phone first"
-            } else {
-                "Select a phone first"
-            };
+            let files = state.phone_selected;
+            let why = "Select a phone first";
             if ui
                 .add_enabled(files, egui::Button::new("Export profile…"))
                 .on_disabled_hover_text(why)

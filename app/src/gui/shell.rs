@@ -431,7 +431,6 @@ impl Shell {
         let menu_state = menu::MenuState {
             phone_selected: selected.is_some(),
             has_changes: selected.is_some_and(|e| !e.form.changes().is_empty()),
-            profile_files: true,
         };
         egui::Panel::top("menu bar").show(ui, |ui| {
             intents.extend(menu::show(ui, menu_state));
