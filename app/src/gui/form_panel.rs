@@ -22,10 +22,8 @@ pub struct FormContext<'a> {
 
 pub fn show(ui: &mut Ui, form: &FormContext<'_>) -> Vec<Intent> {
     let mut intents = Vec::new();
-    egui::ScrollArea::vertical()
-        .id_salt("profile form")
-        .auto_shrink([false, false])
-        .show(ui, |ui| {
+    {
+        {
             for group in schema::Group::ALL {
                 let fields: Vec<&'static ParamDef> = schema::group_fields(group)
                     .filter(|d| d.exists_on(form.line))
@@ -44,7 +42,8 @@ pub fn show(ui: &mut Ui, form: &FormContext<'_>) -> Vec<Intent> {
                     });
                 ui.add_space(6.0);
             }
-        });
+        }
+    }
     intents
 }
 
@@ -145,8 +144,12 @@ fn field_editor(
             } else {
                 shorten(default, 40)
             };
-            ui.label(RichText::new(format!("Default: {default_words}")).color(quiet))
-                .on_hover_text(default);
+            let default_label =
+                ui.label(RichText::new(format!("Default: {default_words}")).color(quiet));
+            if default_words != default && !default.is_empty() {
+                // Shortened: the whole default on hover.
+                default_label.on_hover_text(default);
+            }
             let restore = ui
                 .small_button("Use default")
                 .on_hover_text(format!("Set {} back to its default", def.label))

@@ -90,14 +90,14 @@ fn scan_controls(ui: &mut Ui, scan: &ScanView, intents: &mut Vec<Intent>) {
 }
 
 fn add_by_address(ui: &mut Ui, panel: &mut PhonesPanelState, intents: &mut Vec<Intent>) {
+    let label = ui.label("Add by address:");
     ui.horizontal(|ui| {
-        let label = ui.label("Add by address:");
-        let add_width = 50.0;
+        let add_width = 56.0;
         let edit = ui
             .add(
                 egui::TextEdit::singleline(&mut panel.add_text)
                     .hint_text("192.168.1.20")
-                    .desired_width((ui.available_width() - add_width).max(80.0)),
+                    .desired_width((ui.available_width() - add_width).max(60.0)),
             )
             .labelled_by(label.id);
         let submitted = edit.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));

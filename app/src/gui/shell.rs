@@ -18,6 +18,9 @@ use crate::session::{
     StateFile, ThemeChoice, profile_files,
 };
 
+/// Below this width (in points) the resync status goes under the form instead of beside it.
+const NARROW_WIDTH: f32 = 1100.0;
+
 /// How long edits wait before they are written to disk (typing is not saved per key).
 const SAVE_DELAY: Duration = Duration::from_millis(800);
 
@@ -449,10 +452,14 @@ impl Shell {
                 }
             });
         });
+        // Narrow windows (or 200 % text) keep the form usable: the list gets at most a third
+        // of the width and the resync status moves below the form.
+        let width = ui.available_width();
+        let narrow = width < NARROW_WIDTH;
         egui::Panel::left("phones")
             .resizable(true)
-            .default_size(300.0)
-            .size_range(240.0..=600.0)
+            .default_size((width * 0.26).clamp(220.0, 320.0))
+            .size_range(200.0..=(width * 0.34).max(220.0))
             .show(ui, |ui| {
                 intents.extend(phones_panel::show(
                     ui,
@@ -461,22 +468,36 @@ impl Shell {
                     &self.scan,
                 ));
             });
-        egui::Panel::right("timeline")
-            .resizable(true)
-            .default_size(310.0)
-            .size_range(240.0..=700.0)
-            .show(ui, |ui| {
-                timeline_panel::show(ui, self.phones.selected_entry(), &self.zone);
-            });
+        let timeline = |ui: &mut egui::Ui| {
+            timeline_panel::show(ui, self.phones.selected_entry(), &self.zone);
+        };
+        if narrow {
+            egui::Panel::bottom("timeline below")
+                .resizable(true)
+                .default_size(150.0)
+                .size_range(110.0..=500.0)
+                .show(ui, timeline);
+        } else {
+            egui::Panel::right("timeline")
+                .resizable(true)
+                .default_size((width * 0.25).clamp(260.0, 380.0))
+                .size_range(240.0..=(width * 0.4).max(260.0))
+                .show(ui, timeline);
+        }
         egui::CentralPanel::default().show(ui, |ui| {
-            intents.extend(profile_panel::show(
-                ui,
-                self.phones.selected_entry(),
-                &mut self.profile_panel,
-                self.capabilities,
-                &self.form_check,
-                &self.zone,
-            ));
+            egui::ScrollArea::vertical()
+                .id_salt("profile form")
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    intents.extend(profile_panel::show(
+                        ui,
+                        self.phones.selected_entry(),
+                        &mut self.profile_panel,
+                        self.capabilities,
+                        &self.form_check,
+                        &self.zone,
+                    ));
+                });
         });
         if let Some(rows) = &self.review {
             let name = self
