@@ -84,9 +84,10 @@ pub fn show(ctx: &egui::Context, draft: &mut SettingsDraft) -> Vec<Intent> {
             ui.add(
                 egui::Slider::new(&mut draft.settings.zoom, Settings::ZOOM_RANGE)
                     .step_by(0.25)
-                    .custom_formatter(|value, _| format!("{:.0} %", value * 100.0)),
+                    .show_value(false),
             )
             .labelled_by(label.id);
+            ui.label(format!("{:.0} %", draft.settings.zoom * 100.0));
             for (words, zoom) in [("100 %", 1.0), ("150 %", 1.5), ("200 %", 2.0)] {
                 if ui.button(words).clicked() {
                     draft.settings.zoom = zoom;

@@ -159,7 +159,11 @@ impl Shell {
                 Report::FileSaved { what, path } => self
                     .activity
                     .record(None, format!("Saved {what} to {}", path.display())),
-                Report::DialogCancelled => {}
+                Report::DialogCancelled => self.activity.record(
+                    None,
+                    "No file was chosen. (If no file dialog appeared, this system has no \
+                     file-dialog service: install xdg-desktop-portal-gtk or zenity.)",
+                ),
                 Report::FileRead { phone, path, bytes } => {
                     self.import_profile(phone, &path, &bytes);
                     self.save_due = Some(Instant::now());

@@ -19,7 +19,13 @@ const SCREEN: Rect = Rect::from_min_max(Pos2::ZERO, pos2(1280.0, 800.0));
 
 fn seeded_state() -> SavedState {
     let mut state = SavedState::default();
-    let models = ["CP-8861-3PCC", "CP-7841-3PCC", "CP-8845-3PCC", "SPA504G", "CP-6851-3PCC"];
+    let models = [
+        "CP-8861-3PCC",
+        "CP-7841-3PCC",
+        "CP-8845-3PCC",
+        "SPA504G",
+        "CP-6851-3PCC",
+    ];
     let firmware = ["11.3.7", "12.0.1", "11.3.7", "7.6.2", "10.4.1"];
     for i in 0..PHONES {
         let address = PhoneAddress::parse(&format!("10.1.{}.{}", i / 250, i % 250 + 2)).unwrap();
@@ -81,7 +87,10 @@ fn main() {
         output.textures_delta.clear();
         let primitives = ctx.tessellate(output.shapes, pixels_per_point);
         std::hint::black_box(primitives);
-        (started.elapsed(), output.viewport_output[&ViewportId::ROOT].repaint_delay)
+        (
+            started.elapsed(),
+            output.viewport_output[&ViewportId::ROOT].repaint_delay,
+        )
     };
 
     // Warm up: fonts, galley caches, the form's first validation.
