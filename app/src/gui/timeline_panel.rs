@@ -15,6 +15,17 @@ pub fn show(ui: &mut Ui, entry: Option<&PhoneEntry>, zone: &jiff::tz::TimeZone) 
     };
     headline(ui, &entry.timeline.outcome());
     ui.add_space(6.0);
+    if !entry.reboot_reasons.is_empty() {
+        egui::CollapsingHeader::new("Last reboots (the phone's own record)")
+            .id_salt("reboot reasons")
+            .default_open(true)
+            .show(ui, |ui| {
+                for reason in &entry.reboot_reasons {
+                    ui.label(RichText::new(reason).monospace());
+                }
+            });
+        ui.add_space(6.0);
+    }
     if entry.timeline.entries.is_empty() {
         ui.label(
             "Nothing was sent to this phone in this session. Submit a change or use \

@@ -67,6 +67,9 @@ pub struct PhoneEntry {
     pub status: PhoneStatus,
     #[serde(skip)]
     pub timeline: Timeline,
+    /// The phone's own last reboot reasons (`Reboot_Reason_1..5`), newest first, as read.
+    #[serde(skip)]
+    pub reboot_reasons: Vec<String>,
 }
 
 impl PhoneEntry {
@@ -162,6 +165,7 @@ impl PhoneList {
             form: FormState::default(),
             status: PhoneStatus::NotContacted,
             timeline: Timeline::default(),
+            reboot_reasons: Vec::new(),
         });
         Added::New(id)
     }
@@ -208,6 +212,7 @@ impl PhoneList {
                     form: FormState::default(),
                     status: PhoneStatus::NotContacted,
                     timeline: Timeline::default(),
+                    reboot_reasons: Vec::new(),
                 });
                 id
             }
