@@ -32,6 +32,16 @@ const MAX_SECONDS: u64 = u32::MAX as u64;
 impl Schedule {
     /// Parses `N`, `N1,N2,…`, `N+R`; spaces around items are allowed.
     pub fn parse(text: &str) -> Result<Schedule, ScheduleError> {
+        // Positions are found as byte offsets, reported as character positions.
+        Schedule::parse_bytes(text).map_err(|e| ScheduleError {
+            position: text
+                .get(..e.position)
+                .map_or(e.position, |s| s.chars().count()),
+            message: e.message,
+        })
+    }
+
+    fn parse_bytes(text: &str) -> Result<Schedule, ScheduleError> {
         if text.trim().is_empty() {
             return Err(ScheduleError {
                 position: 0,

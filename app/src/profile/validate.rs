@@ -363,7 +363,8 @@ fn dhcp_options(def: &ParamDef, value: &str, findings: &mut Vec<Finding>) {
     let mut seen: Vec<u32> = Vec::new();
     let mut offset = 0;
     for item in value.split(',') {
-        let position = offset + (item.len() - item.trim_start().len());
+        let byte = offset + (item.len() - item.trim_start().len());
+        let position = value.get(..byte).map_or(byte, |s| s.chars().count());
         offset += item.len() + 1;
         let item = item.trim();
         match item.parse::<u32>() {
@@ -581,7 +582,7 @@ fn trigger(def: &ParamDef, value: &str, findings: &mut Vec<Finding>) {
                     e.message
                 ),
             )
-            .at(e.position + (value.len() - value.trim_start().len()))
+            .at(e.position + (value.chars().count() - value.trim_start().chars().count()))
             .fix("write comparisons joined by 'and', e.g. $UPGTMR gt 300 and $PRVTMR ge 600"),
         ),
         Ok(_) => {
