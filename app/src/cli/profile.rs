@@ -434,7 +434,7 @@ fn show(file: &Path, firmware: Option<&str>, json: bool) -> Result<u8, Failure> 
         let value = values.get(def.element);
         let effective = values.effective(def);
         let shown = match value {
-            Some(v) if v.is_empty() => "(empty)".to_string(),
+            Some("") => "(empty)".to_string(),
             Some(v) => mask_value(def.element, v),
             None => "(not set)".to_string(),
         };
