@@ -405,3 +405,16 @@ fn show_lists_every_field_with_value_default_and_hint() {
     let secret = fields.iter().find(|f| f["param"] == "GPP_SA").unwrap();
     assert_eq!(secret["value"], "****");
 }
+
+#[test]
+fn lock_out_values_get_a_loud_warning() {
+    let output = phoneprov(&["profile", "check", "--set", "Enable_Web_Admin_Access=No"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        stdout(&output).contains("warning: Enable_Web_Admin_Access = \"No\": CAUTION"),
+        "{}",
+        stdout(&output)
+    );
+    let output = phoneprov(&["profile", "check", "--set", "Provision_Enable=No"]);
+    assert!(stdout(&output).contains("CAUTION"), "{}", stdout(&output));
+}

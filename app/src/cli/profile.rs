@@ -235,7 +235,7 @@ fn check(
             )));
         };
         let name = name.trim();
-        if schema::lookup(name).is_none() {
+        if schema::lookup(name).is_none() && !validate::is_access_parameter(name) {
             let hint = schema::lookup_ignoring_case(name)
                 .map(|d| format!(" (names are case-sensitive: did you mean {}?)", d.element))
                 .unwrap_or_else(|| " (see `phoneprov profile show` for the names)".into());
