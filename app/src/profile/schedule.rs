@@ -97,13 +97,13 @@ impl Schedule {
             [first, middle @ .., last] => {
                 let mut text = first.clone();
                 if middle.len() > 3 {
-                    text.push_str(&format!(", then {}, …", middle[0]));
+                    text.push_str(&format!(", then {}, … then every {last}", middle[0]));
                 } else {
                     for word in middle {
                         text.push_str(&format!(", then {word}"));
                     }
+                    text.push_str(&format!(", then every {last}"));
                 }
-                text.push_str(&format!(" then every {last}"));
                 text
             }
         }
@@ -209,7 +209,7 @@ mod tests {
         );
         assert_eq!(
             Schedule::parse("30,60,120").unwrap().describe(),
-            "30 s, then 1 min then every 2 min"
+            "30 s, then 1 min, then every 2 min"
         );
     }
 }

@@ -505,6 +505,20 @@ fn profile_rule(def: &ParamDef, value: &str, line: FirmwareLine, findings: &mut 
             );
         }
         let options = &alternative.options;
+        if alternative.url.is_none() && alternative.assignments.is_empty() {
+            findings.push(
+                Finding::warning(
+                    def,
+                    value,
+                    format!(
+                        "alternative {} has no URL, so the phone fetches nothing for it",
+                        index + 1
+                    ),
+                )
+                .at(alternative.position)
+                .fix("add the URL after the condition and options, e.g. https://server/$PSN.xml"),
+            );
+        }
         if options.uid.is_some() != options.pwd.is_some() {
             findings.push(
                 Finding::warning(
@@ -875,6 +889,15 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(warnings("Profile_Rule", "[--uid u] https://a/b").len(), 1);
+        assert_eq!(
+            warnings("Profile_Rule", "[--key k]").len(),
+            1,
+            "options without a URL"
+        );
+        assert!(
+            check("Profile_Rule", "(a = \"x\";)!").is_empty(),
+            "assignments alone are legal"
+        );
     }
 
     #[test]
