@@ -4,4 +4,5 @@
 
 pub mod cli;
 pub mod identity;
+pub mod net;
 pub mod profile;
