@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod profile;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "phoneprov",
@@ -16,7 +18,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Check or show a Configuration Profile file (no phone needed).
+    Profile(profile::ProfileArgs),
+}
 
 /// Exit codes shared by every subcommand.
 pub mod exit {
@@ -30,5 +35,7 @@ pub mod exit {
 
 /// Runs a parsed subcommand and returns the process exit code.
 pub fn run(command: Command) -> ExitCode {
-    match command {}
+    match command {
+        Command::Profile(args) => profile::run(args),
+    }
 }

@@ -305,7 +305,7 @@ pub fn pasted_url(text: &str) -> Option<String> {
     let text = text.trim();
     let lower = text.to_ascii_lowercase();
     let looks_like_url = lower.contains("://")
-        || lower.starts_with("/admin/")
+        || lower.contains("/admin/")
         || lower.starts_with("admin/")
         || lower.starts_with("www.");
     if !looks_like_url {
@@ -395,6 +395,10 @@ mod tests {
             Some("https://prov.example.com/a.xml")
         );
         assert_eq!(pasted_url("/admin/resync").as_deref(), Some(""));
+        assert_eq!(
+            pasted_url("10.74.121.56/admin/resync?/x.cfg").as_deref(),
+            Some("/x.cfg")
+        );
         assert_eq!(pasted_url("$PRVTMR ge 600"), None);
     }
 }

@@ -40,6 +40,23 @@ pub mod validate;
 pub mod values;
 pub mod xml;
 
+#[cfg(test)]
+mod fuzz_tests;
+
+/// A phone identity for tests: a CP-8861-3PCC on 11.3.7.
+#[cfg(test)]
+pub(crate) fn identity_for_tests() -> crate::identity::PhoneIdentity {
+    crate::identity::PhoneIdentity {
+        model: Some("CP-8861-3PCC".into()),
+        mac: "00:56:2b:04:36:15".parse().ok(),
+        serial: Some("FCH2000ABCD".into()),
+        firmware: Some("11.3.7".into()),
+        hardware: Some("V03".into()),
+        ip: "10.0.0.5".parse().ok(),
+        host_name: None,
+    }
+}
+
 pub use schema::{Group, Kind, ParamDef, Unit};
 pub use validate::{Finding, Severity, validate, validate_param, validate_value};
 pub use values::ProfileValues;

@@ -476,6 +476,17 @@ fn parse_url(chars: &[char], start: usize, end: usize) -> Result<RuleUrl, RuleEr
         });
         i = start + scheme_chars + 3;
     }
+    if scheme == Some(Scheme::Gds) && i >= end {
+        // `gds://` alone starts Webex activation-code onboarding.
+        return Ok(RuleUrl {
+            scheme,
+            server: None,
+            port: None,
+            path: String::new(),
+            text,
+            position: start,
+        });
+    }
     let slash = (i..end).find(|&k| chars[k] == '/');
     let authority_end = slash.unwrap_or(end);
     let authority: String = chars[i..authority_end].iter().collect();
@@ -664,6 +675,7 @@ mod tests {
             "[--uid \"my user\" --pwd \"s3 cret\"] https://p.example.com/x.cfg",
             "[--srv] https://example.com/$MA.xml",
             "10.1.1.1/spa.cfg",
+            "gds://",
             "",
         ] {
             ProfileRule::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));

@@ -32,6 +32,16 @@ const MAX_SECONDS: u64 = u32::MAX as u64;
 impl Schedule {
     /// Parses `N`, `N1,N2,…`, `N+R`; spaces around items are allowed.
     pub fn parse(text: &str) -> Result<Schedule, ScheduleError> {
+        // Positions are found as byte offsets, reported as character positions.
+        Schedule::parse_bytes(text).map_err(|e| ScheduleError {
+            position: text
+                .get(..e.position)
+                .map_or(e.position, |s| s.chars().count()),
+            message: e.message,
+        })
+    }
+
+    fn parse_bytes(text: &str) -> Result<Schedule, ScheduleError> {
         if text.trim().is_empty() {
             return Err(ScheduleError {
                 position: 0,
@@ -87,13 +97,13 @@ impl Schedule {
             [first, middle @ .., last] => {
                 let mut text = first.clone();
                 if middle.len() > 3 {
-                    text.push_str(&format!(", then {}, …", middle[0]));
+                    text.push_str(&format!(", then {}, … then every {last}", middle[0]));
                 } else {
                     for word in middle {
                         text.push_str(&format!(", then {word}"));
                     }
+                    text.push_str(&format!(", then every {last}"));
                 }
-                text.push_str(&format!(" then every {last}"));
                 text
             }
         }
@@ -199,7 +209,7 @@ mod tests {
         );
         assert_eq!(
             Schedule::parse("30,60,120").unwrap().describe(),
-            "30 s, then 1 min then every 2 min"
+            "30 s, then 1 min, then every 2 min"
         );
     }
 }

@@ -101,7 +101,19 @@ pub fn validate_value(def: &'static ParamDef, value: &str, line: FirmwareLine) -
         ));
     }
     match def.kind {
-        Kind::YesNo => yes_no(def, value, &mut findings),
+        Kind::YesNo => {
+            yes_no(def, value, &mut findings);
+            if def.element == "Provision_Enable" && value.trim().eq_ignore_ascii_case("no") {
+                findings.push(
+                    Finding::warning(
+                        def,
+                        value,
+                        "CAUTION: with Provision Enable = No the phone refuses every resync from then on, including the ones phoneprov asks for; only its web page can turn it back on",
+                    )
+                    .fix("keep Yes unless this phone must never be provisioned again"),
+                );
+            }
+        }
         Kind::Choice(choices) => choice(def, value, choices, &mut findings),
         Kind::Integer { min, max, unit } => {
             integer(def, value, min, max, unit, line, &mut findings)
@@ -135,6 +147,7 @@ pub fn validate(values: &ProfileValues) -> Vec<Finding> {
         .flat_map(|(def, value)| validate_value(def, value, values.firmware))
         .collect();
     findings.extend(cross_field(values));
+    findings.extend(access_findings(values));
     for (name, value) in values.unknown() {
         if let Some(def) = schema::lookup_ignoring_case(name) {
             findings.push(Finding {
@@ -151,6 +164,53 @@ pub fn validate(values: &ProfileValues) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// Parameters from other pages whose value cuts the technician (and phoneprov) off the
+/// phone: (element, dangerous value, what it does).
+const ACCESS_PARAMETERS: &[(&str, &str, &str)] = &[
+    (
+        "Enable_Web_Admin_Access",
+        "No",
+        "turns off the phone's admin web pages: neither you nor phoneprov can read or change its configuration over the network afterwards",
+    ),
+    (
+        "Enable_Web_Server",
+        "No",
+        "turns off the phone's web server: nothing can reach the phone over HTTP afterwards, phoneprov included",
+    ),
+    (
+        "Enable_Direct_Action_Url",
+        "No",
+        "turns off /admin/resync and the other direct-action URLs that phoneprov uses to push changes and start resyncs",
+    ),
+];
+
+/// Whether a parameter outside the schema is one the validator still checks because a wrong
+/// value locks people out (`Enable_Web_Admin_Access`, …).
+pub fn is_access_parameter(name: &str) -> bool {
+    ACCESS_PARAMETERS.iter().any(|(n, _, _)| *n == name)
+}
+
+/// Loud warnings for values that lock the technician out of the phone.
+fn access_findings(values: &ProfileValues) -> Vec<Finding> {
+    ACCESS_PARAMETERS
+        .iter()
+        .filter_map(|(name, bad, effect)| {
+            let value = values.get(name)?;
+            value.trim().eq_ignore_ascii_case(bad).then(|| Finding {
+                param: (*name).to_string(),
+                value: value.to_string(),
+                severity: Severity::Warning,
+                message: format!("CAUTION: {name} = {bad} {effect}"),
+                fix: Some(format!(
+                    "leave {name} out of the profile unless you mean to lock the phone down"
+                )),
+                position: None,
+                resync_url: None,
+            })
+        })
+        .collect()
 }
 
 fn cross_field(values: &ProfileValues) -> Vec<Finding> {
@@ -363,7 +423,8 @@ fn dhcp_options(def: &ParamDef, value: &str, findings: &mut Vec<Finding>) {
     let mut seen: Vec<u32> = Vec::new();
     let mut offset = 0;
     for item in value.split(',') {
-        let position = offset + (item.len() - item.trim_start().len());
+        let byte = offset + (item.len() - item.trim_start().len());
+        let position = value.get(..byte).map_or(byte, |s| s.chars().count());
         offset += item.len() + 1;
         let item = item.trim();
         match item.parse::<u32>() {
@@ -444,6 +505,20 @@ fn profile_rule(def: &ParamDef, value: &str, line: FirmwareLine, findings: &mut 
             );
         }
         let options = &alternative.options;
+        if alternative.url.is_none() && alternative.assignments.is_empty() {
+            findings.push(
+                Finding::warning(
+                    def,
+                    value,
+                    format!(
+                        "alternative {} has no URL, so the phone fetches nothing for it",
+                        index + 1
+                    ),
+                )
+                .at(alternative.position)
+                .fix("add the URL after the condition and options, e.g. https://server/$PSN.xml"),
+            );
+        }
         if options.uid.is_some() != options.pwd.is_some() {
             findings.push(
                 Finding::warning(
@@ -581,7 +656,7 @@ fn trigger(def: &ParamDef, value: &str, findings: &mut Vec<Finding>) {
                     e.message
                 ),
             )
-            .at(e.position + (value.len() - value.trim_start().len()))
+            .at(e.position + (value.chars().count() - value.trim_start().chars().count()))
             .fix("write comparisons joined by 'and', e.g. $UPGTMR gt 300 and $PRVTMR ge 600"),
         ),
         Ok(_) => {
@@ -641,7 +716,7 @@ mod tests {
     #[test]
     fn yes_no_fields() {
         assert!(check("Provision_Enable", "Yes").is_empty());
-        assert!(check("Provision_Enable", "No").is_empty());
+        assert!(check("Resync_From_SIP", "No").is_empty());
         assert_eq!(warnings("Provision_Enable", "yes").len(), 1);
         let e = errors("Resync_On_Reset", "1");
         assert_eq!(e.len(), 1);
@@ -814,6 +889,15 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(warnings("Profile_Rule", "[--uid u] https://a/b").len(), 1);
+        assert_eq!(
+            warnings("Profile_Rule", "[--key k]").len(),
+            1,
+            "options without a URL"
+        );
+        assert!(
+            check("Profile_Rule", "(a = \"x\";)!").is_empty(),
+            "assignments alone are legal"
+        );
     }
 
     #[test]
@@ -865,6 +949,20 @@ mod tests {
         );
         let spa = validate_param("Log_Resync_Request_Msg", "$FOO", FirmwareLine::Spa).unwrap();
         assert_eq!(spa[0].param, "Log_Request_Msg");
+    }
+
+    #[test]
+    fn values_that_lock_people_out_are_warned_loudly() {
+        let w = warnings("Provision_Enable", "No");
+        assert_eq!(w.len(), 1);
+        assert!(w[0].message.starts_with("CAUTION"));
+        let mut values = ProfileValues::new(FirmwareLine::Mpp11);
+        values.set("Enable_Web_Admin_Access", "No");
+        values.set("Enable_Web_Server", "Yes");
+        let f = validate(&values);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("admin web pages"));
+        assert!(is_access_parameter("Enable_Direct_Action_Url"));
     }
 
     #[test]

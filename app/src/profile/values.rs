@@ -3,11 +3,12 @@
 
 use super::schema::{self, ParamDef};
 use super::xml::Document;
+use super::xml::read::normalize_value;
 use crate::identity::FirmwareLine;
 
 /// Parameter values keyed by canonical element name (SPA aliases mapped), in first-seen
 /// order. Unknown names are kept as written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ProfileValues {
     pub firmware: FirmwareLine,
     entries: Vec<(String, String)>,
@@ -78,6 +79,22 @@ impl ProfileValues {
         self.iter().filter(|(n, _)| schema::lookup(n).is_none())
     }
 
+    /// The entries of `self` whose value differs from `current` (or that `current` lacks),
+    /// compared as the phone stores them (trimmed, newlines as spaces). This is what to send.
+    pub fn changes_from<'a>(&'a self, current: &'a ProfileValues) -> Vec<Change<'a>> {
+        self.iter()
+            .filter_map(|(name, wanted)| {
+                let now = current.get(name);
+                let same = now.is_some_and(|now| same_value(now, wanted));
+                (!same).then_some(Change {
+                    name,
+                    old: now,
+                    new: wanted,
+                })
+            })
+            .collect()
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -85,6 +102,19 @@ impl ProfileValues {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+}
+
+/// One parameter to change: `old` is `None` when the phone did not report it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change<'a> {
+    pub name: &'a str,
+    pub old: Option<&'a str>,
+    pub new: &'a str,
+}
+
+/// Whether two values are the same once stored by a phone (trimmed, newlines as spaces).
+pub fn same_value(a: &str, b: &str) -> bool {
+    normalize_value(a) == normalize_value(b)
 }
 
 #[cfg(test)]
@@ -111,5 +141,32 @@ mod tests {
         assert_eq!(values.unknown().count(), 1);
         let rule = schema::lookup("Profile_Rule").unwrap();
         assert_eq!(values.effective(rule), "/spa$PSN.cfg");
+    }
+
+    #[test]
+    fn changes_are_what_differs_as_the_phone_stores_it() {
+        let mut current = ProfileValues::new(FirmwareLine::Mpp11);
+        current.set("Resync_Periodic", "3600");
+        current.set("Profile_Rule", "/a.xml");
+        let mut wanted = ProfileValues::new(FirmwareLine::Mpp11);
+        wanted.set("Resync_Periodic", " 3600\n");
+        wanted.set("Profile_Rule", "/b.xml");
+        wanted.set("GPP_A", "x");
+        let changes = wanted.changes_from(&current);
+        assert_eq!(
+            changes,
+            [
+                Change {
+                    name: "Profile_Rule",
+                    old: Some("/a.xml"),
+                    new: "/b.xml"
+                },
+                Change {
+                    name: "GPP_A",
+                    old: None,
+                    new: "x"
+                },
+            ]
+        );
     }
 }
