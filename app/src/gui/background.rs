@@ -20,6 +20,11 @@ pub enum Report {
     },
     /// Background work failed; the text is for the technician.
     Failed(String),
+    /// A password was stored; the text says where.
+    CredentialsSaved {
+        phone: crate::session::PhoneId,
+        message: String,
+    },
     /// Saving the app state failed (shown once, not repeated on every save).
     StateNotSaved(String),
 }

@@ -1,7 +1,7 @@
 //! What the user asked for. UI functions return these; only the shell turns them into state
 //! changes and background work, so drawing never starts network or file I/O itself.
 
-use crate::session::{PhoneId, Settings};
+use crate::session::{PhoneId, PhoneLogin, Settings};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Intent {
@@ -31,6 +31,14 @@ pub enum Intent {
     ExportChanges,
     ImportProfile,
     SaveActivityLog,
+    /// Ask for the selected phone's password.
+    OpenCredentials,
+    SaveCredentials {
+        phone: PhoneId,
+        for_site: bool,
+        login: PhoneLogin,
+    },
+    CloseCredentials,
     OpenSettings,
     CloseSettings,
     ApplySettings(Settings),

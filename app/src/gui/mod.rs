@@ -6,6 +6,7 @@
 //! window. The view model itself lives in [`crate::session`] and knows nothing of egui.
 
 pub mod background;
+pub mod credentials_dialog;
 pub mod files;
 pub mod form_panel;
 pub mod intent;

@@ -139,6 +139,13 @@ fn actions(
         if revert.clicked() {
             intents.push(Intent::RevertAll);
         }
+        if ui
+            .button("🔑 Password…")
+            .on_hover_text("The phone's admin login, kept in this computer's secret store")
+            .clicked()
+        {
+            intents.push(Intent::OpenCredentials);
+        }
         ui.separator();
         let resync = ui
             .add_enabled(capabilities.engine, Button::new("⟳ Resync now"))

@@ -2,17 +2,22 @@
 //! background reports, draws the panels, and turns the intents they return into state
 //! changes and background work. Nothing here waits on the network.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 
 use super::background::{Report, Reporter};
+use super::credentials_dialog::{self, CredentialsDraft};
 use super::intent::Intent;
 use super::phones_panel::{self, PhonesPanelState, ScanView};
 use super::profile_panel::{self, Capabilities, ProfilePanelState};
 use super::review::{self, ReviewRow};
 use super::settings_window::{self, SettingsDraft};
 use super::{files, menu, style, timeline_panel};
+use crate::session::credentials::{
+    CredentialError, CredentialScope, MemorySecretStore, OsSecretStore, SecretStore,
+};
 use crate::session::{
     ActivityLog, FormCheck, PersistError, PhoneAddress, PhoneId, PhoneList, SavedState, Settings,
     StateFile, ThemeChoice, profile_files,
@@ -39,6 +44,10 @@ pub struct Shell {
     profile_panel: ProfilePanelState,
     review: Option<Vec<ReviewRow>>,
     settings_draft: Option<SettingsDraft>,
+    credentials_draft: Option<CredentialsDraft>,
+    /// The system's secret store, and this run's memory when the system has none.
+    secret_store: Arc<dyn SecretStore>,
+    session_secrets: Arc<MemorySecretStore>,
     scan: ScanView,
     capabilities: Capabilities,
     /// Validation and rule previews of the selected phone's form, recomputed on change.
@@ -102,6 +111,9 @@ impl Shell {
             profile_panel: ProfilePanelState::default(),
             review: None,
             settings_draft: None,
+            credentials_draft: None,
+            secret_store: Arc::new(OsSecretStore),
+            session_secrets: Arc::new(MemorySecretStore::default()),
             scan: ScanView::default(),
             capabilities: Capabilities { engine: false },
             form_check: FormCheck::default(),
@@ -110,6 +122,11 @@ impl Shell {
         };
         apply_appearance(ctx, &shell.settings);
         shell
+    }
+
+    /// Keeps passwords in `store` instead of the system's secret store (tests, portable use).
+    pub fn use_secret_store(&mut self, store: Arc<dyn SecretStore>) {
+        self.secret_store = store;
     }
 
     /// The state as it would be saved now.
@@ -171,6 +188,10 @@ impl Shell {
                 Report::Failed(message) => {
                     self.activity.record(None, message.clone());
                     self.notice = Some(message);
+                }
+                Report::CredentialsSaved { phone, message } => {
+                    let name = self.phones.get(phone).map(|e| e.display_name());
+                    self.activity.record(name, message);
                 }
                 Report::StateNotSaved(message) => {
                     if self.notice.is_none() {
@@ -384,6 +405,55 @@ impl Shell {
                     text,
                 ));
             }
+            Intent::OpenCredentials => {
+                if let Some(entry) = self.phones.selected_entry() {
+                    self.credentials_draft =
+                        Some(CredentialsDraft::new(entry.id, entry.display_name()));
+                }
+            }
+            Intent::CloseCredentials => self.credentials_draft = None,
+            Intent::SaveCredentials {
+                phone,
+                for_site,
+                login,
+            } => {
+                self.credentials_draft = None;
+                let Some(entry) = self.phones.get(phone) else {
+                    return;
+                };
+                let scope = if for_site {
+                    CredentialScope::Site
+                } else {
+                    CredentialScope::Phone(phone_key(entry))
+                };
+                let store = self.secret_store.clone();
+                let memory = self.session_secrets.clone();
+                let reporter = self.reporter.clone();
+                self.runtime.spawn(async move {
+                    let saved = {
+                        let scope = scope.clone();
+                        let login = login.clone();
+                        tokio::task::spawn_blocking(move || store.save(&scope, &login)).await
+                    };
+                    let message = match saved {
+                        Ok(Ok(())) => "Password saved in this computer's secret store".to_string(),
+                        Ok(Err(error)) => {
+                            // Kept for this run so the work can go on; said plainly.
+                            let _ = memory.save(&scope, &login);
+                            match error {
+                                CredentialError::Unavailable(_) => format!(
+                                    "{error}: the password is kept only until phoneprov closes"
+                                ),
+                                _ => format!(
+                                    "Password not saved: {error}. It is kept only until phoneprov closes"
+                                ),
+                            }
+                        }
+                        Err(error) => format!("Password not saved: {error}"),
+                    };
+                    reporter.send(Report::CredentialsSaved { phone, message });
+                });
+            }
             Intent::OpenSettings => self.settings_draft = Some(SettingsDraft::new(&self.settings)),
             Intent::CloseSettings => self.settings_draft = None,
             Intent::ApplySettings(settings) => {
@@ -511,6 +581,9 @@ impl Shell {
                 .unwrap_or_default();
             intents.extend(review::show(&ctx, &name, rows));
         }
+        if let Some(draft) = &mut self.credentials_draft {
+            intents.extend(credentials_dialog::show(&ctx, draft));
+        }
         if let Some(draft) = &mut self.settings_draft {
             intents.extend(settings_window::show(&ctx, draft));
         }
@@ -543,6 +616,15 @@ impl eframe::App for Shell {
             log::error!("{error}");
         }
     }
+}
+
+/// How a phone is known in the secret store: its MAC when known (stable when it moves),
+/// else its address.
+fn phone_key(entry: &crate::session::PhoneEntry) -> String {
+    entry
+        .mac
+        .map(|mac| mac.colon())
+        .unwrap_or_else(|| entry.address.base_url())
 }
 
 /// A phone name made safe for a file name.

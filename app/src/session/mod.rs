@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod address;
+pub mod credentials;
 pub mod form;
 pub mod form_check;
 pub mod persist;
@@ -13,6 +14,7 @@ pub mod timeline;
 
 pub use activity::{ActivityEntry, ActivityLog};
 pub use address::{PhoneAddress, PhoneAddressError};
+pub use credentials::{CredentialScope, PhoneLogin, SecretStore};
 pub use form::{Change, FormState};
 pub use form_check::FormCheck;
 pub use persist::{PersistError, SavedState, StateFile};

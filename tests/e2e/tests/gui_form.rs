@@ -171,3 +171,45 @@ fn readable_and_named_at_200_percent() {
     }
     harness.get_by_label("File");
 }
+
+#[test]
+fn a_password_goes_to_the_secret_store_and_nowhere_else() {
+    use phoneprov::session::credentials::{MemorySecretStore, login_for};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = app(dir.path(), 1.0);
+    let store = Arc::new(MemorySecretStore::default());
+    harness.state_mut().use_secret_store(store.clone());
+    harness.run();
+    add_phone(&mut harness, "198.18.0.15");
+    harness.get_by_label("🔑 Password…").click();
+    harness.run();
+    type_into(&mut harness, "Password:", "hunter2-secret");
+    harness.get_by_label("Save").click();
+    harness.run();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let login = loop {
+        harness.step();
+        if let Some(login) = login_for(store.as_ref(), "http://198.18.0.15").unwrap() {
+            break login;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the password never reached the store"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(
+        (login.user.as_str(), login.password.as_str()),
+        ("admin", "hunter2-secret")
+    );
+    harness.run();
+    harness.get_by_label_contains("Password saved");
+    // Not in the state file, not in the activity log, not on screen.
+    harness.state_mut().save_now().unwrap();
+    let state = std::fs::read_to_string(StateFile::in_dir(dir.path()).path).unwrap();
+    assert!(!state.contains("hunter2"));
+    let log = harness.state().activity().to_text(&jiff::tz::TimeZone::UTC);
+    assert!(!log.contains("hunter2"));
+    assert!(harness.query_by_label_contains("hunter2").is_none());
+}
