@@ -10,6 +10,6 @@ fn main() -> ExitCode {
     let args = Cli::parse();
     match args.command {
         Some(command) => cli::run(command),
-        None => phoneprov::gui::run(phoneprov::gui::GuiOptions::default()),
+        None => phoneprov::gui::run(phoneprov::gui::GuiOptions { demo: args.demo }),
     }
 }

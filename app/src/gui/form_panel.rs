@@ -252,7 +252,7 @@ fn editor(ui: &mut Ui, def: &'static ParamDef, shown: &str, label: egui::Id) -> 
             let mut text = shown.to_string();
             let edit = TextEdit::singleline(&mut text)
                 .id_salt(def.element)
-                .desired_width((ui.available_width() - 8.0).clamp(200.0, 460.0))
+                .desired_width((ui.available_width() - 100.0).clamp(180.0, 460.0))
                 .password(def.secret);
             let edit = if matches!(def.kind, Kind::Text) {
                 edit

@@ -7,6 +7,7 @@
 
 pub mod background;
 pub mod credentials_dialog;
+pub mod demo;
 pub mod files;
 pub mod form_panel;
 pub mod intent;
@@ -29,10 +30,13 @@ use crate::session::{StateFile, persist};
 
 /// How the window starts.
 #[derive(Debug, Clone, Default)]
-pub struct GuiOptions {}
+pub struct GuiOptions {
+    /// Start emulated phones in-process and show only them (`phoneprov --demo`).
+    pub demo: bool,
+}
 
 /// Opens the window and runs until it is closed.
-pub fn run(_options: GuiOptions) -> ExitCode {
+pub fn run(options: GuiOptions) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("phoneprov-bg")
@@ -45,8 +49,36 @@ pub fn run(_options: GuiOptions) -> ExitCode {
             return ExitCode::from(crate::cli::exit::USAGE);
         }
     };
-    let state_file = StateFile::default_location();
-    let window_memory = persist::config_dir().ok().map(|dir| dir.join("window.ron"));
+    // The demo keeps its state in a throwaway directory: the technician's saved phones and
+    // edits are never mixed with emulated ones.
+    let mut demo = None;
+    let (state_file, window_memory) = if options.demo {
+        let dir = match tempfile::Builder::new().prefix("phoneprov-demo-").tempdir() {
+            Ok(dir) => dir,
+            Err(error) => {
+                eprintln!("phoneprov: could not make a directory for the demo: {error}");
+                return ExitCode::from(crate::cli::exit::USAGE);
+            }
+        };
+        let phones = match runtime.block_on(demo::start()) {
+            Ok(phones) => phones,
+            Err(error) => {
+                eprintln!("phoneprov: could not start the demo phones: {error}");
+                return ExitCode::from(crate::cli::exit::USAGE);
+            }
+        };
+        let files = (
+            Ok(StateFile::in_dir(dir.path())),
+            Some(dir.path().join("window.ron")),
+        );
+        demo = Some((phones, dir));
+        files
+    } else {
+        (
+            StateFile::default_location(),
+            persist::config_dir().ok().map(|dir| dir.join("window.ron")),
+        )
+    };
     let native_options = eframe::NativeOptions {
         renderer: eframe::Renderer::Glow,
         viewport: egui::ViewportBuilder::default()
@@ -60,7 +92,13 @@ pub fn run(_options: GuiOptions) -> ExitCode {
     let result = eframe::run_native(
         "phoneprov",
         native_options,
-        Box::new(move |cc| Ok(Box::new(Shell::new(&cc.egui_ctx, runtime, state_file)))),
+        Box::new(move |cc| {
+            let mut shell = Shell::new(&cc.egui_ctx, runtime, state_file);
+            if let Some((phones, dir)) = demo {
+                shell.start_demo(phones, dir);
+            }
+            Ok(Box::new(shell))
+        }),
     );
     match result {
         Ok(()) => ExitCode::from(crate::cli::exit::OK),

@@ -55,6 +55,8 @@ pub struct Shell {
     zone: jiff::tz::TimeZone,
     /// A problem to show above everything until dismissed.
     notice: Option<String>,
+    /// `--demo`: the emulated phones and their throwaway state directory, kept alive here.
+    demo: Option<(super::demo::DemoPhones, tempfile::TempDir)>,
 }
 
 impl Shell {
@@ -119,9 +121,35 @@ impl Shell {
             form_check: FormCheck::default(),
             zone: jiff::tz::TimeZone::system(),
             notice,
+            demo: None,
         };
         apply_appearance(ctx, &shell.settings);
         shell
+    }
+
+    /// Shows the demo phones (already running) in the list, by address like any phone.
+    pub fn start_demo(&mut self, phones: super::demo::DemoPhones, dir: tempfile::TempDir) {
+        for phone in &phones.phones {
+            match PhoneAddress::parse(&phone.url) {
+                Ok(address) => {
+                    let id = self.phones.add_manual(address).id();
+                    self.phones.rename(id, &phone.name);
+                    if let Some(entry) = self.phones.get_mut(id) {
+                        entry.sources = vec!["demo".to_string()];
+                    }
+                }
+                Err(error) => self.notice = Some(format!("demo phone {}: {error}", phone.url)),
+            }
+        }
+        self.phones.selected = self.phones.entries.first().map(|e| e.id);
+        self.activity.record(
+            None,
+            format!(
+                "Demo: {} emulated phones started on this computer",
+                phones.phones.len()
+            ),
+        );
+        self.demo = Some((phones, dir));
     }
 
     /// Keeps passwords in `store` instead of the system's secret store (tests, portable use).
@@ -512,6 +540,9 @@ impl Shell {
         egui::Panel::top("menu bar").show(ui, |ui| {
             intents.extend(menu::show(ui, menu_state));
             self.notice_bar(ui);
+            if let Some((demo, _)) = &self.demo {
+                demo_banner(ui, demo);
+            }
         });
         egui::Panel::bottom("status bar").show(ui, |ui| {
             ui.horizontal(|ui| {
@@ -616,6 +647,22 @@ impl eframe::App for Shell {
             log::error!("{error}");
         }
     }
+}
+
+fn demo_banner(ui: &mut egui::Ui, demo: &super::demo::DemoPhones) {
+    egui::CollapsingHeader::new(
+        egui::RichText::new(format!(
+            "Demo: {} emulated phones on this computer (nothing on your network is touched)",
+            demo.phones.len()
+        ))
+        .strong(),
+    )
+    .id_salt("demo banner")
+    .show(ui, |ui| {
+        for phone in &demo.phones {
+            ui.label(format!("{} ({}): {}", phone.name, phone.url, phone.role));
+        }
+    });
 }
 
 /// How a phone is known in the secret store: its MAC when known (stable when it moves),
