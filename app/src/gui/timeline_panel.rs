@@ -104,12 +104,18 @@ fn headline(ui: &mut Ui, outcome: &Outcome) {
         .inner_margin(10.0)
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
-            ui.label(
-                RichText::new(format!("{icon} {words}"))
-                    .size(style::HEADLINE_SIZE)
-                    .strong()
-                    .color(colour),
-            );
+            ui.horizontal_wrapped(|ui| {
+                if matches!(outcome, Outcome::InProgress(_)) {
+                    // Animates (and so keeps the window repainting) only while work is pending.
+                    ui.add(egui::Spinner::new().size(style::HEADLINE_SIZE).color(colour));
+                }
+                ui.label(
+                    RichText::new(format!("{icon} {words}"))
+                        .size(style::HEADLINE_SIZE)
+                        .strong()
+                        .color(colour),
+                );
+            });
             if let Some(detail) = detail {
                 ui.label(RichText::new(detail).size(18.0));
             }
