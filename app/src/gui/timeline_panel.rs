@@ -107,7 +107,11 @@ fn headline(ui: &mut Ui, outcome: &Outcome) {
             ui.horizontal_wrapped(|ui| {
                 if matches!(outcome, Outcome::InProgress(_)) {
                     // Animates (and so keeps the window repainting) only while work is pending.
-                    ui.add(egui::Spinner::new().size(style::HEADLINE_SIZE).color(colour));
+                    ui.add(
+                        egui::Spinner::new()
+                            .size(style::HEADLINE_SIZE)
+                            .color(colour),
+                    );
                 }
                 ui.label(
                     RichText::new(format!("{icon} {words}"))

@@ -213,3 +213,38 @@ fn a_password_goes_to_the_secret_store_and_nowhere_else() {
     assert!(!log.contains("hunter2"));
     assert!(harness.query_by_label_contains("hunter2").is_none());
 }
+
+#[test]
+fn demo_lists_its_emulated_phones_by_name_and_they_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let phones = runtime.block_on(phoneprov::gui::demo::start()).unwrap();
+    let addresses: Vec<std::net::SocketAddr> = phones.running().iter().map(|p| p.addr()).collect();
+    let demo_dir = tempfile::tempdir().unwrap();
+    let file = StateFile::in_dir(dir.path());
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 900.0])
+        .build_eframe(move |cc| {
+            let mut shell = Shell::new(&cc.egui_ctx, runtime, Ok(file));
+            shell.start_demo(phones, demo_dir);
+            shell
+        });
+    harness.run();
+    for name in ["Reception", "Warehouse", "Manager", "Lobby SPA"] {
+        // Shown by name and, honestly, as not contacted until the app has talked to them.
+        harness.get_by_label_contains(&format!("{name}  Not yet contacted"));
+    }
+    harness.get_by_label_contains("Demo: 4 emulated phones on this computer");
+    for address in addresses {
+        assert!(
+            address.ip().is_loopback(),
+            "demo phones stay on this computer"
+        );
+        std::net::TcpStream::connect_timeout(&address, Duration::from_secs(5))
+            .unwrap_or_else(|e| panic!("demo phone at {address} does not answer: {e}"));
+    }
+}
