@@ -25,6 +25,9 @@ pub struct PhonesPanelState {
     pub add_error: Option<String>,
     /// The phone being renamed and the name typed so far.
     pub renaming: Option<(PhoneId, String)>,
+    /// Row to give keyboard focus to (after ↑/↓), and the rows drawn last frame.
+    focus_row: Option<PhoneId>,
+    drawn_rows: std::ops::Range<usize>,
 }
 
 pub fn show(
@@ -178,40 +181,78 @@ fn phone_rows(
     let small = ui.text_style_height(&TextStyle::Small);
     let row_height = body + small + 2.0 * ui.spacing().button_padding.y + 4.0;
     let width = ui.available_width();
+    let focus_index = panel
+        .focus_row
+        .and_then(|id| visible.iter().position(|&i| list.entries[i].id == id));
+    let mut scroll = egui::ScrollArea::vertical()
+        .id_salt("phone rows")
+        .auto_shrink([false, false]);
+    if let Some(index) = focus_index
+        && !panel.drawn_rows.contains(&index)
+    {
+        // The row to focus is not drawn: scroll it into view first.
+        let spacing = ui.spacing().item_spacing.y;
+        scroll = scroll.vertical_scroll_offset(index as f32 * (row_height + spacing));
+    }
+    let mut moved = None;
     ui.with_layout(Layout::top_down(Align::Min), |ui| {
-        egui::ScrollArea::vertical()
-            .id_salt("phone rows")
-            .auto_shrink([false, false])
-            .show_rows(ui, row_height, visible.len(), |ui, range| {
-                for index in range {
-                    let entry = &list.entries[visible[index]];
-                    let selected = list.selected == Some(entry.id);
-                    let job = row_text(ui, entry);
-                    let response = ui
-                        .add(
-                            Button::selectable(selected, job)
-                                .min_size(egui::vec2(width - 12.0, row_height)),
-                        )
-                        .on_hover_text(row_tooltip(entry));
-                    if response.clicked() {
-                        intents.push(Intent::SelectPhone(entry.id));
-                    }
-                    if response.double_clicked() {
-                        panel.renaming = Some((entry.id, entry.name.clone()));
-                    }
-                    response.context_menu(|ui| {
-                        if ui.button("Rename…").clicked() {
-                            panel.renaming = Some((entry.id, entry.name.clone()));
-                            ui.close();
-                        }
-                        if ui.button("Remove from the list").clicked() {
-                            intents.push(Intent::RemovePhone(entry.id));
-                            ui.close();
-                        }
-                    });
+        scroll.show_rows(ui, row_height, visible.len(), |ui, range| {
+            panel.drawn_rows = range.clone();
+            for index in range {
+                let entry = &list.entries[visible[index]];
+                let selected = list.selected == Some(entry.id);
+                let job = row_text(ui, entry);
+                let response = ui
+                    .add(
+                        Button::selectable(selected, job)
+                            .min_size(egui::vec2(width - 12.0, row_height)),
+                    )
+                    .on_hover_text(row_tooltip(entry));
+                if Some(index) == focus_index {
+                    response.request_focus();
+                    response.scroll_to_me(None);
+                    panel.focus_row = None;
                 }
-            });
+                if response.has_focus() {
+                    // ↑/↓ walk the list and select as they go, like a list box.
+                    let (up, down) = ui.input_mut(|i| {
+                        (
+                            i.consume_key(egui::Modifiers::NONE, Key::ArrowUp),
+                            i.consume_key(egui::Modifiers::NONE, Key::ArrowDown),
+                        )
+                    });
+                    if up && index > 0 {
+                        moved = Some(index - 1);
+                    } else if down && index + 1 < visible.len() {
+                        moved = Some(index + 1);
+                    }
+                }
+                if response.clicked() {
+                    // Clicking a row makes the list keyboard-active (↑/↓ go on from it).
+                    response.request_focus();
+                    intents.push(Intent::SelectPhone(entry.id));
+                }
+                if response.double_clicked() {
+                    panel.renaming = Some((entry.id, entry.name.clone()));
+                }
+                response.context_menu(|ui| {
+                    if ui.button("Rename…").clicked() {
+                        panel.renaming = Some((entry.id, entry.name.clone()));
+                        ui.close();
+                    }
+                    if ui.button("Remove from the list").clicked() {
+                        intents.push(Intent::RemovePhone(entry.id));
+                        ui.close();
+                    }
+                });
+            }
+        });
     });
+    if let Some(index) = moved {
+        let id = list.entries[visible[index]].id;
+        panel.focus_row = Some(id);
+        intents.push(Intent::SelectPhone(id));
+    }
 }
 
 fn selected_actions(

@@ -248,3 +248,40 @@ fn demo_lists_its_emulated_phones_by_name_and_they_answer() {
             .unwrap_or_else(|e| panic!("demo phone at {address} does not answer: {e}"));
     }
 }
+
+#[test]
+fn arrow_keys_walk_the_phone_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = app(dir.path(), 1.0);
+    harness.run();
+    for address in ["198.18.0.21", "198.18.0.22", "198.18.0.23"] {
+        add_phone(&mut harness, address);
+    }
+    harness
+        .get_by_label_contains("198.18.0.21  Not yet contacted")
+        .click();
+    harness.run();
+    let selected = |harness: &Harness<'_, Shell>| {
+        harness
+            .state()
+            .phones()
+            .selected_entry()
+            .unwrap()
+            .address
+            .to_string()
+    };
+    assert_eq!(selected(&harness), "198.18.0.21");
+    harness.key_press(egui::Key::ArrowDown);
+    harness.run();
+    harness.key_press(egui::Key::ArrowDown);
+    harness.run();
+    assert_eq!(selected(&harness), "198.18.0.23");
+    harness.key_press(egui::Key::ArrowUp);
+    harness.run();
+    assert_eq!(selected(&harness), "198.18.0.22");
+    assert!(
+        harness
+            .get_by_label_contains("198.18.0.22  Not yet contacted")
+            .is_focused()
+    );
+}
