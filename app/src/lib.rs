@@ -5,4 +5,6 @@
 pub mod cli;
 pub mod identity;
 pub mod net;
+pub mod phone;
 pub mod profile;
+pub mod provision;
