@@ -23,3 +23,6 @@ pub use events::{Change, EventKind, EventSink, Mismatch, ProvisionEvent, Via};
 pub use history::{History, HistoryError, Snapshot};
 pub use sighting::{PhoneSighting, SightingSource};
 pub use syslog::{SyslogLine, SyslogListener};
+
+#[cfg(test)]
+mod tests;
