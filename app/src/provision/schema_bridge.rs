@@ -45,3 +45,50 @@ pub fn flat_profile(values: &[(String, String)]) -> String {
     xml.push_str("</flat-profile>\n");
     xml
 }
+
+/// One field as `phoneprov show` prints it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldView {
+    pub name: String,
+    pub label: Option<String>,
+    pub value: Option<String>,
+    pub default: Option<String>,
+    pub hint: Option<String>,
+}
+
+impl FieldView {
+    pub fn line(&self) -> String {
+        let mut line = format!(
+            "{:<34} {}",
+            self.label.as_deref().unwrap_or(&self.name),
+            self.value
+                .as_deref()
+                .map_or("(not reported)".to_string(), |v| format!("\"{v}\""))
+        );
+        if let Some(default) = &self.default {
+            line.push_str(&format!("  [default \"{default}\"]"));
+        }
+        if let Some(hint) = &self.hint {
+            line.push_str(&format!("  {hint}"));
+        }
+        line
+    }
+}
+
+/// The fields `phoneprov show` lists for a phone.
+pub fn profile_fields(
+    config: &crate::phone::PhoneConfig,
+    _identity: &crate::identity::PhoneIdentity,
+) -> Vec<FieldView> {
+    config
+        .values
+        .iter()
+        .map(|(name, value)| FieldView {
+            name: name.clone(),
+            label: None,
+            value: Some(crate::phone::secret::shown_value(name, value).to_string()),
+            default: None,
+            hint: None,
+        })
+        .collect()
+}
