@@ -65,6 +65,17 @@ pub enum PhoneError {
         path: String,
         status: u16,
     },
+    #[error(
+        "the phone at {phone} refuses {path} (HTTP 403{said}): admin web access or direct-action \
+         URLs are turned off on it (Enable_Web_Admin_Access / Enable_Direct_Action_Url = No; the \
+         first can only be undone by a factory reset), or for a resync Provision Enable is No"
+    )]
+    Forbidden {
+        phone: String,
+        path: String,
+        /// What the phone's answer said, e.g. `: "Admin web access is disabled"`.
+        said: String,
+    },
     #[error("{0}")]
     CertificateChanged(CertificateChanged),
     #[error(
@@ -198,14 +209,38 @@ impl PhoneClient {
         }
     }
 
-    /// GET with authentication; any 2xx is returned, refusals become errors.
+    /// GET with authentication; refusals (401, 403, login redirects) become errors, any
+    /// other answer is returned.
     pub async fn get(&self, path_and_query: &str) -> Result<Answer, PhoneError> {
-        self.request(Method::GET, path_and_query, None).await
+        self.checked(Method::GET, path_and_query, None).await
     }
 
     /// POST `body` with authentication.
     pub async fn post(&self, path: &str, body: Vec<u8>) -> Result<Answer, PhoneError> {
-        self.request(Method::POST, path, Some(body)).await
+        self.checked(Method::POST, path, Some(body)).await
+    }
+
+    async fn checked(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<Answer, PhoneError> {
+        let answer = self.request(method, path_and_query, body).await?;
+        if answer.status == StatusCode::FORBIDDEN {
+            let text = page_text(&answer.body);
+            let said = if text.is_empty() {
+                String::new()
+            } else {
+                format!(": \"{}\"", text.chars().take(120).collect::<String>())
+            };
+            return Err(PhoneError::Forbidden {
+                phone: self.address.key(),
+                path: strip_query(path_and_query),
+                said,
+            });
+        }
+        Ok(answer)
     }
 
     /// A request with the phone's authentication, found out on first use. Returns the
@@ -501,12 +536,38 @@ enum Authorization {
     Header(String),
 }
 
-/// 401, 403 and redirects (to a login page) mean "not with these credentials".
+/// 401 and redirects (to a login page) mean "not with these credentials". 403 means the
+/// page is switched off whatever the credentials (see [`PhoneError::Forbidden`]).
 fn is_refusal(status: StatusCode) -> bool {
     status == StatusCode::UNAUTHORIZED
-        || status == StatusCode::FORBIDDEN
         || status == StatusCode::PROXY_AUTHENTICATION_REQUIRED
         || status.is_redirection()
+}
+
+/// The visible text of a short HTML answer (`<p>Admin web access is disabled</p>`).
+pub fn page_text(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(2048)]);
+    let mut out = String::new();
+    let mut in_tag = false;
+    let mut in_title = false;
+    let lower = text.to_ascii_lowercase();
+    let mut index = 0;
+    for c in text.chars() {
+        if c == '<' {
+            in_tag = true;
+            in_title = lower[index..].starts_with("<title");
+        } else if c == '>' {
+            in_tag = false;
+            out.push(' ');
+        } else if !in_tag && !in_title {
+            out.push(c);
+        }
+        if lower[index..].starts_with("</title") {
+            in_title = false;
+        }
+        index += c.len_utf8();
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The path without its query: queries may carry `xpassword=`, and rules with `--pwd`.

@@ -46,6 +46,9 @@ pub struct PhoneStatus {
     pub call_active: Option<bool>,
     /// Provisioning status entries, newest first.
     pub provisioning: Vec<ProvisioningEntry>,
+    /// What the provisioning engine is doing now, when the page says (`Idle`,
+    /// `Waiting For Idle`, `Resyncing`, `Rebooting`).
+    pub provisioning_state: Option<String>,
     /// `Reboot_Reason_1..5`, newest first (`[08/10/14 14:03:43]Provisioning`).
     pub reboot_reasons: Vec<String>,
     /// Every element as read (for `phoneprov status --json` and troubleshooting).
@@ -73,7 +76,10 @@ impl PhoneStatus {
                 if !value.is_empty() {
                     reboots.push((trailing_number(name).unwrap_or(u32::MAX), value.to_string()));
                 }
-            } else if (lower.contains("provisioning_status") || lower.contains("prov_status"))
+            } else if lower.contains("provisioning_state") || lower.contains("prov_state") {
+                status.provisioning_state = (!value.is_empty()).then(|| value.to_string());
+            } else if (lower.starts_with("provisioning_") || lower.starts_with("prov_"))
+                && trailing_number(name).is_some()
                 && !value.is_empty()
             {
                 provisioning.push((
@@ -91,6 +97,25 @@ impl PhoneStatus {
         status.provisioning = merge_entries(provisioning);
         status.reboot_reasons = reboots.into_iter().map(|(_, r)| r).collect();
         status
+    }
+
+    /// True while the phone's provisioning engine is busy (resyncing, waiting for idle,
+    /// rebooting), when the page says so.
+    pub fn provisioning_busy(&self) -> bool {
+        self.provisioning_state.as_deref().is_some_and(|state| {
+            let lower = state.to_ascii_lowercase();
+            ["resync", "waiting", "reboot", "download", "progress"]
+                .iter()
+                .any(|word| lower.contains(word))
+        })
+    }
+
+    /// The phone says it waits for its line to become idle.
+    pub fn waiting_for_idle(&self) -> bool {
+        self.call_active == Some(true)
+            || self.provisioning_state.as_deref().is_some_and(|s| {
+                s.to_ascii_lowercase().contains("idle") && s.to_ascii_lowercase().contains("wait")
+            })
     }
 
     /// The newest provisioning entry.
@@ -174,6 +199,19 @@ mod tests {
     fn idle_phones_and_silent_pages() {
         let idle = read_document("<s><Call_State>Idle</Call_State></s>").unwrap();
         assert_eq!(PhoneStatus::from_document(&idle).call_active, Some(false));
+        let waiting = read_document(
+            "<flat-status><Call_State>Connected</Call_State><Provisioning_State>Waiting For Idle</Provisioning_State>\
+             <Provisioning_Status_1>Successful</Provisioning_Status_1><Provisioning_Time_1>11/25/26 04:55:00</Provisioning_Time_1>\
+             <Provisioning_Reason_1>http://x/p.xml</Provisioning_Reason_1></flat-status>",
+        )
+        .unwrap();
+        let waiting = PhoneStatus::from_document(&waiting);
+        assert!(waiting.waiting_for_idle() && waiting.provisioning_busy());
+        assert_eq!(
+            waiting.latest_provisioning().unwrap().text,
+            "Successful | 11/25/26 04:55:00 | http://x/p.xml"
+        );
+        assert!(waiting.latest_provisioning().unwrap().is_success());
         let silent = read_document("<s><Product_Name>SPA504G</Product_Name></s>").unwrap();
         assert_eq!(PhoneStatus::from_document(&silent).call_active, None);
     }

@@ -313,3 +313,26 @@ fn https_without_a_trust_store_is_refused() {
     .unwrap_err();
     assert!(matches!(error, PhoneError::NoTrustStore { .. }));
 }
+
+#[tokio::test]
+async fn forbidden_pages_are_explained_not_blamed_on_the_password() {
+    async fn forbidden() -> Response {
+        (
+            StatusCode::FORBIDDEN,
+            "<html><head><title>403 Forbidden</title></head><body><p>Admin web access is disabled</p></body></html>",
+        )
+            .into_response()
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(forbidden);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let error = client(address, Some(PASSWORD))
+        .read_config()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, PhoneError::Forbidden { .. }), "{error:?}");
+    let text = error.to_string();
+    assert!(text.contains("Admin web access is disabled"), "{text}");
+    assert!(!text.contains("403 Forbidden\""), "{text}");
+}

@@ -49,6 +49,10 @@ pub struct ApplyOptions {
     pub settle: Duration,
     /// The longest pause between two read-backs (they start faster).
     pub max_poll_interval: Duration,
+    /// Push: the `host:port` to put in the URL the phone fetches, when it differs from the
+    /// address phoneprov listens on (a laptop behind NAT or a port forward). `None`: the
+    /// local address that routes to the phone.
+    pub push_advertise: Option<String>,
 }
 
 impl Default for ApplyOptions {
@@ -59,6 +63,7 @@ impl Default for ApplyOptions {
             reach_timeout: Duration::from_secs(15),
             settle: Duration::from_secs(3),
             max_poll_interval: Duration::from_millis(500),
+            push_advertise: None,
         }
     }
 }
@@ -537,6 +542,9 @@ impl Engine {
         )
         .await
         .map_err(|e| ApplyError::Server(e.to_string()))?;
+        if let Some(advertised) = &options.push_advertise {
+            profile.advertise(advertised);
+        }
         let mut syslog = self.syslog_lines.subscribe();
         let status_before = phone.read_status().await.ok();
 
@@ -573,7 +581,11 @@ impl Engine {
                         if line.from == ip {
                             events.emit(EventKind::Syslog { text: line.text.clone() });
                             if line.kind == ResyncLineKind::Failure {
-                                return Err(ApplyError::ResyncFailed { phone: key, detail: line.text });
+                                return Err(ApplyError::CannotReachLaptop {
+                                    phone: key,
+                                    url: format!("{} (the phone says: {})", profile.shown_url(), line.text),
+                                    seconds: options.reach_timeout.as_secs(),
+                                });
                             }
                         }
                     }
@@ -586,7 +598,7 @@ impl Engine {
                                 events.emit(EventKind::BackOnline);
                                 down = false;
                             }
-                            if status.call_active == Some(true) {
+                            if status.waiting_for_idle() {
                                 if !waiting_reported {
                                     events.emit(EventKind::WaitingForIdle);
                                     waiting_reported = true;
@@ -594,8 +606,14 @@ impl Engine {
                                 // The phone fetches only when idle: the reach clock restarts.
                                 reach_deadline = Instant::now() + options.reach_timeout;
                             }
+                            // A failed resync while our server saw nothing: the phone could
+                            // not reach us (its own words say how).
                             if let Some(failure) = new_failure(status_before.as_ref(), &status) {
-                                return Err(ApplyError::ResyncFailed { phone: key, detail: failure });
+                                return Err(ApplyError::CannotReachLaptop {
+                                    phone: key,
+                                    url: format!("{} (the phone says: {failure})", profile.shown_url()),
+                                    seconds: options.reach_timeout.as_secs(),
+                                });
                             }
                         }
                         Err(e) if e.is_unreachable() => {
@@ -665,6 +683,7 @@ impl Engine {
         let mut last_verified: Vec<String> = Vec::new();
         let mut pause = Duration::from_millis(10);
         let mut reads = 0u32;
+        let mut applied_reported = false;
         loop {
             match phone.read_config().await {
                 Ok(config) => {
@@ -674,19 +693,29 @@ impl Engine {
                         settled_since = None;
                     }
                     let (verified, mismatches) = compare(&config, &readable);
-                    if mismatches.is_empty() {
+                    // Values can read as wanted while the phone is still finishing its resync
+                    // (and about to reboot): confirm once it is done.
+                    let busy = mismatches.is_empty()
+                        && phone
+                            .read_status()
+                            .await
+                            .is_ok_and(|status| status.provisioning_busy());
+                    if mismatches.is_empty() && !applied_reported {
                         events.emit(EventKind::Applied {
                             names: verified.clone(),
                         });
+                        applied_reported = true;
+                    }
+                    if mismatches.is_empty() && !busy {
                         events.emit(EventKind::Verified {
                             names: verified.clone(),
                         });
                         return Ok((verified, unverifiable));
                     }
                     reads += 1;
-                    if reads % 4 == 1 {
+                    if !busy && reads % 4 == 1 {
                         if let Ok(status) = phone.read_status().await {
-                            if status.call_active == Some(true) {
+                            if status.waiting_for_idle() {
                                 if !waiting_reported {
                                     events.emit(EventKind::WaitingForIdle);
                                     waiting_reported = true;
@@ -699,9 +728,11 @@ impl Engine {
                     if !verified.is_empty() && mismatches == last_mismatches {
                         let since = *settled_since.get_or_insert_with(Instant::now);
                         if since.elapsed() >= options.settle {
-                            events.emit(EventKind::Applied {
-                                names: verified.clone(),
-                            });
+                            if !applied_reported {
+                                events.emit(EventKind::Applied {
+                                    names: verified.clone(),
+                                });
+                            }
                             return Err(ApplyError::Unverified {
                                 phone: key,
                                 seconds: started.elapsed().as_secs(),
@@ -845,7 +876,7 @@ impl Engine {
                                 down = false;
                                 report.rebooted = true;
                             }
-                            if status.call_active == Some(true) && !waiting_reported {
+                            if status.waiting_for_idle() && !waiting_reported {
                                 events.emit(EventKind::WaitingForIdle);
                                 waiting_reported = true;
                             }

@@ -116,6 +116,13 @@ impl OneTimeProfile {
         &self.url
     }
 
+    /// Puts `host:port` in the URL instead of the bound address (NAT, port forwards).
+    pub fn advertise(&mut self, host_port: &str) {
+        if let Some((_, path)) = self.url.rsplit_once('/') {
+            self.url = format!("http://{}/{path}", host_port.trim_end_matches('/'));
+        }
+    }
+
     /// The URL with the token hidden, for events and logs.
     pub fn shown_url(&self) -> String {
         match self.url.rsplit_once('/') {

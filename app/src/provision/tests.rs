@@ -118,6 +118,7 @@ fn quick() -> ApplyOptions {
         reach_timeout: Duration::from_secs(1),
         settle: Duration::from_millis(300),
         max_poll_interval: Duration::from_millis(100),
+        ..ApplyOptions::default()
     }
 }
 
