@@ -674,7 +674,8 @@ impl Engine {
                 ),
             });
         }
-        progress.set("while confirming the values on the phone");
+        // The stage stays what sending left ("after the phone fetched the profile", …): that is
+        // what a technician needs when the phone disappears now.
         let started = Instant::now();
         let mut down = false;
         let mut waiting_reported = false;
