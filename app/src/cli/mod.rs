@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod phone;
+pub mod profile;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,6 +35,8 @@ pub enum Command {
     /// Remembered HTTPS certificates of phones.
     #[command(subcommand)]
     Trust(phone::TrustCommand),
+    /// Check or show a Configuration Profile file (no phone needed).
+    Profile(profile::ProfileArgs),
 }
 
 /// Exit codes shared by every subcommand.
@@ -56,5 +59,6 @@ pub fn run(command: Command) -> ExitCode {
         Command::History(args) => phone::history(args),
         Command::Rollback(args) => phone::rollback(args),
         Command::Trust(command) => phone::trust(command),
+        Command::Profile(args) => profile::run(args),
     }
 }
