@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::events::{Change, EventKind, EventSink, Mismatch, Via};
 use super::history::{History, HistoryError, Snapshot};
 use super::push::{FetchOutcome, OneTimeProfile};
-use super::schema_bridge::{check_changes, flat_profile};
+use super::schema_bridge::{check_changes, flat_profile, phone_name};
 use super::sighting::PhoneSighting;
 use super::store::{NoDataDir, data_dir};
 use super::syslog::{ResyncLineKind, SyslogLine, SyslogListener};
@@ -376,7 +376,16 @@ impl Engine {
                 });
             }
         }
-        let firmware_check = check_changes(&changes, identity.firmware_line());
+        // Names as this phone spells them (SPA `Log_Resync_*_Msg`).
+        let line = identity.firmware_line().or_else(|| {
+            (current.source == ConfigSource::SpaCfgXml)
+                .then_some(crate::identity::FirmwareLine::Spa)
+        });
+        let changes: Vec<(String, String)> = changes
+            .into_iter()
+            .map(|(name, value)| (phone_name(&name, line), value))
+            .collect();
+        let firmware_check = check_changes(&changes, line);
         if !firmware_check.errors.is_empty() {
             return Err(ApplyError::Invalid {
                 errors: firmware_check.errors,
@@ -430,7 +439,7 @@ impl Engine {
             path: path.display().to_string(),
         });
 
-        let xml = flat_profile(&to_send);
+        let xml = flat_profile(&to_send).map_err(|e| ApplyError::Invalid { errors: vec![e] })?;
         let deadline = Instant::now() + options.timeout;
         let via = self
             .send(
@@ -964,13 +973,10 @@ fn last_wins(changes: &[(String, String)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Phones trim values and turn newlines into spaces: compare the way they store.
-fn normalise(value: &str) -> String {
-    value.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
+/// Phones trim values and turn newlines into spaces: compare the way they store (the
+/// profile model's rule).
 fn same_value(current: Option<&str>, wanted: &str) -> bool {
-    current.is_some_and(|c| normalise(c) == normalise(wanted))
+    current.is_some_and(|c| crate::profile::values::same_value(c, wanted))
 }
 
 fn compare(config: &PhoneConfig, sent: &[&(String, String)]) -> (Vec<String>, Vec<Mismatch>) {
@@ -1069,7 +1075,7 @@ mod tests {
     #[test]
     fn values_compare_as_the_phone_stores_them() {
         assert!(same_value(Some(" 3600 "), "3600"));
-        assert!(same_value(Some("a  b"), "a\nb"));
+        assert!(same_value(Some("a b"), "a\nb"));
         assert!(!same_value(None, ""));
         assert!(!same_value(Some("Yes"), "No"));
     }
