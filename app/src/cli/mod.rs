@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod discover;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "phoneprov",
@@ -16,7 +18,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Find the Cisco phones on the LAN (mDNS, address sweep, ARP table).
+    Discover(discover::DiscoverArgs),
+}
 
 /// Exit codes shared by every subcommand.
 pub mod exit {
@@ -30,5 +35,7 @@ pub mod exit {
 
 /// Runs a parsed subcommand and returns the process exit code.
 pub fn run(command: Command) -> ExitCode {
-    match command {}
+    match command {
+        Command::Discover(args) => discover::run(args),
+    }
 }
