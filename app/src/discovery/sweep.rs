@@ -56,7 +56,7 @@ pub fn local_networks(only: Option<&[String]>) -> Result<Vec<LocalNetwork>, Scop
         if interface.is_loopback() || !interface.is_oper_up() || interface.is_p2p() {
             continue;
         }
-        if only.is_some_and(|names| !names.iter().any(|n| *n == interface.name)) {
+        if only.is_some_and(|names| !names.contains(&interface.name)) {
             continue;
         }
         let if_addrs::IfAddr::V4(v4) = &interface.addr else {

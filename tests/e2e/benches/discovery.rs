@@ -61,7 +61,7 @@ fn stats(samples: &mut [Duration]) -> String {
     samples.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     format!(
-        "min {:.0} ms, median {:.0} ms, max {:.0} ms ({} runs)",
+        "min {:.0} ms, median {:.0} ms, max {:.0} ms ({} samples)",
         ms(samples[0]),
         ms(samples[samples.len() / 2]),
         ms(samples[samples.len() - 1]),
@@ -69,7 +69,11 @@ fn stats(samples: &mut [Duration]) -> String {
     )
 }
 
-async fn start_phones(hosts: &[IpAddr], port: u16, mdns: bool) -> Result<Vec<RunningPhone>, String> {
+async fn start_phones(
+    hosts: &[IpAddr],
+    port: u16,
+    mdns: bool,
+) -> Result<Vec<RunningPhone>, String> {
     let mut phones = Vec::new();
     for (address, model) in hosts.iter().zip(MODELS) {
         let config = PhoneConfig {
@@ -111,7 +115,11 @@ async fn bench(cidr: ipnet::IpNet, hosts: &[IpAddr]) -> Result<(), String> {
             .await;
         sweep_times.push(started.elapsed());
         swept = summary.swept.done;
-        let found: Vec<Mac> = summary.phones.iter().filter_map(|p| p.identity.mac).collect();
+        let found: Vec<Mac> = summary
+            .phones
+            .iter()
+            .filter_map(|p| p.identity.mac)
+            .collect();
         if let Some(missing) = expected.iter().find(|m| !found.contains(m)) {
             return Err(format!("the sweep missed {missing}"));
         }
@@ -149,7 +157,9 @@ async fn bench(cidr: ipnet::IpNet, hosts: &[IpAddr]) -> Result<(), String> {
                 ScanEvent::Finished(_) => break,
                 _ => continue,
             };
-            let Some(mac) = phone.identity.mac else { continue };
+            let Some(mac) = phone.identity.mac else {
+                continue;
+            };
             if phone.identity.model.is_some() {
                 resolved.entry(mac).or_insert_with(|| started.elapsed());
             }
@@ -192,7 +202,10 @@ async fn nmap(args: &[&str]) {
     match outcome {
         Ok((Ok(output), elapsed)) => {
             let text = String::from_utf8_lossy(&output.stdout);
-            let open_ports = text.lines().filter(|l| l.contains("/tcp") && l.contains("open")).count();
+            let open_ports = text
+                .lines()
+                .filter(|l| l.contains("/tcp") && l.contains("open"))
+                .count();
             let summary = text
                 .lines()
                 .find(|l| l.starts_with("Nmap done"))

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use phone_sim::{PhoneConfig, PhoneSim, RunningPhone};
 use phoneprov::discovery::{
-    Access, Certainty, DiscoveredPhone, ManualTarget, PhoneKey, PhoneTable, ScanEvent,
-    ScanOptions, ScanSummary, Scanner, ScopeError, Source,
+    Access, Certainty, DiscoveredPhone, ManualTarget, PhoneKey, PhoneTable, ScanEvent, ScanOptions,
+    ScanSummary, Scanner, ScopeError, Source,
 };
 use phoneprov::identity::Mac;
 
@@ -47,7 +47,9 @@ fn lan() -> Lan {
 static LAN_IN_USE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 async fn phone(config: PhoneConfig) -> RunningPhone {
-    PhoneSim::start(config).await.expect("the emulated phone starts")
+    PhoneSim::start(config)
+        .await
+        .expect("the emulated phone starts")
 }
 
 fn on(address: IpAddr, port: u16, model: &str) -> PhoneConfig {
@@ -104,17 +106,28 @@ fn assert_identified(found: &BTreeMap<Mac, DiscoveredPhone>, sim: &RunningPhone,
             sim.model(),
             mac,
             sim.addr(),
-            found.values().map(|p| (p.address, p.identity.mac)).collect::<Vec<_>>()
+            found
+                .values()
+                .map(|p| (p.address, p.identity.mac))
+                .collect::<Vec<_>>()
         );
     };
     assert_eq!(phone.address, sim.addr().ip(), "address of {mac}");
-    assert_eq!(phone.identity.model.as_deref(), Some(sim.model()), "model of {mac}");
+    assert_eq!(
+        phone.identity.model.as_deref(),
+        Some(sim.model()),
+        "model of {mac}"
+    );
     assert_eq!(
         phone.identity.firmware.as_deref(),
         Some(sim.identity().software_version().as_str()),
         "firmware of {mac}"
     );
-    assert!(phone.sources.contains(&source), "{mac} sources: {:?}", phone.sources);
+    assert!(
+        phone.sources.contains(&source),
+        "{mac} sources: {:?}",
+        phone.sources
+    );
     assert_eq!(phone.confidence().cisco_phone, Certainty::Certain, "{mac}");
     assert_eq!(phone.web.map(|w| w.port), Some(sim.addr().port()), "{mac}");
 }
@@ -140,7 +153,10 @@ async fn the_sweep_finds_every_phone_and_leaves_the_silent_rest() {
     };
     let (events, summary) = scan(Scanner::new(options)).await;
     assert!(!summary.cancelled && !summary.timed_out);
-    assert_eq!(summary.swept.done, 254, "every address of the /24 was tried");
+    assert_eq!(
+        summary.swept.done, 254,
+        "every address of the /24 was tried"
+    );
     assert_eq!(summary.swept.total, 254);
     assert!(
         events
@@ -153,8 +169,14 @@ async fn the_sweep_finds_every_phone_and_leaves_the_silent_rest() {
     for sim in [&mpp, &spa, &https_only, &on_user_port] {
         assert_identified(&found, sim, Source::Sweep);
     }
-    assert_eq!(found[&mac_of(&spa)].identity.firmware_line(), Some(phoneprov::identity::FirmwareLine::Spa));
-    assert_eq!(found[&mac_of(&https_only)].web.map(|w| w.scheme.as_str()), Some("https"));
+    assert_eq!(
+        found[&mac_of(&spa)].identity.firmware_line(),
+        Some(phoneprov::identity::FirmwareLine::Spa)
+    );
+    assert_eq!(
+        found[&mac_of(&https_only)].web.map(|w| w.scheme.as_str()),
+        Some("https")
+    );
     assert_eq!(found[&mac_of(&mpp)].access, Access::Open);
 
     // The phone with a password is kept, marked as needing credentials.
@@ -246,7 +268,9 @@ async fn a_rescan_updates_rather_than_duplicates_and_follows_a_moved_phone() {
     }
     assert_eq!(table.len(), before, "a rescan adds no duplicates");
     assert!(
-        !events.iter().any(|e| matches!(e, ScanEvent::PhoneFound(p) if p.identity.mac == Some(mac))),
+        !events
+            .iter()
+            .any(|e| matches!(e, ScanEvent::PhoneFound(p) if p.identity.mac == Some(mac))),
         "a known phone is reported as updated, not found"
     );
     assert!(events.iter().any(
