@@ -74,6 +74,12 @@ impl PhoneTable {
         self.merge(DiscoveredPhone::from_observation(observation))
     }
 
+    /// Records a passive sighting (a phone fetched from our provisioning server or sent us
+    /// syslog). `None` when the sighting does not look like a Cisco phone.
+    pub fn record_sighting(&mut self, sighting: &super::passive::Sighting) -> Option<TableChange> {
+        sighting.observation().map(|seen| self.record(seen))
+    }
+
     /// Merges a whole phone record (from a scan's event, or another table) into this table:
     /// the same rules as [`PhoneTable::record`], so a GUI that keeps its own table and feeds
     /// it every event ends up with what the scan has.
@@ -285,6 +291,38 @@ mod tests {
             phone.identity.firmware.as_deref(),
             Some("12.0.1"),
             "an upgrade shows"
+        );
+    }
+
+    #[test]
+    fn a_sighting_joins_the_phone_the_sweep_found() {
+        use crate::discovery::passive::Sighting;
+        let mut table = PhoneTable::new();
+        let mut locked = seen(Source::Sweep, "10.0.0.7", None);
+        locked.access = Some(Access::NeedsCredentials);
+        table.record(locked);
+        let change = table
+            .record_sighting(&Sighting::provisioning_fetch(
+                ip("10.0.0.7"),
+                "Cisco-CP-8841-3PCC/11.0 (00562b043615)",
+            ))
+            .unwrap();
+        assert!(matches!(
+            change,
+            TableChange::Updated {
+                previous_key: Some(_),
+                ..
+            }
+        ));
+        assert_eq!(table.len(), 1);
+        let phone = table.get(&PhoneKey::Mac(mac("00562b043615"))).unwrap();
+        assert_eq!(phone.identity.model.as_deref(), Some("CP-8841-3PCC"));
+        assert_eq!(phone.access, Access::NeedsCredentials);
+        assert!(phone.sources.contains(&Source::Passive));
+        assert!(
+            table
+                .record_sighting(&Sighting::provisioning_fetch(ip("10.0.0.8"), "Wget/1.21"))
+                .is_none()
         );
     }
 
