@@ -280,9 +280,11 @@ pub(crate) fn mentions_cisco(text: &str) -> bool {
             .any(looks_like_cisco_model)
 }
 
+const TIMED_OUT: &str = "timed out";
+
 fn describe(error: &reqwest::Error) -> String {
     if error.is_timeout() {
-        "timed out".into()
+        TIMED_OUT.into()
     } else if error.is_connect() {
         "connection failed".into()
     } else {

@@ -132,6 +132,33 @@ fn assert_identified(found: &BTreeMap<Mac, DiscoveredPhone>, sim: &RunningPhone,
     assert_eq!(phone.web.map(|w| w.port), Some(sim.addr().port()), "{mac}");
 }
 
+const PRINTER_PAGE: &str = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 60\r\n\r\n<html><head><title>Office printer</title></head></html>\n\n\n\n\n";
+
+/// A web server that is not a phone: answers every request with `answer`, or with nothing
+/// (accepts and keeps the connection open).
+async fn serve_forever(
+    address: SocketAddr,
+    answer: Option<&'static str>,
+) -> tokio::task::JoinHandle<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind(address).await.expect("bind");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut socket, _)) = listener.accept().await {
+            match answer {
+                Some(text) => {
+                    tokio::spawn(async move {
+                        let mut request = [0u8; 2048];
+                        let _ = socket.read(&mut request).await;
+                        let _ = socket.write_all(text.as_bytes()).await;
+                    });
+                }
+                None => held.push(socket),
+            }
+        }
+    })
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_sweep_finds_every_phone_and_leaves_the_silent_rest() {
     let lan = lan();
@@ -146,6 +173,9 @@ async fn the_sweep_finds_every_phone_and_leaves_the_silent_rest() {
     .await;
     let locked = phone(on(h[3], 80, "CP-8851-3PCC").with_password("s3cret-pw")).await;
     let on_user_port = phone(on(h[4], 8080, "CP-8845-3PCC")).await;
+    // Not phones: a printer's web page, and a server that accepts and never answers.
+    let printer = serve_forever(SocketAddr::new(h[14], 80), Some(PRINTER_PAGE)).await;
+    let mute = serve_forever(SocketAddr::new(h[15], 80), None).await;
 
     let options = ScanOptions {
         extra_ports: vec![8080],
@@ -197,6 +227,8 @@ async fn the_sweep_finds_every_phone_and_leaves_the_silent_rest() {
     for phone in &summary.phones {
         assert!(ours.contains(&phone.address), "unexpected phone {phone:?}");
     }
+    printer.abort();
+    mute.abort();
     // Every phone was announced by an event as it was found.
     for phone in &summary.phones {
         assert!(events.iter().any(|e| matches!(e,
