@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod discover;
+pub mod profile;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -21,6 +22,8 @@ pub struct Cli {
 pub enum Command {
     /// Find the Cisco phones on the LAN (mDNS, address sweep, ARP table).
     Discover(discover::DiscoverArgs),
+    /// Check or show a Configuration Profile file (no phone needed).
+    Profile(profile::ProfileArgs),
 }
 
 /// Exit codes shared by every subcommand.
@@ -37,5 +40,6 @@ pub mod exit {
 pub fn run(command: Command) -> ExitCode {
     match command {
         Command::Discover(args) => discover::run(args),
+        Command::Profile(args) => profile::run(args),
     }
 }
