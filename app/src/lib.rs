@@ -3,6 +3,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod cli;
+pub mod discovery;
 pub mod identity;
 pub mod net;
 pub mod phone;

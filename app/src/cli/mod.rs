@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod discover;
 pub mod phone;
 pub mod profile;
 
@@ -20,6 +21,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Find the Cisco phones on the LAN (mDNS, address sweep, ARP table).
+    Discover(discover::DiscoverArgs),
     /// Show a phone's identity and Configuration Profile fields.
     Show(phone::ShowArgs),
     /// Change values on a phone and verify that they landed.
@@ -52,6 +55,7 @@ pub mod exit {
 /// Runs a parsed subcommand and returns the process exit code.
 pub fn run(command: Command) -> ExitCode {
     match command {
+        Command::Discover(args) => discover::run(args),
         Command::Show(args) => phone::show(args),
         Command::Set(args) => phone::set(args),
         Command::Resync(args) => phone::resync(args),
