@@ -15,6 +15,9 @@ pub mod profile;
     about = "Find, configure, resync and verify Cisco MPP/SPA phones"
 )]
 pub struct Cli {
+    /// Open the app with a few emulated phones on this computer (no LAN needed).
+    #[arg(long)]
+    pub demo: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
