@@ -25,6 +25,21 @@ pub enum Report {
         phone: crate::session::PhoneId,
         message: String,
     },
+    /// A phone was read (or could not be).
+    PhoneRead {
+        phone: crate::session::PhoneId,
+        outcome: Result<super::engine_link::PhoneRead, super::engine_link::ReadFailure>,
+    },
+    /// One step of an apply or resync, as the engine reported it.
+    Provision {
+        phone: crate::session::PhoneId,
+        event: crate::provision::ProvisionEvent,
+    },
+    /// An apply or resync ended: a summary, or why it failed.
+    OperationDone {
+        phone: crate::session::PhoneId,
+        outcome: Result<String, String>,
+    },
     /// Saving the app state failed (shown once, not repeated on every save).
     StateNotSaved(String),
 }

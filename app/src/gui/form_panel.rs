@@ -287,7 +287,7 @@ fn finding_line(ui: &mut Ui, finding: &Finding, engine: bool, intents: &mut Vec<
         };
         let button = ui
             .add_enabled(engine, egui::Button::new(words))
-            .on_disabled_hover_text("Talking to phones is not part of this build yet.");
+            .on_disabled_hover_text("phoneprov cannot talk to phones right now.");
         if button.clicked() {
             intents.push(Intent::ResyncNow((!url.is_empty()).then(|| url.clone())));
         }

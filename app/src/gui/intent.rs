@@ -10,6 +10,10 @@ pub enum Intent {
     AddPhone(String),
     RenamePhone(PhoneId, String),
     RemovePhone(PhoneId),
+    /// Read the selected phone again (identity, values, status).
+    ReadPhone,
+    /// Stop the selected phone's running apply or resync.
+    CancelOperation,
     StartScan,
     CancelScan,
     /// A field of the selected phone's form was edited (element, text).

@@ -8,6 +8,7 @@
 pub mod background;
 pub mod credentials_dialog;
 pub mod demo;
+pub mod engine_link;
 pub mod files;
 pub mod form_panel;
 pub mod intent;
@@ -93,9 +94,21 @@ pub fn run(options: GuiOptions) -> ExitCode {
         "phoneprov",
         native_options,
         Box::new(move |cc| {
+            // The engine keeps snapshots and trusted certificates; the demo's go with its
+            // throwaway directory.
+            let engine = match &demo {
+                Some((_, dir)) => crate::provision::Engine::open(&dir.path().join("data")),
+                None => crate::provision::Engine::open_default(),
+            };
             let mut shell = Shell::new(&cc.egui_ctx, runtime, state_file);
             if let Some((phones, dir)) = demo {
                 shell.start_demo(phones, dir);
+            }
+            match engine {
+                Ok(engine) => shell.use_engine(std::sync::Arc::new(engine)),
+                Err(error) => shell.show_notice(format!(
+                    "phoneprov cannot talk to phones: {error}"
+                )),
             }
             Ok(Box::new(shell))
         }),

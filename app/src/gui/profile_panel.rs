@@ -26,7 +26,8 @@ pub struct ProfilePanelState {
     pub one_off_rule: String,
 }
 
-const NO_ENGINE: &str = "Talking to phones (apply, verify, resync) is not part of this build yet.";
+const NO_ENGINE: &str =
+    "phoneprov cannot talk to phones right now (see the notice at the top of the window).";
 
 pub fn show(
     ui: &mut Ui,

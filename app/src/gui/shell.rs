@@ -2,13 +2,20 @@
 //! background reports, draws the panels, and turns the intents they return into state
 //! changes and background work. Nothing here waits on the network.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 
 use super::background::{Report, Reporter};
 use super::credentials_dialog::{self, CredentialsDraft};
+use super::engine_link;
+use crate::provision::Engine;
+use crate::session::engine_events;
+use crate::session::timeline::Stage;
 use super::intent::Intent;
 use super::phones_panel::{self, PhonesPanelState, ScanView};
 use super::profile_panel::{self, Capabilities, ProfilePanelState};
@@ -55,6 +62,12 @@ pub struct Shell {
     zone: jiff::tz::TimeZone,
     /// A problem to show above everything until dismissed.
     notice: Option<String>,
+    /// The provisioning engine; `None` when it could not open its data directory.
+    engine: Option<Arc<Engine>>,
+    /// Running applies/resyncs, to cancel them.
+    operations: HashMap<PhoneId, CancellationToken>,
+    /// Phones being read now (one read at a time per phone).
+    reading: HashSet<PhoneId>,
     /// `--demo`: the emulated phones and their throwaway state directory, kept alive here.
     demo: Option<(super::demo::DemoPhones, tempfile::TempDir)>,
 }
@@ -121,10 +134,123 @@ impl Shell {
             form_check: FormCheck::default(),
             zone: jiff::tz::TimeZone::system(),
             notice,
+            engine: None,
+            operations: HashMap::new(),
+            reading: HashSet::new(),
             demo: None,
         };
         apply_appearance(ctx, &shell.settings);
         shell
+    }
+
+    /// Shows a problem above everything until dismissed.
+    pub fn show_notice(&mut self, message: String) {
+        self.notice = Some(message);
+    }
+
+    /// Lets the app talk to phones through `engine`.
+    pub fn use_engine(&mut self, engine: Arc<Engine>) {
+        self.engine = Some(engine);
+        self.capabilities.engine = true;
+        if let Some(id) = self.phones.selected {
+            self.read_phone(id);
+        }
+    }
+
+    /// The login to use for a phone: the secret store, else this run's memory.
+    fn login_task(
+        &self,
+        key: String,
+    ) -> impl std::future::Future<Output = Option<crate::session::PhoneLogin>> + Send + 'static
+    {
+        let store = self.secret_store.clone();
+        let memory = self.session_secrets.clone();
+        async move {
+            let lookup_key = key.clone();
+            let stored = tokio::task::spawn_blocking(move || {
+                crate::session::credentials::login_for(store.as_ref(), &lookup_key)
+            })
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .flatten();
+            stored.or_else(|| {
+                crate::session::credentials::login_for(memory.as_ref(), &key)
+                    .ok()
+                    .flatten()
+            })
+        }
+    }
+
+    /// Reads a phone in the background (identity, values, status).
+    fn read_phone(&mut self, id: PhoneId) {
+        let Some(engine) = self.engine.clone() else {
+            return;
+        };
+        let Some(entry) = self.phones.get(id) else {
+            return;
+        };
+        if !self.reading.insert(id) {
+            return;
+        }
+        let address = entry.address.clone();
+        let login = self.login_task(phone_key(entry));
+        let reporter = self.reporter.clone();
+        self.runtime.spawn(async move {
+            let login = login.await;
+            match engine_link::open_phone(&engine, &address, login) {
+                Ok(phone) => engine_link::read(reporter, id, Arc::new(phone)).await,
+                Err(error) => reporter.send(Report::PhoneRead {
+                    phone: id,
+                    outcome: Err(engine_link::read_failure(error)),
+                }),
+            }
+        });
+    }
+
+    /// Starts an apply (changes) or a resync (rule) on a phone in the background.
+    fn start_operation(&mut self, id: PhoneId, work: Operation) {
+        let Some(engine) = self.engine.clone() else {
+            return;
+        };
+        let Some(entry) = self.phones.get_mut(id) else {
+            return;
+        };
+        if self.operations.contains_key(&id) {
+            self.notice = Some(format!(
+                "{} is still busy with the last operation; wait for it or cancel it",
+                entry.display_name()
+            ));
+            return;
+        }
+        entry.status = crate::session::PhoneStatus::Applying;
+        let address = entry.address.clone();
+        let key = phone_key(entry);
+        let cancel = CancellationToken::new();
+        self.operations.insert(id, cancel.clone());
+        let login = self.login_task(key);
+        let reporter = self.reporter.clone();
+        self.runtime.spawn(async move {
+            let login = login.await;
+            let phone = match engine_link::open_phone(&engine, &address, login) {
+                Ok(phone) => Arc::new(phone),
+                Err(error) => {
+                    reporter.send(Report::OperationDone {
+                        phone: id,
+                        outcome: Err(error.to_string()),
+                    });
+                    return;
+                }
+            };
+            match work {
+                Operation::Apply(changes) => {
+                    engine_link::apply(reporter, engine, id, phone, changes, cancel).await
+                }
+                Operation::Resync(rule) => {
+                    engine_link::resync(reporter, engine, id, phone, rule, cancel).await
+                }
+            }
+        });
     }
 
     /// Shows the demo phones (already running) in the list, by address like any phone.
@@ -220,6 +346,37 @@ impl Shell {
                 Report::CredentialsSaved { phone, message } => {
                     let name = self.phones.get(phone).map(|e| e.display_name());
                     self.activity.record(name, message);
+                    // Try the phone again with the new login.
+                    self.read_phone(phone);
+                }
+                Report::PhoneRead { phone, outcome } => {
+                    self.reading.remove(&phone);
+                    self.phone_read(phone, outcome);
+                }
+                Report::Provision { phone, event } => {
+                    if let Some(entry) = self.phones.get_mut(phone) {
+                        let name = entry.display_name();
+                        if let Some(line) = engine_events::record(entry, &event) {
+                            self.activity.record(Some(name), line);
+                        }
+                    }
+                }
+                Report::OperationDone { phone, outcome } => {
+                    self.operations.remove(&phone);
+                    if let Some(entry) = self.phones.get_mut(phone) {
+                        let name = entry.display_name();
+                        match outcome {
+                            Ok(summary) => self.activity.record(Some(name), summary),
+                            Err(reason) => {
+                                if !matches!(entry.status, crate::session::PhoneStatus::Failed(_)) {
+                                    entry.status = crate::session::PhoneStatus::Failed(reason.clone());
+                                    entry.timeline.push(jiff::Timestamp::now(), Stage::Failed, reason.clone());
+                                }
+                                entry.form.sent.clear();
+                                self.activity.record(Some(name), format!("Failed: {reason}"));
+                            }
+                        }
+                    }
                 }
                 Report::StateNotSaved(message) => {
                     if self.notice.is_none() {
@@ -228,6 +385,66 @@ impl Shell {
                 }
             }
         }
+    }
+
+    fn phone_read(
+        &mut self,
+        id: PhoneId,
+        outcome: Result<engine_link::PhoneRead, engine_link::ReadFailure>,
+    ) {
+        use crate::session::PhoneStatus;
+        let Some(entry) = self.phones.get_mut(id) else {
+            return;
+        };
+        let name = entry.display_name();
+        match outcome {
+            Ok(read) => {
+                if let Some(mac) = read.identity.mac {
+                    entry.mac = Some(mac);
+                }
+                entry.model = read.identity.model.clone().or(entry.model.take());
+                entry.firmware = read.identity.firmware.clone().or(entry.firmware.take());
+                entry.form.load_phone_values(read.values);
+                entry.reboot_reasons = read.reboot_reasons;
+                if matches!(
+                    entry.status,
+                    PhoneStatus::NotContacted | PhoneStatus::NeedsCredentials | PhoneStatus::Reachable
+                ) || (matches!(entry.status, PhoneStatus::Failed(_))
+                    && !self.operations.contains_key(&id)
+                    && entry.timeline.entries.is_empty())
+                {
+                    entry.status = PhoneStatus::Reachable;
+                }
+                let mut words = format!(
+                    "Read the phone: {} {}",
+                    entry.model.as_deref().unwrap_or("model unknown"),
+                    entry.firmware.as_deref().unwrap_or("")
+                );
+                if let Some(last) = &read.last_provisioning {
+                    words.push_str(&format!("; its last provisioning: {last}"));
+                }
+                self.activity.record(Some(name), words);
+                self.mark_dirty_quiet();
+            }
+            Err(failure) => {
+                if failure.needs_password {
+                    entry.status = PhoneStatus::NeedsCredentials;
+                    if self.credentials_draft.is_none() && self.phones.selected == Some(id) {
+                        let mut draft = CredentialsDraft::new(id, name.clone());
+                        draft.reason = Some(failure.message.clone());
+                        self.credentials_draft = Some(draft);
+                    }
+                } else {
+                    entry.status = PhoneStatus::Failed(failure.message.clone());
+                }
+                self.activity.record(Some(name), failure.message);
+            }
+        }
+    }
+
+    /// Schedules a save without a context at hand (from a background report).
+    fn mark_dirty_quiet(&mut self) {
+        self.save_due = Some(Instant::now() + SAVE_DELAY);
     }
 
     fn export_profile(&mut self, only_changes: bool) {
@@ -321,12 +538,32 @@ impl Shell {
         match intent {
             Intent::SelectPhone(id) => {
                 self.phones.selected = Some(id);
+                if self
+                    .phones
+                    .get(id)
+                    .is_some_and(|e| e.form.phone_values.is_none())
+                {
+                    self.read_phone(id);
+                }
                 self.mark_dirty(ctx);
+            }
+            Intent::ReadPhone => {
+                if let Some(id) = self.phones.selected {
+                    self.read_phone(id);
+                }
+            }
+            Intent::CancelOperation => {
+                if let Some(id) = self.phones.selected
+                    && let Some(cancel) = self.operations.get(&id)
+                {
+                    cancel.cancel();
+                }
             }
             Intent::AddPhone(text) => match PhoneAddress::parse(&text) {
                 Ok(address) => {
                     let added = self.phones.add_manual(address.clone());
                     self.phones.selected = Some(added.id());
+                    self.read_phone(added.id());
                     self.phones_panel.add_text.clear();
                     self.phones_panel.add_error = None;
                     let message = match added {
@@ -402,12 +639,33 @@ impl Shell {
                 }
             }
             Intent::CloseReview => self.review = None,
-            Intent::ConfirmSubmit | Intent::ResyncNow(_) => {
+            Intent::ConfirmSubmit => {
                 self.review = None;
-                self.activity.record(
-                    None,
-                    "Talking to phones is not part of this build yet; nothing was sent",
-                );
+                let Some(id) = self.phones.selected else {
+                    return;
+                };
+                if let Some(entry) = self.phones.get_mut(id) {
+                    let changes = entry.form.changes();
+                    if changes.is_empty() {
+                        return;
+                    }
+                    entry.form.mark_sent(&changes);
+                    entry.timeline.push(
+                        jiff::Timestamp::now(),
+                        Stage::Requested,
+                        format!("Apply {} change(s)", changes.len()),
+                    );
+                    let pairs = changes
+                        .iter()
+                        .map(|c| (c.element.clone(), c.new.clone()))
+                        .collect();
+                    self.start_operation(id, Operation::Apply(pairs));
+                }
+            }
+            Intent::ResyncNow(rule) => {
+                if let Some(id) = self.phones.selected {
+                    self.start_operation(id, Operation::Resync(rule));
+                }
             }
             Intent::ExportProfile | Intent::ExportChanges => {
                 let only_changes = intent == Intent::ExportChanges;
@@ -573,22 +831,29 @@ impl Shell {
                     &self.scan,
                 ));
             });
+        let running = self
+            .phones
+            .selected
+            .is_some_and(|id| self.operations.contains_key(&id));
         let timeline = |ui: &mut egui::Ui| {
-            timeline_panel::show(ui, self.phones.selected_entry(), &self.zone);
+            timeline_panel::show(ui, self.phones.selected_entry(), &self.zone, running)
         };
-        if narrow {
+        let timeline_intents = if narrow {
             egui::Panel::bottom("timeline below")
                 .resizable(true)
                 .default_size(150.0)
                 .size_range(110.0..=500.0)
-                .show(ui, timeline);
+                .show(ui, timeline)
+                .inner
         } else {
             egui::Panel::right("timeline")
                 .resizable(true)
                 .default_size((width * 0.25).clamp(260.0, 380.0))
                 .size_range(240.0..=(width * 0.4).max(260.0))
-                .show(ui, timeline);
-        }
+                .show(ui, timeline)
+                .inner
+        };
+        intents.extend(timeline_intents);
         egui::CentralPanel::default().show(ui, |ui| {
             egui::ScrollArea::vertical()
                 .id_salt("profile form")
@@ -672,6 +937,12 @@ fn phone_key(entry: &crate::session::PhoneEntry) -> String {
         .mac
         .map(|mac| mac.colon())
         .unwrap_or_else(|| entry.address.base_url())
+}
+
+/// Work on a phone that goes through the engine.
+enum Operation {
+    Apply(Vec<(String, String)>),
+    Resync(Option<String>),
 }
 
 /// A phone name made safe for a file name.

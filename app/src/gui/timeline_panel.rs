@@ -3,17 +3,41 @@
 
 use egui::{Frame, RichText, Ui};
 
+use super::intent::Intent;
 use super::style;
 use crate::session::{Outcome, PhoneEntry, Stage};
 
-pub fn show(ui: &mut Ui, entry: Option<&PhoneEntry>, zone: &jiff::tz::TimeZone) {
+pub fn show(
+    ui: &mut Ui,
+    entry: Option<&PhoneEntry>,
+    zone: &jiff::tz::TimeZone,
+    running: bool,
+) -> Vec<Intent> {
+    let mut intents = Vec::new();
     ui.add_space(4.0);
     ui.heading("Resync status");
     let Some(entry) = entry else {
         ui.label("Select a phone to see its resync status.");
-        return;
+        return intents;
     };
     headline(ui, &entry.timeline.outcome());
+    ui.horizontal(|ui| {
+        if running {
+            if ui
+                .button("Cancel")
+                .on_hover_text("Stop following this operation (what the phone already got stays)")
+                .clicked()
+            {
+                intents.push(Intent::CancelOperation);
+            }
+        } else if ui
+            .button("Read the phone again")
+            .on_hover_text("Read its identity, values and status now")
+            .clicked()
+        {
+            intents.push(Intent::ReadPhone);
+        }
+    });
     ui.add_space(6.0);
     if !entry.reboot_reasons.is_empty() {
         egui::CollapsingHeader::new("Last reboots (the phone's own record)")
@@ -31,7 +55,7 @@ pub fn show(ui: &mut Ui, entry: Option<&PhoneEntry>, zone: &jiff::tz::TimeZone) 
             "Nothing was sent to this phone in this session. Submit a change or use \
              \"Resync now\" and every step shows up here as it happens.",
         );
-        return;
+        return intents;
     }
     egui::ScrollArea::vertical()
         .id_salt("timeline")
@@ -69,6 +93,7 @@ pub fn show(ui: &mut Ui, entry: Option<&PhoneEntry>, zone: &jiff::tz::TimeZone) 
                 });
             }
         });
+    intents
 }
 
 fn headline(ui: &mut Ui, outcome: &Outcome) {

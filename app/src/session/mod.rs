@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod address;
 pub mod credentials;
+pub mod engine_events;
 pub mod form;
 pub mod form_check;
 pub mod persist;

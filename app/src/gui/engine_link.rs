@@ -1,0 +1,194 @@
+//! The shell's bridge to the phone client and the provisioning engine. Every function here
+//! runs on the background runtime and reports through the [`Reporter`]; none blocks the UI.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::background::{Report, Reporter};
+use crate::identity::PhoneIdentity;
+use crate::phone::{self, ClientOptions, Credentials, Phone, PhoneError, Secret};
+use crate::profile::schema;
+use crate::provision::{ApplyOptions, Engine, EventSink, ResyncOptions};
+use crate::session::{PhoneAddress, PhoneId, PhoneLogin};
+
+/// What reading a phone told us.
+#[derive(Debug, Clone)]
+pub struct PhoneRead {
+    pub identity: PhoneIdentity,
+    /// Configuration Profile values by canonical element (SPA aliases mapped).
+    pub values: BTreeMap<String, String>,
+    pub reboot_reasons: Vec<String>,
+    /// The phone's own latest provisioning entry ("Successful … from http://…").
+    pub last_provisioning: Option<String>,
+}
+
+/// Why a phone could not be read, in words; `needs_password` opens the prompt.
+#[derive(Debug, Clone)]
+pub struct ReadFailure {
+    pub needs_password: bool,
+    pub message: String,
+}
+
+/// The client's address type for one of ours.
+pub fn client_address(address: &PhoneAddress) -> phone::PhoneAddress {
+    let scheme = if address.https {
+        phone::Scheme::Https
+    } else {
+        phone::Scheme::Http
+    };
+    phone::PhoneAddress::new(scheme, address.host.clone(), address.port)
+}
+
+/// A phone handle with the login to use (none: the phone's default `admin` without password).
+pub fn open_phone(
+    engine: &Engine,
+    address: &PhoneAddress,
+    login: Option<PhoneLogin>,
+) -> Result<Phone, PhoneError> {
+    let credentials = match login {
+        Some(login) => Credentials {
+            user: login.user,
+            password: Some(Secret::new(login.password)),
+        },
+        None => Credentials::default(),
+    };
+    engine.phone(client_address(address), credentials, ClientOptions::default())
+}
+
+/// A client error in the words the list and the prompt use.
+pub fn read_failure(error: PhoneError) -> ReadFailure {
+    match error {
+        PhoneError::NeedsPassword { .. } => ReadFailure {
+            needs_password: true,
+            message: "The phone asks for a password. Use 🔑 Password… to give it.".to_string(),
+        },
+        PhoneError::WrongPassword { user, .. } => ReadFailure {
+            needs_password: true,
+            message: format!(
+                "The phone refused the password for user \"{user}\". Use 🔑 Password… to correct it."
+            ),
+        },
+        other => ReadFailure {
+            needs_password: false,
+            message: other.to_string(),
+        },
+    }
+}
+
+/// Reads the phone's identity, Configuration Profile values and status.
+pub async fn read(reporter: Reporter, id: PhoneId, phone: Arc<Phone>) {
+    let outcome = read_phone(&phone).await;
+    reporter.send(Report::PhoneRead { phone: id, outcome });
+}
+
+async fn read_phone(phone: &Phone) -> Result<PhoneRead, ReadFailure> {
+    let config = phone.read_config().await.map_err(read_failure)?;
+    // The status page adds reboot reasons and the provisioning record; not every phone
+    // has one, so its absence is not an error.
+    let status = phone.read_status().await.ok();
+    let mut identity = config.identity.clone();
+    if let Some(status) = &status {
+        identity.merge_missing(&status.identity);
+    }
+    let values = config
+        .values
+        .iter()
+        .filter_map(|(name, value)| {
+            schema::lookup(name).map(|def| (def.element.to_string(), value.clone()))
+        })
+        .collect();
+    Ok(PhoneRead {
+        identity,
+        values,
+        reboot_reasons: status
+            .as_ref()
+            .map(|s| s.reboot_reasons.clone())
+            .unwrap_or_default(),
+        last_provisioning: status
+            .as_ref()
+            .and_then(|s| s.latest_provisioning())
+            .map(|entry| entry.text.clone()),
+    })
+}
+
+/// Forwards the engine's events for one operation to the shell, tagged with the phone.
+fn event_sink(reporter: &Reporter, id: PhoneId, phone: &Phone) -> (EventSink, tokio::task::JoinHandle<()>) {
+    let (sender, mut receiver) = mpsc::unbounded_channel();
+    let sink = EventSink::new(phone.address().key(), sender);
+    let reporter = reporter.clone();
+    let forward = tokio::spawn(async move {
+        while let Some(event) = receiver.recv().await {
+            reporter.send(Report::Provision { phone: id, event });
+        }
+    });
+    (sink, forward)
+}
+
+/// Apply → resync → verify, reporting every step; then reads the phone again.
+pub async fn apply(
+    reporter: Reporter,
+    engine: Arc<Engine>,
+    id: PhoneId,
+    phone: Arc<Phone>,
+    changes: Vec<(String, String)>,
+    cancel: CancellationToken,
+) {
+    let (sink, forward) = event_sink(&reporter, id, &phone);
+    let result = engine
+        .apply(&phone, &changes, &ApplyOptions::default(), &sink, &cancel)
+        .await;
+    drop(sink);
+    let _ = forward.await;
+    let outcome = match result {
+        Ok(report) if report.fully_verified() => Ok(format!(
+            "Verified on the phone: {} value(s)",
+            report.verified.len()
+        )),
+        Ok(report) => Ok(format!(
+            "Verified {} value(s); {} cannot be read back (the phone hides passwords): {}",
+            report.verified.len(),
+            report.unverifiable.len(),
+            report.unverifiable.join(", ")
+        )),
+        Err(error) => Err(error.to_string()),
+    };
+    reporter.send(Report::OperationDone { phone: id, outcome });
+    read(reporter, id, phone).await;
+}
+
+/// Resync with the phone's own rules (`rule` = `None`) or once from `rule`, followed to its
+/// outcome; then reads the phone again.
+pub async fn resync(
+    reporter: Reporter,
+    engine: Arc<Engine>,
+    id: PhoneId,
+    phone: Arc<Phone>,
+    rule: Option<String>,
+    cancel: CancellationToken,
+) {
+    let (sink, forward) = event_sink(&reporter, id, &phone);
+    let result = engine
+        .resync(
+            &phone,
+            rule.as_deref(),
+            &ResyncOptions::default(),
+            &sink,
+            &cancel,
+        )
+        .await;
+    drop(sink);
+    let _ = forward.await;
+    let outcome = match result {
+        Ok(report) => match report.success {
+            Some(true) => Ok(format!("Resync succeeded: {}", report.detail)),
+            Some(false) => Err(format!("Resync failed: {}", report.detail)),
+            None => Ok(format!("Resync requested: {}", report.detail)),
+        },
+        Err(error) => Err(error.to_string()),
+    };
+    reporter.send(Report::OperationDone { phone: id, outcome });
+    read(reporter, id, phone).await;
+}
