@@ -33,11 +33,16 @@ use crate::session::{
 /// Below this width (in points) the resync status goes under the form instead of beside it.
 const NARROW_WIDTH: f32 = 1100.0;
 
+/// The longest a password lookup in the system's secret store may take.
+const SECRET_STORE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// How long edits wait before they are written to disk (typing is not saved per key).
 const SAVE_DELAY: Duration = Duration::from_millis(800);
 
 pub struct Shell {
-    runtime: tokio::runtime::Runtime,
+    /// Owned so background work ends with the window (see `Drop`); spawn through `handle`.
+    runtime: Option<tokio::runtime::Runtime>,
+    handle: tokio::runtime::Handle,
     reporter: Reporter,
     reports: mpsc::UnboundedReceiver<Report>,
     state_file: Option<StateFile>,
@@ -112,8 +117,10 @@ impl Shell {
                 None => "Started without a place to keep settings".to_string(),
             },
         );
+        let handle = runtime.handle().clone();
         let shell = Shell {
-            runtime,
+            runtime: Some(runtime),
+            handle,
             reporter,
             reports,
             state_file,
@@ -167,13 +174,16 @@ impl Shell {
         let memory = self.session_secrets.clone();
         async move {
             let lookup_key = key.clone();
-            let stored = tokio::task::spawn_blocking(move || {
+            let lookup = tokio::task::spawn_blocking(move || {
                 crate::session::credentials::login_for(store.as_ref(), &lookup_key)
-            })
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .flatten();
+            });
+            // A secret service that does not answer must not hold up talking to the phone.
+            let stored = tokio::time::timeout(SECRET_STORE_TIMEOUT, lookup)
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .and_then(Result::ok)
+                .flatten();
             stored.or_else(|| {
                 crate::session::credentials::login_for(memory.as_ref(), &key)
                     .ok()
@@ -196,7 +206,7 @@ impl Shell {
         let address = entry.address.clone();
         let login = self.login_task(phone_key(entry));
         let reporter = self.reporter.clone();
-        self.runtime.spawn(async move {
+        self.handle.spawn(async move {
             let login = login.await;
             match engine_link::open_phone(&engine, &address, login) {
                 Ok(phone) => engine_link::read(reporter, id, Arc::new(phone)).await,
@@ -230,7 +240,7 @@ impl Shell {
         self.operations.insert(id, cancel.clone());
         let login = self.login_task(key);
         let reporter = self.reporter.clone();
-        self.runtime.spawn(async move {
+        self.handle.spawn(async move {
             let login = login.await;
             let phone = match engine_link::open_phone(&engine, &address, login) {
                 Ok(phone) => Arc::new(phone),
@@ -481,7 +491,7 @@ impl Shell {
                     file_safe(&name),
                     if only_changes { "-changes" } else { "" }
                 );
-                self.runtime.spawn(files::save_text(
+                self.handle.spawn(files::save_text(
                     self.reporter.clone(),
                     what,
                     file_name,
@@ -673,7 +683,7 @@ impl Shell {
             }
             Intent::ImportProfile => {
                 if let Some(id) = self.phones.selected {
-                    self.runtime
+                    self.handle
                         .spawn(files::open_profile(self.reporter.clone(), id));
                 }
             }
@@ -683,7 +693,7 @@ impl Shell {
                     "phoneprov-activity-{}.txt",
                     jiff::Zoned::now().strftime("%Y%m%d-%H%M")
                 );
-                self.runtime.spawn(files::save_text(
+                self.handle.spawn(files::save_text(
                     self.reporter.clone(),
                     "the activity log".into(),
                     name,
@@ -715,7 +725,7 @@ impl Shell {
                 let store = self.secret_store.clone();
                 let memory = self.session_secrets.clone();
                 let reporter = self.reporter.clone();
-                self.runtime.spawn(async move {
+                self.handle.spawn(async move {
                     let saved = {
                         let scope = scope.clone();
                         let login = login.clone();
@@ -894,6 +904,16 @@ impl Shell {
         match &self.state_file {
             Some(file) => file.save(&self.saved_state()),
             None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Shell {
+    fn drop(&mut self) {
+        // Do not wait for background work (a phone that never answers, a secret service
+        // that hangs): closing the window must close the app.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
         }
     }
 }

@@ -285,3 +285,57 @@ fn arrow_keys_walk_the_phone_list() {
             .is_focused()
     );
 }
+
+/// The demo wired to a real engine: phones are read, submitted and verified through the UI.
+fn demo_app(dir: &Path) -> Harness<'static, Shell> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let phones = runtime.block_on(phoneprov::gui::demo::start()).unwrap();
+    let demo_dir = tempfile::tempdir().unwrap();
+    let engine = phoneprov::provision::Engine::open(&dir.join("engine")).unwrap();
+    let file = StateFile::in_dir(dir);
+    Harness::builder()
+        .with_size([1280.0, 900.0])
+        .build_eframe(move |cc| {
+            let mut shell = Shell::new(&cc.egui_ctx, runtime, Ok(file));
+            shell.use_secret_store(std::sync::Arc::new(
+                phoneprov::session::credentials::MemorySecretStore::default(),
+            ));
+            shell.start_demo(phones, demo_dir);
+            shell.use_engine(std::sync::Arc::new(engine));
+            shell
+        })
+}
+
+/// Steps the UI until `done` holds, for at most `seconds` of wall time.
+fn wait_for(harness: &mut Harness<'_, Shell>, seconds: u64, what: &str, done: impl Fn(&Shell) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        harness.step();
+        if done(harness.state()) {
+            harness.run();
+            return;
+        }
+        if Instant::now() > deadline {
+            panic!(
+                "{what}: not within {seconds} s. Activity:\n{}",
+                harness.state().activity().to_text(&jiff::tz::TimeZone::UTC)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn demo_phone_is_read_when_selected() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = demo_app(dir.path());
+    harness.run();
+    wait_for(&mut harness, 20, "Reception read", |shell| {
+        shell.phones().selected_entry().unwrap().status == phoneprov::session::PhoneStatus::Reachable
+    });
+    harness.get_by_label_contains("Reception  Reachable");
+}
