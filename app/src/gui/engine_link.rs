@@ -55,7 +55,11 @@ pub fn open_phone(
         },
         None => Credentials::default(),
     };
-    engine.phone(client_address(address), credentials, ClientOptions::default())
+    engine.phone(
+        client_address(address),
+        credentials,
+        ClientOptions::default(),
+    )
 }
 
 /// A client error in the words the list and the prompt use.
@@ -115,7 +119,11 @@ async fn read_phone(phone: &Phone) -> Result<PhoneRead, ReadFailure> {
 }
 
 /// Forwards the engine's events for one operation to the shell, tagged with the phone.
-fn event_sink(reporter: &Reporter, id: PhoneId, phone: &Phone) -> (EventSink, tokio::task::JoinHandle<()>) {
+fn event_sink(
+    reporter: &Reporter,
+    id: PhoneId,
+    phone: &Phone,
+) -> (EventSink, tokio::task::JoinHandle<()>) {
     let (sender, mut receiver) = mpsc::unbounded_channel();
     let sink = EventSink::new(phone.address().key(), sender);
     let reporter = reporter.clone();

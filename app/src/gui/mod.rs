@@ -106,9 +106,9 @@ pub fn run(options: GuiOptions) -> ExitCode {
             }
             match engine {
                 Ok(engine) => shell.use_engine(std::sync::Arc::new(engine)),
-                Err(error) => shell.show_notice(format!(
-                    "phoneprov cannot talk to phones: {error}"
-                )),
+                Err(error) => {
+                    shell.show_notice(format!("phoneprov cannot talk to phones: {error}"))
+                }
             }
             Ok(Box::new(shell))
         }),

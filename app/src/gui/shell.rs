@@ -5,26 +5,26 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use tokio_util::sync::CancellationToken;
 use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
 
 use tokio::sync::{mpsc, watch};
 
 use super::background::{Report, Reporter};
 use super::credentials_dialog::{self, CredentialsDraft};
 use super::engine_link;
-use crate::provision::Engine;
-use crate::session::engine_events;
-use crate::session::timeline::Stage;
 use super::intent::Intent;
 use super::phones_panel::{self, PhonesPanelState, ScanView};
 use super::profile_panel::{self, Capabilities, ProfilePanelState};
 use super::review::{self, ReviewRow};
 use super::settings_window::{self, SettingsDraft};
 use super::{files, menu, style, timeline_panel};
+use crate::provision::Engine;
 use crate::session::credentials::{
     CredentialError, CredentialScope, MemorySecretStore, OsSecretStore, SecretStore,
 };
+use crate::session::engine_events;
+use crate::session::timeline::Stage;
 use crate::session::{
     ActivityLog, FormCheck, PersistError, PhoneAddress, PhoneId, PhoneList, SavedState, Settings,
     StateFile, ThemeChoice, profile_files,
@@ -379,11 +379,17 @@ impl Shell {
                             Ok(summary) => self.activity.record(Some(name), summary),
                             Err(reason) => {
                                 if !matches!(entry.status, crate::session::PhoneStatus::Failed(_)) {
-                                    entry.status = crate::session::PhoneStatus::Failed(reason.clone());
-                                    entry.timeline.push(jiff::Timestamp::now(), Stage::Failed, reason.clone());
+                                    entry.status =
+                                        crate::session::PhoneStatus::Failed(reason.clone());
+                                    entry.timeline.push(
+                                        jiff::Timestamp::now(),
+                                        Stage::Failed,
+                                        reason.clone(),
+                                    );
                                 }
                                 entry.form.sent.clear();
-                                self.activity.record(Some(name), format!("Failed: {reason}"));
+                                self.activity
+                                    .record(Some(name), format!("Failed: {reason}"));
                             }
                         }
                     }
@@ -418,7 +424,9 @@ impl Shell {
                 entry.reboot_reasons = read.reboot_reasons;
                 if matches!(
                     entry.status,
-                    PhoneStatus::NotContacted | PhoneStatus::NeedsCredentials | PhoneStatus::Reachable
+                    PhoneStatus::NotContacted
+                        | PhoneStatus::NeedsCredentials
+                        | PhoneStatus::Reachable
                 ) || (matches!(entry.status, PhoneStatus::Failed(_))
                     && !self.operations.contains_key(&id)
                     && entry.timeline.entries.is_empty())
@@ -444,8 +452,25 @@ impl Shell {
                         draft.reason = Some(failure.message.clone());
                         self.credentials_draft = Some(draft);
                     }
-                } else {
+                } else if matches!(
+                    entry.status,
+                    PhoneStatus::NotContacted
+                        | PhoneStatus::Reachable
+                        | PhoneStatus::NeedsCredentials
+                ) {
                     entry.status = PhoneStatus::Failed(failure.message.clone());
+                } else {
+                    // The outcome of the last operation stands (a phone that reboots after
+                    // applying does not answer for a moment); only the re-read failed.
+                    self.activity.record(
+                        Some(name),
+                        format!(
+                            "Could not read the phone again ({}); it may be restarting. Use \
+                             \"Read the phone again\" in a moment.",
+                            failure.message
+                        ),
+                    );
+                    return;
                 }
                 self.activity.record(Some(name), failure.message);
             }

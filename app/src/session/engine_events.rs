@@ -12,7 +12,11 @@ pub fn record(entry: &mut PhoneEntry, event: &ProvisionEvent) -> Option<String> 
         EventKind::Validated { warnings } if warnings.is_empty() => return None,
         EventKind::Validated { warnings } => (
             Stage::Note,
-            format!("Checked; {} warning(s): {}", warnings.len(), warnings.join("; ")),
+            format!(
+                "Checked; {} warning(s): {}",
+                warnings.len(),
+                warnings.join("; ")
+            ),
         ),
         EventKind::CertificateTrusted { sha256 } => (
             Stage::Note,
@@ -52,7 +56,11 @@ pub fn record(entry: &mut PhoneEntry, event: &ProvisionEvent) -> Option<String> 
         ),
         EventKind::FallingBack { from, to, reason } => (
             Stage::Note,
-            format!("{} did not work ({reason}); using {} instead", from.label(), to.label()),
+            format!(
+                "{} did not work ({reason}); using {} instead",
+                from.label(),
+                to.label()
+            ),
         ),
         EventKind::Rebooting => (Stage::Rebooting, "The phone stopped answering".to_string()),
         EventKind::BackOnline => (Stage::Note, "The phone answers again".to_string()),
@@ -65,7 +73,10 @@ pub fn record(entry: &mut PhoneEntry, event: &ProvisionEvent) -> Option<String> 
                 }
             }
             entry.status = PhoneStatus::Verified;
-            (Stage::Verified, format!("Read back from the phone: {}", names.join(", ")))
+            (
+                Stage::Verified,
+                format!("Read back from the phone: {}", names.join(", ")),
+            )
         }
         EventKind::ResyncRequested { rule } => {
             entry.status = PhoneStatus::Applying;
@@ -77,11 +88,20 @@ pub fn record(entry: &mut PhoneEntry, event: &ProvisionEvent) -> Option<String> 
                 },
             )
         }
-        EventKind::ResyncFinished { success: true, detail } => {
+        EventKind::ResyncFinished {
+            success: true,
+            detail,
+        } => {
             entry.status = PhoneStatus::Verified;
-            (Stage::Verified, format!("The phone reports a successful resync: {detail}"))
+            (
+                Stage::Verified,
+                format!("The phone reports a successful resync: {detail}"),
+            )
         }
-        EventKind::ResyncFinished { success: false, detail } => {
+        EventKind::ResyncFinished {
+            success: false,
+            detail,
+        } => {
             entry.status = PhoneStatus::Failed(detail.clone());
             (Stage::Failed, detail.clone())
         }

@@ -19,6 +19,7 @@ fn app(dir: &Path, pixels_per_point: f32) -> Harness<'static, Shell> {
     let file = StateFile::in_dir(dir);
     Harness::builder()
         .with_size([1280.0, 900.0])
+        .with_max_steps(30)
         .with_pixels_per_point(pixels_per_point)
         .build_eframe(move |cc| Shell::new(&cc.egui_ctx, runtime, Ok(file)))
 }
@@ -228,6 +229,7 @@ fn demo_lists_its_emulated_phones_by_name_and_they_answer() {
     let file = StateFile::in_dir(dir.path());
     let mut harness = Harness::builder()
         .with_size([1280.0, 900.0])
+        .with_max_steps(30)
         .build_eframe(move |cc| {
             let mut shell = Shell::new(&cc.egui_ctx, runtime, Ok(file));
             shell.start_demo(phones, demo_dir);
@@ -299,6 +301,7 @@ fn demo_app(dir: &Path) -> Harness<'static, Shell> {
     let file = StateFile::in_dir(dir);
     Harness::builder()
         .with_size([1280.0, 900.0])
+        .with_max_steps(30)
         .build_eframe(move |cc| {
             let mut shell = Shell::new(&cc.egui_ctx, runtime, Ok(file));
             shell.use_secret_store(std::sync::Arc::new(
@@ -311,12 +314,18 @@ fn demo_app(dir: &Path) -> Harness<'static, Shell> {
 }
 
 /// Steps the UI until `done` holds, for at most `seconds` of wall time.
-fn wait_for(harness: &mut Harness<'_, Shell>, seconds: u64, what: &str, done: impl Fn(&Shell) -> bool) {
+fn wait_for(
+    harness: &mut Harness<'_, Shell>,
+    seconds: u64,
+    what: &str,
+    done: impl Fn(&Shell) -> bool,
+) {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     loop {
         harness.step();
         if done(harness.state()) {
-            harness.run();
+            // A spinner may still turn (e.g. the follow-up read): step, do not wait to settle.
+            harness.run_steps(2);
             return;
         }
         if Instant::now() > deadline {
@@ -335,7 +344,75 @@ fn demo_phone_is_read_when_selected() {
     let mut harness = demo_app(dir.path());
     harness.run();
     wait_for(&mut harness, 20, "Reception read", |shell| {
-        shell.phones().selected_entry().unwrap().status == phoneprov::session::PhoneStatus::Reachable
+        shell.phones().selected_entry().unwrap().status
+            == phoneprov::session::PhoneStatus::Reachable
     });
     harness.get_by_label_contains("Reception  Reachable");
+}
+
+#[test]
+fn demo_submit_is_verified_on_the_phone_and_a_password_phone_asks_for_one() {
+    use phoneprov::session::PhoneStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = demo_app(dir.path());
+    harness.run();
+    wait_for(&mut harness, 20, "Reception read", |shell| {
+        shell.phones().selected_entry().unwrap().status == PhoneStatus::Reachable
+    });
+    // Part of the 10.4 article's worked example, typed into the form.
+    harness.get_by_label("Resync Periodic").focus();
+    harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    harness.key_press(egui::Key::Backspace);
+    harness.run();
+    type_into(&mut harness, "Resync Periodic", "3665");
+    type_into(&mut harness, "Resync At (HHmm)", "1800");
+    harness.get_by_label("Submit 2 changes…").click();
+    harness.run();
+    harness.get_by_label_contains("Send 2 change(s) to Reception?");
+    harness.get_by_label("Send and verify").click();
+    // The status spinner turns while the phone works: step instead of waiting to settle.
+    harness.run_steps(2);
+    wait_for(&mut harness, 60, "Reception verified", |shell| {
+        let entry = shell.phones().selected_entry().unwrap();
+        entry.status == PhoneStatus::Verified
+            && entry.timeline.outcome() == phoneprov::session::Outcome::Verified
+            && entry.form.phone_value("Resync_Periodic") == Some("3665")
+    });
+    harness.get_by_label_contains("VERIFIED");
+    assert_eq!(
+        harness
+            .get_all_by_label_contains("Confirmed by the phone at")
+            .count(),
+        2
+    );
+    let entry = harness.state().phones().selected_entry().unwrap();
+    assert!(
+        entry.form.changes().is_empty(),
+        "{:?}",
+        entry.form.changes()
+    );
+    assert_eq!(entry.form.phone_value("Resync_Periodic"), Some("3665"));
+
+    // The phone with a password: selecting it opens the prompt; the right password reads it.
+    harness
+        .get_by_label_contains("Manager  Not yet contacted")
+        .click();
+    harness.run();
+    wait_for(&mut harness, 20, "Manager asks for a password", |shell| {
+        shell.phones().selected_entry().unwrap().status == PhoneStatus::NeedsCredentials
+    });
+    harness.get_by_label("Password for Manager");
+    type_into(
+        &mut harness,
+        "Password:",
+        phoneprov::gui::demo::DEMO_PASSWORD,
+    );
+    harness.get_by_label("Save").click();
+    harness.run();
+    wait_for(
+        &mut harness,
+        20,
+        "Manager read with the password",
+        |shell| shell.phones().selected_entry().unwrap().status == PhoneStatus::Reachable,
+    );
 }
