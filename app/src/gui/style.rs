@@ -57,7 +57,7 @@ pub fn status_colour(visuals: &Visuals, status: &PhoneStatus) -> Color32 {
 pub fn status_icon(status: &PhoneStatus) -> &'static str {
     match status {
         PhoneStatus::NotContacted => "○",
-        PhoneStatus::Reachable => "⚫",
+        PhoneStatus::Reachable => "☎",
         PhoneStatus::NeedsCredentials => "🔒",
         PhoneStatus::Applying => "⟳",
         PhoneStatus::Verified => "✔",
