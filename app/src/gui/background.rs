@@ -40,6 +40,10 @@ pub enum Report {
         phone: crate::session::PhoneId,
         outcome: Result<String, String>,
     },
+    /// A discovery event (phone found or updated, progress, end).
+    Scan(Box<crate::discovery::ScanEvent>),
+    /// A scan could not start; the text says why.
+    ScanFailed(String),
     /// Saving the app state failed (shown once, not repeated on every save).
     StateNotSaved(String),
 }

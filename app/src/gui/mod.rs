@@ -16,6 +16,7 @@ pub mod menu;
 pub mod phones_panel;
 pub mod profile_panel;
 pub mod review;
+pub mod scan_link;
 pub mod settings_window;
 pub mod shell;
 pub mod style;

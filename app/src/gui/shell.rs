@@ -71,6 +71,8 @@ pub struct Shell {
     engine: Option<Arc<Engine>>,
     /// Running applies/resyncs, to cancel them.
     operations: HashMap<PhoneId, CancellationToken>,
+    /// The running scan, to cancel it.
+    scan_cancel: Option<CancellationToken>,
     /// Phones being read now (one read at a time per phone).
     reading: HashSet<PhoneId>,
     /// `--demo`: the emulated phones and their throwaway state directory, kept alive here.
@@ -136,18 +138,119 @@ impl Shell {
             credentials_draft: None,
             secret_store: Arc::new(OsSecretStore),
             session_secrets: Arc::new(MemorySecretStore::default()),
-            scan: ScanView::default(),
+            scan: ScanView {
+                available: true,
+                running: None,
+            },
             capabilities: Capabilities { engine: false },
             form_check: FormCheck::default(),
             zone: jiff::tz::TimeZone::system(),
             notice,
             engine: None,
             operations: HashMap::new(),
+            scan_cancel: None,
             reading: HashSet::new(),
             demo: None,
         };
         apply_appearance(ctx, &shell.settings);
         shell
+    }
+
+    /// Starts discovery with the saved settings; the demo looks only at its own phones.
+    fn start_scan(&mut self) {
+        if self.scan_cancel.is_some() {
+            return;
+        }
+        let discovery = &self.settings.discovery;
+        let mut options = crate::discovery::ScanOptions {
+            mdns: discovery.mdns,
+            sweep: discovery.sweep,
+            extra_ports: discovery.extra_ports.clone(),
+            cidrs: discovery
+                .networks
+                .iter()
+                .filter_map(|n| n.parse().ok())
+                .collect(),
+            ..crate::discovery::ScanOptions::default()
+        };
+        if let Some((demo, _)) = &self.demo {
+            // Nothing on the technician's network is touched in the demo.
+            options.mdns = false;
+            options.sweep = false;
+            options.neighbours = false;
+            options.cidrs.clear();
+            options.manual = demo
+                .running()
+                .iter()
+                .filter_map(|p| p.addr().to_string().parse().ok())
+                .collect();
+        }
+        let cancel = CancellationToken::new();
+        self.scan_cancel = Some(cancel.clone());
+        self.scan.running = Some((0, 0));
+        self.activity.record(None, "Scan started");
+        self.handle.spawn(super::scan_link::run(
+            self.reporter.clone(),
+            options,
+            cancel,
+        ));
+    }
+
+    fn scan_event(&mut self, event: crate::discovery::ScanEvent) {
+        use crate::discovery::{Access, ScanEvent};
+        match event {
+            ScanEvent::PhoneFound(phone) | ScanEvent::PhoneUpdated { phone, .. } => {
+                let Some(web) = &phone.web else { return };
+                let Ok(address) = PhoneAddress::parse(&web.url(phone.address)) else {
+                    return;
+                };
+                let sources: Vec<String> = phone
+                    .sources
+                    .iter()
+                    .map(|s| s.as_str().to_string())
+                    .collect();
+                let id = match phone.identity.mac {
+                    Some(mac) => self.phones.upsert_identified(
+                        mac,
+                        address,
+                        phone.identity.model.clone(),
+                        phone.identity.firmware.clone(),
+                        sources.first().map_or("scan", String::as_str),
+                    ),
+                    None => self.phones.add_manual(address).id(),
+                };
+                if let Some(entry) = self.phones.get_mut(id) {
+                    for source in sources {
+                        if !entry.sources.contains(&source) {
+                            entry.sources.push(source);
+                        }
+                    }
+                    if phone.access == Access::NeedsCredentials
+                        && entry.status == crate::session::PhoneStatus::NotContacted
+                    {
+                        entry.status = crate::session::PhoneStatus::NeedsCredentials;
+                    }
+                }
+                self.mark_dirty_quiet();
+            }
+            ScanEvent::Progress(progress) => {
+                self.scan.running = Some((progress.done as u64, progress.total as u64));
+            }
+            ScanEvent::SourceProblem { source, message } => {
+                self.activity.record(
+                    None,
+                    format!("Scan: {} could not run: {message}", source.as_str()),
+                );
+            }
+            ScanEvent::Finished(summary) => {
+                self.scan.running = None;
+                self.scan_cancel = None;
+                self.activity.record(
+                    None,
+                    format!("Scan finished: {} phone(s) seen", summary.phones.len()),
+                );
+            }
+        }
     }
 
     /// Shows a problem above everything until dismissed.
@@ -394,6 +497,13 @@ impl Shell {
                         }
                     }
                 }
+                Report::Scan(event) => self.scan_event(*event),
+                Report::ScanFailed(message) => {
+                    self.scan.running = None;
+                    self.scan_cancel = None;
+                    self.activity.record(None, format!("Scan: {message}"));
+                    self.notice = Some(format!("The scan could not start: {message}"));
+                }
                 Report::StateNotSaved(message) => {
                     if self.notice.is_none() {
                         self.notice = Some(message);
@@ -632,9 +742,11 @@ impl Shell {
                     self.mark_dirty(ctx);
                 }
             }
-            Intent::StartScan | Intent::CancelScan => {
-                self.activity
-                    .record(None, "Network discovery is not part of this build yet");
+            Intent::StartScan => self.start_scan(),
+            Intent::CancelScan => {
+                if let Some(cancel) = &self.scan_cancel {
+                    cancel.cancel();
+                }
             }
             Intent::EditField(element, text) => {
                 if let Some(entry) = self.phones.selected_entry_mut() {

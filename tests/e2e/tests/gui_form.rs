@@ -416,3 +416,38 @@ fn demo_submit_is_verified_on_the_phone_and_a_password_phone_asks_for_one() {
         |shell| shell.phones().selected_entry().unwrap().status == PhoneStatus::Reachable,
     );
 }
+
+#[test]
+fn demo_scan_identifies_the_demo_phones_without_duplicating_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = demo_app(dir.path());
+    harness.run();
+    harness.get_by_label("🔍 Scan the network").click();
+    harness.run_steps(2);
+    wait_for(&mut harness, 30, "scan finished", |shell| {
+        shell
+            .activity()
+            .entries
+            .iter()
+            .any(|e| e.message.starts_with("Scan finished"))
+    });
+    let phones = harness.state().phones();
+    assert_eq!(
+        phones.entries.len(),
+        4,
+        "a rescan updates, never duplicates"
+    );
+    let warehouse = phones
+        .entries
+        .iter()
+        .find(|e| e.name == "Warehouse")
+        .unwrap();
+    assert_eq!(warehouse.model.as_deref(), Some("CP-7841-3PCC"));
+    assert!(warehouse.mac.is_some());
+    let spa = phones
+        .entries
+        .iter()
+        .find(|e| e.name == "Lobby SPA")
+        .unwrap();
+    assert_eq!(spa.model.as_deref(), Some("SPA504G"));
+}
