@@ -289,10 +289,14 @@ async fn route(
     }
     let mpp = phone.is_mpp();
     match (method.as_str(), path) {
-        ("GET", "/admin/cfg.xml") if mpp => xml_dump(phone, write_cfg_xml(&phone.state().config)),
+        ("GET", "/admin/cfg.xml") if mpp => {
+            let xml = write_cfg_xml(&phone.state().config);
+            xml_dump(phone, xml)
+        }
         ("GET", "/admin/spacfg.xml") if !mpp => {
             let status = phone.status_items();
-            xml_dump(phone, write_spacfg_xml(&phone.state().config, &status))
+            let xml = write_spacfg_xml(&phone.state().config, &status);
+            xml_dump(phone, xml)
         }
         ("GET", "/admin/status.xml") => status_xml(phone),
         ("POST", "/admin/config.xml") if mpp => post_config(phone, body),
