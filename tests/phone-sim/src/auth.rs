@@ -28,7 +28,9 @@ impl std::str::FromStr for Auth {
             "none" => Ok(Auth::None),
             "xpassword" | "xuser" => Ok(Auth::XPassword),
             "digest" => Ok(Auth::Digest),
-            other => Err(format!("unknown auth '{other}': use none, xpassword or digest")),
+            other => Err(format!(
+                "unknown auth '{other}': use none, xpassword or digest"
+            )),
         }
     }
 }
@@ -62,7 +64,8 @@ pub fn split_target(raw: &str) -> Target {
                 // Keep a following `&…` attached to the query as `?…` when we removed the `?`.
                 let tail = rest[end..].to_string();
                 let tail = if sep == '?' {
-                    tail.strip_prefix('&').map_or(tail.clone(), |t| format!("?{t}"))
+                    tail.strip_prefix('&')
+                        .map_or(tail.clone(), |t| format!("?{t}"))
                 } else {
                     tail
                 };
@@ -91,7 +94,11 @@ pub fn parse_auth_params(text: &str) -> HashMap<String, String> {
     let mut rest = text.trim();
     while !rest.is_empty() {
         let Some(eq) = rest.find('=') else { break };
-        let key = rest[..eq].trim().trim_start_matches(',').trim().to_ascii_lowercase();
+        let key = rest[..eq]
+            .trim()
+            .trim_start_matches(',')
+            .trim()
+            .to_ascii_lowercase();
         rest = rest[eq + 1..].trim_start();
         let value;
         if let Some(r) = rest.strip_prefix('"') {
@@ -177,7 +184,10 @@ mod tests {
         assert_eq!(t.xuser.as_deref(), Some("admin"));
         assert_eq!(t.xpassword.as_deref(), Some("p w"));
         let t = split_target("/admin/resync?tftp://pc/f.xml&xuser=admin&xpassword=PWD");
-        assert_eq!((t.path.as_str(), t.query.as_str()), ("/admin/resync", "tftp://pc/f.xml"));
+        assert_eq!(
+            (t.path.as_str(), t.query.as_str()),
+            ("/admin/resync", "tftp://pc/f.xml")
+        );
         assert_eq!(t.xpassword.as_deref(), Some("PWD"));
         let t = split_target("/admin/cfg.xml?xuser=admin&xpassword=x");
         assert_eq!((t.path.as_str(), t.query.as_str()), ("/admin/cfg.xml", ""));

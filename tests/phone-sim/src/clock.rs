@@ -12,7 +12,11 @@ pub struct SimClock {
 
 impl SimClock {
     pub fn new(scale: f64) -> Self {
-        let scale = if scale.is_finite() && scale > 0.0 { scale } else { 1.0 };
+        let scale = if scale.is_finite() && scale > 0.0 {
+            scale
+        } else {
+            1.0
+        };
         SimClock {
             start: Instant::now(),
             start_wall: jiff::Timestamp::now(),

@@ -16,9 +16,10 @@ fn json(status: StatusCode, value: &impl Serialize) -> Response<Body> {
     let body = serde_json::to_vec_pretty(value).unwrap_or_default();
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
@@ -48,7 +49,11 @@ pub fn info(phone: &Phone) -> Info {
     let id = &phone.identity;
     let state = phone.state();
     let addr = *phone.addr.lock().unwrap_or_else(|e| e.into_inner());
-    let scheme = if phone.settings.https { "https" } else { "http" };
+    let scheme = if phone.settings.https {
+        "https"
+    } else {
+        "http"
+    };
     Info {
         model: id.model.name.into(),
         family: id.family(),
@@ -74,12 +79,12 @@ pub fn info(phone: &Phone) -> Info {
 /// Replaces the HTTPS certificate with a new self-signed one. Returns its SHA-256.
 pub fn rotate_certificate(phone: &Phone) -> Result<String, crate::SimError> {
     if !phone.settings.https {
-        return Err(crate::SimError::Tls("this phone does not serve HTTPS".into()));
+        return Err(crate::SimError::Tls(
+            "this phone does not serve HTTPS".into(),
+        ));
     }
-    let identity = crate::tls::TlsIdentity::generate(vec![
-        phone.settings.ip.to_string(),
-        "localhost".into(),
-    ])?;
+    let identity =
+        crate::tls::TlsIdentity::generate(vec![phone.settings.ip.to_string(), "localhost".into()])?;
     let sha = identity.sha256.clone();
     *phone.tls.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(identity));
     phone.event(EventKind::CertificateRotated {
@@ -88,8 +93,16 @@ pub fn rotate_certificate(phone: &Phone) -> Result<String, crate::SimError> {
     Ok(sha)
 }
 
-pub async fn handle(phone: &Arc<Phone>, method: &Method, target: &Target, body: &[u8]) -> Response<Body> {
-    let path = target.path.trim_start_matches("/__sim").trim_end_matches('/');
+pub async fn handle(
+    phone: &Arc<Phone>,
+    method: &Method,
+    target: &Target,
+    body: &[u8],
+) -> Response<Body> {
+    let path = target
+        .path
+        .trim_start_matches("/__sim")
+        .trim_end_matches('/');
     match (method.as_str(), path) {
         ("GET", "" | "/info") => json(StatusCode::OK, &info(phone)),
         ("GET", "/events") => {
@@ -116,7 +129,10 @@ pub async fn handle(phone: &Arc<Phone>, method: &Method, target: &Target, body: 
                 phone.event(EventKind::FaultsChanged);
                 json(StatusCode::OK, &faults)
             }
-            Err(e) => error(StatusCode::BAD_REQUEST, format!("faults JSON not understood: {e}")),
+            Err(e) => error(
+                StatusCode::BAD_REQUEST,
+                format!("faults JSON not understood: {e}"),
+            ),
         },
         ("DELETE", "/faults") => {
             phone.state().faults = Faults::default();

@@ -64,7 +64,11 @@ pub fn parse_hhmm(text: &str) -> Option<u32> {
 pub async fn run(phone: Arc<Phone>, mut requests: mpsc::UnboundedReceiver<ResyncRequest>) {
     let mut changed = phone.changed.subscribe();
     if phone.settings.resync_on_boot && phone.state().config.is_yes("Resync_On_Reset") {
-        let units: u64 = phone.config_value("Resync_Random_Delay").trim().parse().unwrap_or(0);
+        let units: u64 = phone
+            .config_value("Resync_Random_Delay")
+            .trim()
+            .parse()
+            .unwrap_or(0);
         let delay = if units > 0 {
             rand::random_range(0..=units * 20)
         } else {
@@ -126,7 +130,13 @@ fn next_due(phone: &Phone) -> Option<(f64, ResyncSource)> {
                 .trim()
                 .parse()
                 .unwrap_or(0);
-            Some(from + wait + with_jitter(Wait { secs: 0, random: spread }))
+            Some(
+                from + wait
+                    + with_jitter(Wait {
+                        secs: 0,
+                        random: spread,
+                    }),
+            )
         } else {
             match parse_schedule(state.config.value("Resync_Periodic")) {
                 Some(items) if items[0].secs > 0 => {
@@ -223,10 +233,15 @@ async fn run_resync(phone: &Arc<Phone>, request: ResyncRequest) {
         Some(rule) => vec![rule.clone()],
         None => {
             let state = phone.state();
-            ["Profile_Rule", "Profile_Rule_B", "Profile_Rule_C", "Profile_Rule_D"]
-                .iter()
-                .map(|r| state.config.value(r).to_string())
-                .collect()
+            [
+                "Profile_Rule",
+                "Profile_Rule_B",
+                "Profile_Rule_C",
+                "Profile_Rule_D",
+            ]
+            .iter()
+            .map(|r| state.config.value(r).to_string())
+            .collect()
         }
     };
     let mut changed_all: Vec<String> = Vec::new();
@@ -275,7 +290,9 @@ async fn run_resync(phone: &Arc<Phone>, request: ResyncRequest) {
             phone.event(EventKind::ResyncFailed { error });
             if let Some(wait) = retry {
                 phone.state().retry_due = Some(phone.clock.now() + wait);
-                phone.event(EventKind::RetryScheduled { in_secs: wait as u64 });
+                phone.event(EventKind::RetryScheduled {
+                    in_secs: wait as u64,
+                });
             }
             // Changes made by earlier rules stay; a reboot follows them too.
             if !changed_all.is_empty() {
@@ -293,10 +310,10 @@ async fn run_rule(
     changed_all: &mut Vec<String>,
 ) -> Result<Option<String>, String> {
     let mut rule = rule.trim().to_string();
-    if phone.identity.family() == Family::Spa {
-        if let Some(i) = rule.find('#') {
-            rule.truncate(i);
-        }
+    if phone.identity.family() == Family::Spa
+        && let Some(i) = rule.find('#')
+    {
+        rule.truncate(i);
     }
     if rule.trim().is_empty() {
         return Ok(None);
@@ -333,7 +350,8 @@ async fn run_rule(
         return Ok(None);
     }
     let url_text = macros.expand(&alt.url, false);
-    let url = ProfileUrl::parse(&url_text).map_err(|e| format!("bad profile URL {url_text}: {e}"))?;
+    let url =
+        ProfileUrl::parse(&url_text).map_err(|e| format!("bad profile URL {url_text}: {e}"))?;
     let server = if url.server.is_empty() {
         phone
             .settings
@@ -360,13 +378,19 @@ async fn run_rule(
     macros.set("PATH", url.path.clone());
     let display = url.to_url(&server);
     let family = phone.identity.family();
-    send_syslog(phone, &macros, &Config::log_msg_name(family, "Log_Request_Msg")).await;
+    send_syslog(
+        phone,
+        &macros,
+        &Config::log_msg_name(family, "Log_Request_Msg"),
+    )
+    .await;
 
     let mut options = alt.options.clone();
-    for value in [&mut options.uid, &mut options.pwd, &mut options.key] {
-        if let Some(v) = value {
-            *v = macros.expand(v, true);
-        }
+    for v in [&mut options.uid, &mut options.pwd, &mut options.key]
+        .into_iter()
+        .flatten()
+    {
+        *v = macros.expand(v, true);
     }
     let post_body = options.post.as_ref().map(|p| {
         let name = match p.len() {
@@ -376,11 +400,23 @@ async fn run_rule(
         macros.expand(&phone.config_value(&name), false)
     });
     let fails_on_fnf = phone.state().config.is_yes("Resync_Fails_On_FNF");
-    let result = fetch(&phone.http, &url, &options, post_body, phone.settings.tftp_server).await;
+    let result = fetch(
+        &phone.http,
+        &url,
+        &options,
+        post_body,
+        phone.settings.tftp_server,
+    )
+    .await;
     let body = match result {
         Ok(body) => body,
         Err(crate::fetch::FetchError::NotFound(_)) if !fails_on_fnf => {
-            send_syslog(phone, &macros, &Config::log_msg_name(family, "Log_Success_Msg")).await;
+            send_syslog(
+                phone,
+                &macros,
+                &Config::log_msg_name(family, "Log_Success_Msg"),
+            )
+            .await;
             return Ok(Some(display));
         }
         Err(e) => return Err(fail(phone, &mut macros, e.to_string()).await),
@@ -391,7 +427,12 @@ async fn run_rule(
         bytes: body.len(),
     });
     if options.key.is_some() {
-        return Err(fail(phone, &mut macros, "encrypted profiles (--key) are not supported by this emulator".into()).await);
+        return Err(fail(
+            phone,
+            &mut macros,
+            "encrypted profiles (--key) are not supported by this emulator".into(),
+        )
+        .await);
     }
     let text = String::from_utf8_lossy(&body);
     let applied = match phone.apply_profile(&text) {
@@ -405,7 +446,12 @@ async fn run_rule(
         ignored: applied.ignored,
         dropped: applied.dropped,
     });
-    send_syslog(phone, &macros, &Config::log_msg_name(family, "Log_Success_Msg")).await;
+    send_syslog(
+        phone,
+        &macros,
+        &Config::log_msg_name(family, "Log_Success_Msg"),
+    )
+    .await;
     Ok(Some(display))
 }
 
@@ -438,7 +484,11 @@ async fn send_syslog(phone: &Phone, macros: &crate::rules::Macros, template_name
         return;
     };
     let Some(addr) = addrs.next() else { return };
-    let bind = if addr.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
+    let bind = if addr.is_ipv4() {
+        "0.0.0.0:0"
+    } else {
+        "[::]:0"
+    };
     let Ok(socket) = tokio::net::UdpSocket::bind(bind).await else {
         return;
     };
@@ -467,7 +517,16 @@ mod tests {
     fn schedules_and_times() {
         assert_eq!(
             parse_schedule("1800,3600+300"),
-            Some(vec![Wait { secs: 1800, random: 0 }, Wait { secs: 3600, random: 300 }])
+            Some(vec![
+                Wait {
+                    secs: 1800,
+                    random: 0
+                },
+                Wait {
+                    secs: 3600,
+                    random: 300
+                }
+            ])
         );
         assert_eq!(parse_schedule("x"), None);
         assert_eq!(parse_hhmm("1800"), Some(64_800));

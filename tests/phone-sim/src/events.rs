@@ -30,7 +30,9 @@ pub enum EventKind {
         status: u16,
     },
     /// Credentials missing or wrong.
-    AuthRefused { path: String },
+    AuthRefused {
+        path: String,
+    },
     /// `POST /admin/config.xml` applied.
     ConfigPosted {
         changed: Vec<String>,
@@ -38,18 +40,29 @@ pub enum EventKind {
         dropped: Vec<String>,
     },
     /// A value set through the control interface (as if at the phone's keypad).
-    ValueSet { name: String, value: String },
+    ValueSet {
+        name: String,
+        value: String,
+    },
     ResyncRequested {
         source: String,
         rule: Option<String>,
     },
     /// The resync was not accepted (e.g. `Provision_Enable` is No).
-    ResyncRefused { reason: String },
+    ResyncRefused {
+        reason: String,
+    },
     /// A call is active: the resync waits (at most `max_secs` phone seconds).
-    WaitingForIdle { max_secs: u64 },
-    ResyncStarted { source: String },
+    WaitingForIdle {
+        max_secs: u64,
+    },
+    ResyncStarted {
+        source: String,
+    },
     /// An alternative's `( … )!` assignments were applied.
-    Assigned { changed: Vec<String> },
+    Assigned {
+        changed: Vec<String>,
+    },
     ProfileFetched {
         url: String,
         user_agent: String,
@@ -61,19 +74,36 @@ pub enum EventKind {
         ignored: Vec<String>,
         dropped: Vec<String>,
     },
-    ResyncSucceeded { changed: Vec<String> },
-    ResyncFailed { error: String },
-    RetryScheduled { in_secs: u64 },
+    ResyncSucceeded {
+        changed: Vec<String>,
+    },
+    ResyncFailed {
+        error: String,
+    },
+    RetryScheduled {
+        in_secs: u64,
+    },
     /// A resync due by schedule was suppressed because a trigger condition is false.
-    ResyncSuppressed { reason: String },
-    RebootStarted { reason: String },
+    ResyncSuppressed {
+        reason: String,
+    },
+    RebootStarted {
+        reason: String,
+    },
     RebootFinished,
-    Syslog { server: String, line: String },
+    Syslog {
+        server: String,
+        line: String,
+    },
     CallStarted,
     CallEnded,
-    UpgradeRequested { url: String },
+    UpgradeRequested {
+        url: String,
+    },
     FaultsChanged,
-    CertificateRotated { sha256: String },
+    CertificateRotated {
+        sha256: String,
+    },
 }
 
 /// The log plus a change signal so callers can wait for an event without sleeping.
@@ -110,7 +140,10 @@ impl EventLog {
     }
 
     pub fn all(&self) -> Vec<Event> {
-        self.events.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn since(&self, seq: u64) -> Vec<Event> {

@@ -61,10 +61,12 @@ pub async fn fetch(
         let server = if url.server.is_empty() {
             tftp_server.ok_or(FetchError::NoServer)?
         } else {
-            resolve(&url.server, url.port).await.ok_or_else(|| FetchError::Connect {
-                scheme: "tftp",
-                message: format!("cannot resolve {}", url.server),
-            })?
+            resolve(&url.server, url.port)
+                .await
+                .ok_or_else(|| FetchError::Connect {
+                    scheme: "tftp",
+                    message: format!("cannot resolve {}", url.server),
+                })?
         };
         return tftp_get(server, &url.path, Duration::from_secs(2), MAX_PROFILE_BYTES)
             .await
@@ -96,7 +98,8 @@ pub async fn fetch(
             message: describe(&e),
         })?;
         let status = response.status();
-        if status == StatusCode::UNAUTHORIZED || status == StatusCode::PROXY_AUTHENTICATION_REQUIRED {
+        if status == StatusCode::UNAUTHORIZED || status == StatusCode::PROXY_AUTHENTICATION_REQUIRED
+        {
             attempts += 1;
             let (Some(uid), Some(pwd)) = (&options.uid, &options.pwd) else {
                 return Err(FetchError::Unauthorized);
@@ -161,10 +164,19 @@ async fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
 }
 
 /// `Authorization` for a Basic or Digest challenge.
-fn answer_challenge(challenge: &str, user: &str, password: &str, method: &str, uri: &str) -> String {
+fn answer_challenge(
+    challenge: &str,
+    user: &str,
+    password: &str,
+    method: &str,
+    uri: &str,
+) -> String {
     let trimmed = challenge.trim_start();
     if !trimmed.to_ascii_lowercase().starts_with("digest") {
-        return format!("Basic {}", base64_encode(format!("{user}:{password}").as_bytes()));
+        return format!(
+            "Basic {}",
+            base64_encode(format!("{user}:{password}").as_bytes())
+        );
     }
     let params = crate::auth::parse_auth_params(&trimmed[6..]);
     let get = |k: &str| params.get(k).cloned().unwrap_or_default();
@@ -200,7 +212,11 @@ fn base64_encode(data: &[u8]) -> String {
     const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -219,7 +235,10 @@ mod tests {
 
     #[test]
     fn basic_credentials_are_base64() {
-        assert_eq!(base64_encode(b"Aladdin:open sesame"), "QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+        assert_eq!(
+            base64_encode(b"Aladdin:open sesame"),
+            "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
         assert_eq!(base64_encode(b"ab"), "YWI=");
     }
 }

@@ -134,7 +134,10 @@ impl Mac {
 
     /// Parses `00562b043615`, `00:56:2B:04:36:15` or `00-56-2b-04-36-15`.
     pub fn parse(text: &str) -> Result<Mac, SimError> {
-        let digits: String = text.chars().filter(|c| !matches!(c, ':' | '-' | '.')).collect();
+        let digits: String = text
+            .chars()
+            .filter(|c| !matches!(c, ':' | '-' | '.'))
+            .collect();
         let bytes = hex::decode(&digits).map_err(|_| SimError::BadMac(text.to_string()))?;
         let array: [u8; 6] = bytes
             .try_into()
@@ -304,7 +307,10 @@ mod tests {
             Some("CBT141400UK".into()),
             Some("7.6.2".into()),
         );
-        assert_eq!(spa.user_agent(), "Cisco/SPA504G-7.6.2 (0002FDFF2103)(CBT141400UK)");
+        assert_eq!(
+            spa.user_agent(),
+            "Cisco/SPA504G-7.6.2 (0002FDFF2103)(CBT141400UK)"
+        );
         assert_eq!(spa.firmware_line(), FirmwareLine::Spa);
     }
 

@@ -229,7 +229,8 @@ impl PhoneSim {
         for (name, value) in &config.values {
             cfg.set(name, value);
         }
-        let http = fetch::http_client(&identity.user_agent()).map_err(|e| SimError::Http(e.to_string()))?;
+        let http = fetch::http_client(&identity.user_agent())
+            .map_err(|e| SimError::Http(e.to_string()))?;
         let (requests_tx, requests_rx) = tokio::sync::mpsc::unbounded_channel();
         let settings = Settings {
             auth: config.auth,
@@ -266,13 +267,18 @@ impl PhoneSim {
 
     /// Starts `count` phones like `template` (ports: template port + i, or ephemeral when 0),
     /// each with its own MAC.
-    pub async fn start_many(template: &PhoneConfig, count: usize) -> Result<Vec<RunningPhone>, SimError> {
+    pub async fn start_many(
+        template: &PhoneConfig,
+        count: usize,
+    ) -> Result<Vec<RunningPhone>, SimError> {
         let configs = (0..count).map(|i| {
             let mut config = template.clone();
             config.mac = None;
             config.serial = None;
             if template.listen.port() != 0 {
-                config.listen.set_port(template.listen.port().saturating_add(i as u16));
+                config
+                    .listen
+                    .set_port(template.listen.port().saturating_add(i as u16));
             }
             config
         });
@@ -325,7 +331,11 @@ impl std::fmt::Debug for RunningPhone {
 impl RunningPhone {
     /// `http://127.0.0.1:PORT` (or `https://…`).
     pub fn url(&self) -> String {
-        let scheme = if self.phone.settings.https { "https" } else { "http" };
+        let scheme = if self.phone.settings.https {
+            "https"
+        } else {
+            "http"
+        };
         format!("{scheme}://{}", self.addr)
     }
 

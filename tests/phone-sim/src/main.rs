@@ -52,11 +52,13 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let auth = args.auth.unwrap_or(match (&args.admin_password, model.family) {
-        (None, _) => Auth::None,
-        (Some(_), phone_sim::Family::Mpp) => Auth::XPassword,
-        (Some(_), phone_sim::Family::Spa) => Auth::Digest,
-    });
+    let auth = args
+        .auth
+        .unwrap_or(match (&args.admin_password, model.family) {
+            (None, _) => Auth::None,
+            (Some(_), phone_sim::Family::Mpp) => Auth::XPassword,
+            (Some(_), phone_sim::Family::Spa) => Auth::Digest,
+        });
     let mut phones = Vec::new();
     for listen in &args.listen {
         let config = PhoneConfig {
@@ -74,7 +76,12 @@ async fn main() {
         };
         match PhoneSim::start(config).await {
             Ok(phone) => {
-                println!("ready {} mac={} model={}", phone.url(), phone.mac(), phone.model());
+                println!(
+                    "ready {} mac={} model={}",
+                    phone.url(),
+                    phone.mac(),
+                    phone.model()
+                );
                 phones.push(phone);
             }
             Err(e) => {

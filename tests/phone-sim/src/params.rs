@@ -29,7 +29,14 @@ pub struct Config {
 }
 
 impl Config {
-    fn push(&mut self, name: &str, value: &str, ua: &'static str, group: &'static str, secret: bool) {
+    fn push(
+        &mut self,
+        name: &str,
+        value: &str,
+        ua: &'static str,
+        group: &'static str,
+        secret: bool,
+    ) {
         if let Some(&i) = self.index.get(name) {
             self.params[i].value = value.to_string();
             return;
@@ -75,7 +82,6 @@ impl Config {
     pub fn params(&self) -> &[Param] {
         &self.params
     }
-
 
     /// The name a Configuration Profile field has on this family (SPA log aliases).
     pub fn log_msg_name(family: Family, mpp_name: &str) -> String {
@@ -204,7 +210,13 @@ pub fn default_config(identity: &Identity, https: bool, admin_password: &str) ->
         c.push(name, value, na, PROV, false);
     }
     if line >= FirmwareLine::Mpp11 {
-        c.push("Profile_Authentication_Type", "Basic Http Authentication", na, PROV, false);
+        c.push(
+            "Profile_Authentication_Type",
+            "Basic Http Authentication",
+            na,
+            PROV,
+            false,
+        );
     }
     c.push("Profile_Rule", rule, na, PROV, false);
     for name in ["Profile_Rule_B", "Profile_Rule_C", "Profile_Rule_D"] {
@@ -216,8 +228,14 @@ pub fn default_config(identity: &Identity, https: bool, admin_password: &str) ->
     }
     let family = identity.family();
     for (name, value) in [
-        ("Log_Request_Msg", "$PN $MAC -- Requesting resync $SCHEME://$SERVIP:$PORT$PATH"),
-        ("Log_Success_Msg", "$PN $MAC -- Successful resync $SCHEME://$SERVIP:$PORT$PATH"),
+        (
+            "Log_Request_Msg",
+            "$PN $MAC -- Requesting resync $SCHEME://$SERVIP:$PORT$PATH",
+        ),
+        (
+            "Log_Success_Msg",
+            "$PN $MAC -- Successful resync $SCHEME://$SERVIP:$PORT$PATH",
+        ),
         ("Log_Failure_Msg", "$PN $MAC -- Resync failed: $ERR"),
     ] {
         c.push(&Config::log_msg_name(family, name), value, na, PROV, false);
@@ -235,9 +253,18 @@ pub fn default_config(identity: &Identity, https: bool, admin_password: &str) ->
         ("Upgrade_Enable", "Yes"),
         ("Upgrade_Error_Retry_Delay", "3600"),
         ("Upgrade_Rule", ""),
-        ("Log_Upgrade_Request_Msg", "$PN $MAC -- Requesting upgrade $SCHEME://$SERVIP:$PORT$PATH"),
-        ("Log_Upgrade_Success_Msg", "$PN $MAC -- Successful upgrade $SCHEME://$SERVIP:$PORT$PATH -- $ERR"),
-        ("Log_Upgrade_Failure_Msg", "$PN $MAC -- Upgrade failed: $ERR"),
+        (
+            "Log_Upgrade_Request_Msg",
+            "$PN $MAC -- Requesting upgrade $SCHEME://$SERVIP:$PORT$PATH",
+        ),
+        (
+            "Log_Upgrade_Success_Msg",
+            "$PN $MAC -- Successful upgrade $SCHEME://$SERVIP:$PORT$PATH -- $ERR",
+        ),
+        (
+            "Log_Upgrade_Failure_Msg",
+            "$PN $MAC -- Upgrade failed: $ERR",
+        ),
         ("Peer_Firmware_Sharing", "Yes"),
         ("Peer_Firmware_Sharing_Log_Server", ""),
     ] {
@@ -345,7 +372,10 @@ pub fn default_config(identity: &Identity, https: bool, admin_password: &str) ->
         ("Cfwd_Dial_Tone", "350@-19,440@-19;2(.2/.2/1+2);10(*/0/1+2)"),
         ("Holding_Tone", "600@-19;25(.1/.1/1,.1/.1/1,.1/9.5/1)"),
         ("Conference_Tone", "350@-19;20(.1/.1/1,.1/9.7/1)"),
-        ("Secure_Call_Indication_Tone", "397@-19,507@-19;15(0/2/0,.2/.1/1,.1/2.1/2)"),
+        (
+            "Secure_Call_Indication_Tone",
+            "397@-19,507@-19;15(0/2/0,.2/.1/1,.1/2.1/2)",
+        ),
         ("Page_Tone", "600@-16;.3(.05/0.05/1)"),
         ("Alert_Tone", "600@-19;.2(.05/0.05/1)"),
         ("System_Beep", "600@-16;.1(.05/0.05/1)"),
@@ -413,7 +443,10 @@ pub fn default_config(identity: &Identity, https: bool, admin_password: &str) ->
         ("Time_Zone", "GMT-08:00"),
         ("Time_Offset__HH_mm_", ""),
         ("Ignore_DHCP_Time_Offset", "Yes"),
-        ("Daylight_Saving_Time_Rule", "start=3/-1/7/2;end=10/-1/7/2;save=1"),
+        (
+            "Daylight_Saving_Time_Rule",
+            "start=3/-1/7/2;end=10/-1/7/2;save=1",
+        ),
         ("Daylight_Saving_Time_Enable", "Yes"),
         ("DTMF_Playback_Level", "-16"),
         ("DTMF_Playback_Length", ".1"),
@@ -562,7 +595,10 @@ pub fn default_config(identity: &Identity, https: bool, admin_password: &str) ->
             ("DTMF_Tx_Method", "Auto"),
             ("Codec_Negotiation", "Default"),
             ("Encryption_Method", "AES 128"),
-            ("Dial_Plan", "(*xx|[3469]11|0|00|[2-9]xxxxxx|1xxx[2-9]xxxxxxS0|xxxxxxxxxxxx.)"),
+            (
+                "Dial_Plan",
+                "(*xx|[3469]11|0|00|[2-9]xxxxxx|1xxx[2-9]xxxxxxS0|xxxxxxxxxxxx.)",
+            ),
             ("Caller_ID_Map", ""),
             ("Enable_URI_Dialing", "No"),
             ("Emergency_Number", ""),
@@ -620,9 +656,17 @@ mod tests {
     #[test]
     fn defaults_follow_family_and_firmware() {
         let mpp12 = default_config(&identity("CP-8861-3PCC", "12.0.1"), false, "");
-        assert!(mpp12.value("Resync_Error_Retry_Delay").starts_with("60,120,240"));
+        assert!(
+            mpp12
+                .value("Resync_Error_Retry_Delay")
+                .starts_with("60,120,240")
+        );
         assert_eq!(mpp12.value("Profile_Rule"), "/$PSN.xml");
-        assert!(mpp12.params().len() > 500, "only {} parameters", mpp12.params().len());
+        assert!(
+            mpp12.params().len() > 500,
+            "only {} parameters",
+            mpp12.params().len()
+        );
         let mpp10 = default_config(&identity("CP-7841-3PCC", "10.4.1"), false, "");
         assert_eq!(mpp10.value("Profile_Rule"), "/spa$PSN.cfg");
         assert_eq!(mpp10.value("DHCP_Option_To_Use"), "160,159,66,150");

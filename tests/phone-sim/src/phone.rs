@@ -269,7 +269,9 @@ impl Phone {
             }
         }
         for v in &values {
-            if before.get(&v.name) != state.config.get(&v.name) && !applied.changed.contains(&v.name) {
+            if before.get(&v.name) != state.config.get(&v.name)
+                && !applied.changed.contains(&v.name)
+            {
                 applied.changed.push(v.name.clone());
             }
         }
@@ -353,15 +355,31 @@ impl Phone {
         m.set("REGTMR1", since(None));
         m.set("REGTMR2", since(None));
         m.set("ERR", state.last_error.clone());
-        m.set("ISCUST", if state.last_success.is_some() { "1" } else { "0" });
+        m.set(
+            "ISCUST",
+            if state.last_success.is_some() {
+                "1"
+            } else {
+                "0"
+            },
+        );
         for letter in 'A'..='P' {
-            m.set(&letter.to_string(), state.config.value(&format!("GPP_{letter}")));
+            m.set(
+                &letter.to_string(),
+                state.config.value(&format!("GPP_{letter}")),
+            );
         }
         for letter in 'A'..='D' {
-            m.set(&format!("S{letter}"), state.config.value(&format!("GPP_S{letter}")));
+            m.set(
+                &format!("S{letter}"),
+                state.config.value(&format!("GPP_S{letter}")),
+            );
         }
         for n in 1..=self.identity.model.lines {
-            m.set(&format!("UID{n}"), state.config.value(&format!("User_ID_{n}_")));
+            m.set(
+                &format!("UID{n}"),
+                state.config.value(&format!("User_ID_{n}_")),
+            );
         }
         m
     }
@@ -388,7 +406,12 @@ impl Phone {
             ("Elapsed_Time".into(), format!("{}", now as u64)),
             (
                 "Call_State".into(),
-                if state.call_active { "Connected" } else { "Idle" }.into(),
+                if state.call_active {
+                    "Connected"
+                } else {
+                    "Idle"
+                }
+                .into(),
             ),
             ("Provisioning_State".into(), state.prov_state.label().into()),
         ];
@@ -403,7 +426,12 @@ impl Phone {
                 && !state.config.value(&format!("User_ID_{n}_")).is_empty();
             items.push((
                 format!("Registration_State_{n}_"),
-                if registered { "Registered" } else { "Not Registered" }.into(),
+                if registered {
+                    "Registered"
+                } else {
+                    "Not Registered"
+                }
+                .into(),
             ));
         }
         items
@@ -418,7 +446,9 @@ impl Phone {
         let stamp = self.clock.stamp(self.clock.now());
         {
             let mut state = self.state();
-            state.reboot_history.push_front(format!("[{stamp}]{reason}"));
+            state
+                .reboot_history
+                .push_front(format!("[{stamp}]{reason}"));
             state.reboot_history.truncate(5);
             state.rebooting = true;
             state.prov_state = ProvisioningState::Rebooting;
@@ -461,11 +491,15 @@ fn log_line(kind: &EventKind) -> Option<String> {
     Some(match kind {
         EventKind::Request { .. } | EventKind::FaultsChanged => return None,
         EventKind::AuthRefused { path } => format!("web: access refused to {path}"),
-        EventKind::ConfigPosted { changed, .. } => format!("cfg: {} parameters changed by config.xml", changed.len()),
+        EventKind::ConfigPosted { changed, .. } => {
+            format!("cfg: {} parameters changed by config.xml", changed.len())
+        }
         EventKind::ValueSet { name, .. } => format!("cfg: {name} set locally"),
         EventKind::ResyncRequested { source, rule } => format!(
             "prov: resync requested ({source}){}",
-            rule.as_ref().map(|r| format!(" rule {r}")).unwrap_or_default()
+            rule.as_ref()
+                .map(|r| format!(" rule {r}"))
+                .unwrap_or_default()
         ),
         EventKind::ResyncRefused { reason } => format!("prov: resync refused: {reason}"),
         EventKind::WaitingForIdle { max_secs } => {
@@ -473,7 +507,9 @@ fn log_line(kind: &EventKind) -> Option<String> {
         }
         EventKind::ResyncStarted { source } => format!("prov: resync started ({source})"),
         EventKind::Assigned { changed } => format!("prov: rule assigned {}", changed.join(", ")),
-        EventKind::ProfileFetched { url, bytes, .. } => format!("prov: fetched {url} ({bytes} bytes)"),
+        EventKind::ProfileFetched { url, bytes, .. } => {
+            format!("prov: fetched {url} ({bytes} bytes)")
+        }
         EventKind::ProfileApplied { url, changed, .. } => {
             format!("prov: applied {url}: {} changed", changed.len())
         }

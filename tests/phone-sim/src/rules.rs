@@ -128,7 +128,9 @@ fn parse_alternative(mut text: &str) -> Result<Alternative, String> {
             alt.assignments = parse_assignments(inner)?;
             text = rest.trim_start();
         } else {
-            return Err("a '( … )' must be followed by '?' (condition) or '!' (assignments)".into());
+            return Err(
+                "a '( … )' must be followed by '?' (condition) or '!' (assignments)".into(),
+            );
         }
     }
     if text.starts_with('[') {
@@ -198,7 +200,10 @@ fn parse_assignments(text: &str) -> Result<Vec<(String, String)>, String> {
             .ok_or_else(|| format!("assignment '{part}' has no '='"))?;
         let name = name.trim();
         let name = match name.len() {
-            1 if name.chars().all(|c| c.is_ascii_alphabetic() && c.to_ascii_lowercase() <= 'p') => {
+            1 if name
+                .chars()
+                .all(|c| c.is_ascii_alphabetic() && c.to_ascii_lowercase() <= 'p') =>
+            {
                 format!("GPP_{}", name.to_ascii_uppercase())
             }
             _ => name.to_string(),
@@ -381,7 +386,10 @@ mod tests {
     fn macros_expand_like_the_guide_says() {
         let m = macros();
         assert_eq!(m.expand("/cfg/$MA.xml", false), "/cfg/00562b043615.xml");
-        assert_eq!(m.expand("$(MA:6)-$(MA:0:4)-$$-$EXT", false), "043615-0056-$-$EXT");
+        assert_eq!(
+            m.expand("$(MA:6)-$(MA:0:4)-$$-$EXT", false),
+            "043615-0056-$-$EXT"
+        );
         assert_eq!(m.expand("/spa$PSN.cfg", false), "/spa8861.cfg");
         assert_eq!(m.expand("$SA", false), "$SA");
         assert_eq!(m.expand("$SA", true), "secret");
@@ -394,10 +402,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(alts.len(), 2);
-        assert_eq!(alts[0].condition.as_deref(), Some(r#""$A" ne "Provisioned""#));
+        assert_eq!(
+            alts[0].condition.as_deref(),
+            Some(r#""$A" ne "Provisioned""#)
+        );
         assert_eq!(
             alts[0].assignments,
-            vec![("Line_Enable_1_".into(), "No".into()), ("GPP_B".into(), "x".into())]
+            vec![
+                ("Line_Enable_1_".into(), "No".into()),
+                ("GPP_B".into(), "x".into())
+            ]
         );
         assert_eq!(alts[1].options.uid.as_deref(), Some("u"));
         assert_eq!(alts[1].options.pwd.as_deref(), Some("p w"));
@@ -409,7 +423,10 @@ mod tests {
     fn conditions_compare_numbers_versions_and_strings() {
         let m = macros();
         assert!(eval_condition("$PRVTMR ge 600", &m));
-        assert!(!eval_condition("$PRVTMR ge 600 and \"$A\" ne \"Provisioned\"", &m));
+        assert!(!eval_condition(
+            "$PRVTMR ge 600 and \"$A\" ne \"Provisioned\"",
+            &m
+        ));
         assert!(eval_condition("$SWVER ge 11.3.1", &m));
         assert!(!eval_condition("$SWVER lt 11.3.1", &m));
         assert!(!eval_condition(
@@ -421,9 +438,15 @@ mod tests {
     #[test]
     fn urls_default_to_tftp_and_known_ports() {
         let u = ProfileUrl::parse("/$PSN.xml").unwrap();
-        assert_eq!((u.scheme.as_str(), u.server.as_str(), u.port), ("tftp", "", 69));
+        assert_eq!(
+            (u.scheme.as_str(), u.server.as_str(), u.port),
+            ("tftp", "", 69)
+        );
         let u = ProfileUrl::parse("http://10.0.0.5/p.xml").unwrap();
-        assert_eq!((u.server.as_str(), u.port, u.path.as_str()), ("10.0.0.5", 80, "/p.xml"));
+        assert_eq!(
+            (u.server.as_str(), u.port, u.path.as_str()),
+            ("10.0.0.5", 80, "/p.xml")
+        );
         let u = ProfileUrl::parse("tftp://10.74.121.56:69/8861conf.cfg").unwrap();
         assert_eq!(u.port, 69);
         assert!(ProfileUrl::parse("ftp://x/y").is_err());

@@ -94,7 +94,12 @@ async fn rebind(phone: &Phone, addr: SocketAddr) -> Option<TcpListener> {
     None
 }
 
-async fn connection(phone: Arc<Phone>, stream: TcpStream, peer: SocketAddr, stop: CancellationToken) {
+async fn connection(
+    phone: Arc<Phone>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    stop: CancellationToken,
+) {
     let _ = stream.set_nodelay(true);
     let acceptor = phone
         .tls
@@ -143,13 +148,18 @@ fn html(status: StatusCode, title: &str, body: &str) -> Response<Body> {
     text(
         status,
         "text/html; charset=utf-8",
-        format!("<!DOCTYPE html><html><head><title>{title}</title></head><body>{body}</body></html>\n"),
+        format!(
+            "<!DOCTYPE html><html><head><title>{title}</title></head><body>{body}</body></html>\n"
+        ),
     )
 }
 
 /// Closing the connection without an answer (web server off, reset fault).
 fn drop_connection() -> std::io::Error {
-    std::io::Error::new(std::io::ErrorKind::ConnectionReset, "phone closes the connection")
+    std::io::Error::new(
+        std::io::ErrorKind::ConnectionReset,
+        "phone closes the connection",
+    )
 }
 
 async fn handle(
@@ -165,7 +175,9 @@ async fn handle(
     let target = split_target(&raw);
     if target.path.starts_with("/__sim/") || target.path == "/__sim" {
         let (parts, body) = req.into_parts();
-        let body = axum::body::to_bytes(Body::new(body), MAX_POST).await.unwrap_or_default();
+        let body = axum::body::to_bytes(Body::new(body), MAX_POST)
+            .await
+            .unwrap_or_default();
         return Ok(crate::control::handle(&phone, &parts.method, &target, &body).await);
     }
     let method = req.method().clone();
@@ -192,7 +204,11 @@ async fn handle(
         return Err(drop_connection());
     }
     let response = if error_500 {
-        html(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error", "Internal Server Error")
+        html(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "500 Internal Server Error",
+            "Internal Server Error",
+        )
     } else {
         let authorization = req
             .headers()
@@ -203,7 +219,11 @@ async fn handle(
             match axum::body::to_bytes(Body::new(req.into_body()), MAX_POST).await {
                 Ok(b) => b,
                 Err(_) => {
-                    return Ok(html(StatusCode::PAYLOAD_TOO_LARGE, "413", "Request too large"));
+                    return Ok(html(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "413",
+                        "Request too large",
+                    ));
                 }
             }
         } else {
@@ -225,7 +245,7 @@ fn check_admin(
     method: &Method,
     target: &Target,
     authorization: Option<&str>,
-) -> Result<(), Response<Body>> {
+) -> Result<(), Box<Response<Body>>> {
     let password = phone.config_value("Admin_Password");
     let realm = phone.identity.model.name;
     let ok = match phone.settings.auth {
@@ -234,8 +254,11 @@ fn check_admin(
             target.xuser.as_deref() == Some("admin")
                 && target.xpassword.as_deref().unwrap_or("") == password
         }
-        Auth::Digest => authorization
-            .is_some_and(|a| phone.digest.verify(a, method.as_str(), realm, "admin", &password)),
+        Auth::Digest => authorization.is_some_and(|a| {
+            phone
+                .digest
+                .verify(a, method.as_str(), realm, "admin", &password)
+        }),
     };
     if ok {
         return Ok(());
@@ -248,12 +271,12 @@ fn check_admin(
         &format!("{realm} Login"),
         "<form>Admin login required</form>",
     );
-    if phone.settings.auth == Auth::Digest {
-        if let Ok(v) = HeaderValue::from_str(&phone.digest.challenge(realm)) {
-            refusal.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-        }
+    if phone.settings.auth == Auth::Digest
+        && let Ok(v) = HeaderValue::from_str(&phone.digest.challenge(realm))
+    {
+        refusal.headers_mut().insert(header::WWW_AUTHENTICATE, v);
     }
-    Err(refusal)
+    Err(Box::new(refusal))
 }
 
 async fn route(
@@ -276,16 +299,24 @@ async fn route(
         return not_found();
     }
     if let Err(refusal) = check_admin(phone, method, target, authorization) {
-        return refusal;
+        return *refusal;
     }
     if !phone.state().config.is_yes("Enable_Web_Admin_Access") {
-        return html(StatusCode::FORBIDDEN, "403 Forbidden", "Admin web access is disabled");
+        return html(
+            StatusCode::FORBIDDEN,
+            "403 Forbidden",
+            "Admin web access is disabled",
+        );
     }
     if path == "/admin" || path == "/admin/" || path == "/admin/advanced" {
         return page(phone, "Admin");
     }
     if !phone.state().config.is_yes("Enable_Direct_Action_Url") {
-        return html(StatusCode::FORBIDDEN, "403 Forbidden", "Direct action URLs are disabled");
+        return html(
+            StatusCode::FORBIDDEN,
+            "403 Forbidden",
+            "Direct action URLs are disabled",
+        );
     }
     let mpp = phone.is_mpp();
     match (method.as_str(), path) {
@@ -331,7 +362,11 @@ async fn route(
         }
         ("GET", "/admin/log/messages") => {
             let lines: Vec<String> = phone.state().log.iter().cloned().collect();
-            text(StatusCode::OK, "text/plain; charset=utf-8", lines.join("\n") + "\n")
+            text(
+                StatusCode::OK,
+                "text/plain; charset=utf-8",
+                lines.join("\n") + "\n",
+            )
         }
         _ => not_found(),
     }
@@ -392,7 +427,10 @@ fn post_config(phone: &Arc<Phone>, body: &Bytes) -> Response<Body> {
 fn status_xml(phone: &Arc<Phone>) -> Response<Body> {
     let items = phone.status_items();
     let history = phone.reboot_history();
-    xml_dump(phone, write_status_xml(&items, &history, phone.identity.model.ata))
+    xml_dump(
+        phone,
+        write_status_xml(&items, &history, phone.identity.model.ata),
+    )
 }
 
 /// An XML dump, with the body faults applied.

@@ -21,7 +21,9 @@ pub struct TlsIdentity {
 
 impl std::fmt::Debug for TlsIdentity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TlsIdentity").field("sha256", &self.sha256).finish()
+        f.debug_struct("TlsIdentity")
+            .field("sha256", &self.sha256)
+            .finish()
     }
 }
 
@@ -31,7 +33,9 @@ impl TlsIdentity {
         let tls = |e: &dyn std::fmt::Display| SimError::Tls(e.to_string());
         let certified = rcgen::generate_simple_self_signed(names).map_err(|e| tls(&e))?;
         let cert_der = certified.cert.der().to_vec();
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()));
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+            certified.signing_key.serialize_der(),
+        ));
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()

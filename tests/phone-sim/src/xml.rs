@@ -24,9 +24,12 @@ pub fn read_profile(text: &str) -> Result<Vec<ProfileValue>, String> {
     let mut out = Vec::new();
     let mut saw_root = false;
     loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("not well-formed XML near byte {}: {e}", reader.buffer_position()))?;
+        let event = reader.read_event().map_err(|e| {
+            format!(
+                "not well-formed XML near byte {}: {e}",
+                reader.buffer_position()
+            )
+        })?;
         match event {
             Event::Start(e) => {
                 if let Some(parent) = stack.last_mut() {
@@ -51,7 +54,9 @@ pub fn read_profile(text: &str) -> Result<Vec<ProfileValue>, String> {
             }
             Event::Text(t) => {
                 if let Some(top) = stack.last_mut() {
-                    let text = t.unescape().map_err(|e| format!("bad escape in XML text: {e}"))?;
+                    let text = t
+                        .unescape()
+                        .map_err(|e| format!("bad escape in XML text: {e}"))?;
                     top.1.push_str(&text);
                 }
             }
@@ -77,7 +82,10 @@ pub fn read_profile(text: &str) -> Result<Vec<ProfileValue>, String> {
         }
     }
     if !stack.is_empty() {
-        return Err(format!("the XML ends inside <{}>", stack[stack.len() - 1].0));
+        return Err(format!(
+            "the XML ends inside <{}>",
+            stack[stack.len() - 1].0
+        ));
     }
     if !saw_root {
         return Err("no XML element found".into());
@@ -190,7 +198,13 @@ two</GPP_A>
         let names: Vec<_> = values.iter().map(|v| v.name.as_str()).collect();
         assert_eq!(
             names,
-            ["Resync_Periodic", "Profile_Rule", "Profile_Rule_B", "GPP_A", "Resync_Periodic"]
+            [
+                "Resync_Periodic",
+                "Profile_Rule",
+                "Profile_Rule_B",
+                "GPP_A",
+                "Resync_Periodic"
+            ]
         );
         assert_eq!(values[0].value, "86400");
         assert_eq!(values[1].value, "http://a/b?x=1&y=2");

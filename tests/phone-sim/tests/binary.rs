@@ -11,19 +11,29 @@ use common::*;
 async fn binary_starts_one_phone_per_listen_and_prints_ready_lines() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_phone-sim"))
         .args([
-            "--listen", "127.0.0.1:0",
-            "--listen", "127.0.0.1:0",
-            "--model", "CP-7841-3PCC",
-            "--firmware", "12.0.1",
-            "--admin-password", "pw",
-            "--reboot-secs", "0.5",
+            "--listen",
+            "127.0.0.1:0",
+            "--listen",
+            "127.0.0.1:0",
+            "--model",
+            "CP-7841-3PCC",
+            "--firmware",
+            "12.0.1",
+            "--admin-password",
+            "pw",
+            "--reboot-secs",
+            "0.5",
         ])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let lines = tokio::task::spawn_blocking(move || {
-        BufReader::new(stdout).lines().take(2).map(Result::unwrap).collect::<Vec<_>>()
+        BufReader::new(stdout)
+            .lines()
+            .take(2)
+            .map(Result::unwrap)
+            .collect::<Vec<_>>()
     });
     let lines = tokio::time::timeout(std::time::Duration::from_secs(20), lines)
         .await
@@ -39,18 +49,34 @@ async fn binary_starts_one_phone_per_listen_and_prints_ready_lines() {
         let mac = parts[2].strip_prefix("mac=").unwrap().to_string();
         let (status, _) = get(&format!("{}/admin/cfg.xml", parts[1])).await;
         assert_eq!(status, 401, "the password asks for xpassword");
-        let (status, xml) = get(&format!("{}/admin/status.xml?xuser=admin&xpassword=pw", parts[1])).await;
+        let (status, xml) = get(&format!(
+            "{}/admin/status.xml?xuser=admin&xpassword=pw",
+            parts[1]
+        ))
+        .await;
         assert_eq!(status, 200);
         assert_eq!(element(&xml, "MAC_Address").unwrap().to_lowercase(), mac);
-        assert_eq!(element(&xml, "Software_Version").as_deref(), Some("sip78xx.12-0-1MPP-1"));
+        assert_eq!(
+            element(&xml, "Software_Version").as_deref(),
+            Some("sip78xx.12-0-1MPP-1")
+        );
         macs.push(mac);
     }
     assert_ne!(macs[0], macs[1]);
 
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
-    let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
-    assert!(status.success(), "SIGTERM ends phone-sim cleanly: {status:?}");
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        status.success(),
+        "SIGTERM ends phone-sim cleanly: {status:?}"
+    );
 }
 
 #[test]
@@ -61,5 +87,8 @@ fn binary_refuses_an_unknown_model_with_a_clear_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("unknown model 'CP-1234'") && err.contains("CP-8861-3PCC"), "{err}");
+    assert!(
+        err.contains("unknown model 'CP-1234'") && err.contains("CP-8861-3PCC"),
+        "{err}"
+    );
 }

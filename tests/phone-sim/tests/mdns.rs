@@ -14,7 +14,10 @@ async fn mdns_announces_model_mac_and_firmware() {
              run it with scripts/test or `../shared/tools/netns-lan -- cargo test -p phone-sim --test mdns`"
         );
     };
-    assert!(std::env::var("LAN_CIDR").is_ok(), "LAN_CIDR unset: not inside netns-lan");
+    assert!(
+        std::env::var("LAN_CIDR").is_ok(),
+        "LAN_CIDR unset: not inside netns-lan"
+    );
     let ip: std::net::IpAddr = lan_self.parse().unwrap();
     let phone = PhoneSim::start(PhoneConfig {
         listen: std::net::SocketAddr::new(ip, 0),
@@ -29,14 +32,14 @@ async fn mdns_announces_model_mac_and_firmware() {
     let mac = phone.identity().mac.colon();
     let found = tokio::time::timeout(Duration::from_secs(10), async {
         while let Ok(event) = events.recv_async().await {
-            if let mdns_sd::ServiceEvent::ServiceResolved(info) = event {
-                if info.get_property_val_str("mac") == Some(mac.as_str()) {
-                    return Some((
-                        info.get_property_val_str("model").map(str::to_string),
-                        info.get_property_val_str("firmware").map(str::to_string),
-                        info.get_port(),
-                    ));
-                }
+            if let mdns_sd::ServiceEvent::ServiceResolved(info) = event
+                && info.get_property_val_str("mac") == Some(mac.as_str())
+            {
+                return Some((
+                    info.get_property_val_str("model").map(str::to_string),
+                    info.get_property_val_str("firmware").map(str::to_string),
+                    info.get_port(),
+                ));
             }
         }
         None

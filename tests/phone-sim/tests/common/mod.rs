@@ -35,7 +35,10 @@ pub const WORKED_EXAMPLE_VALUES: &[(&str, &str)] = &[
     ("Resync_Periodic", "3665"),
     ("Resync_Error_Retry_Delay", "3601"),
     ("Forced_Resync_Delay", "14401"),
-    ("Profile_Rule", "http://10.74.121.56/dms/CP-8861-3PCC/8861-3PCC.xml"),
+    (
+        "Profile_Rule",
+        "http://10.74.121.56/dms/CP-8861-3PCC/8861-3PCC.xml",
+    ),
 ];
 
 /// A request the file server saw.
@@ -58,8 +61,10 @@ pub struct FileServer {
 
 impl FileServer {
     pub async fn start(files: &[(&str, &str)]) -> FileServer {
-        let files: HashMap<String, String> =
-            files.iter().map(|(p, b)| (p.to_string(), b.to_string())).collect();
+        let files: HashMap<String, String> = files
+            .iter()
+            .map(|(p, b)| (p.to_string(), b.to_string()))
+            .collect();
         let files = Arc::new(Mutex::new(files));
         let seen = Arc::new(Mutex::new(Vec::new()));
         let (f, s) = (files.clone(), seen.clone());
@@ -147,7 +152,12 @@ pub async fn get(url: &str) -> (u16, String) {
 }
 
 pub async fn post(url: &str, body: &str) -> (u16, String) {
-    let response = client().post(url).body(body.to_string()).send().await.unwrap();
+    let response = client()
+        .post(url)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
     let status = response.status().as_u16();
     (status, response.text().await.unwrap())
 }
@@ -201,9 +211,12 @@ where
 
 /// Whether a TCP connection to `addr` is accepted now.
 pub async fn reachable(addr: SocketAddr) -> bool {
-    tokio::time::timeout(Duration::from_millis(500), tokio::net::TcpStream::connect(addr))
-        .await
-        .is_ok_and(|r| r.is_ok())
+    tokio::time::timeout(
+        Duration::from_millis(500),
+        tokio::net::TcpStream::connect(addr),
+    )
+    .await
+    .is_ok_and(|r| r.is_ok())
 }
 
 /// Waits for an event of the phone, failing the test with the log when it does not come.
@@ -213,7 +226,10 @@ pub async fn wait_event(
     what: &str,
     pred: impl Fn(&phone_sim::EventKind) -> bool,
 ) -> phone_sim::Event {
-    match control.wait_for_event(Duration::from_secs(secs), pred).await {
+    match control
+        .wait_for_event(Duration::from_secs(secs), pred)
+        .await
+    {
         Some(e) => e,
         None => panic!(
             "no event '{what}' within {secs} s; events: {:#?}",
