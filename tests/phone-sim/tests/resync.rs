@@ -512,3 +512,36 @@ async fn daily_resync_at_hhmm_replaces_the_periodic_timer() {
         daily.phone_secs
     );
 }
+
+#[tokio::test]
+async fn a_posted_schedule_change_takes_effect_without_waiting_for_the_old_timer() {
+    let server = FileServer::start(&[("/p.xml", "<flat-profile></flat-profile>")]).await;
+    let phone = PhoneSim::start(fast(PhoneConfig {
+        time_scale: 200.0,
+        values: vec![("Profile_Rule".into(), server.url("/p.xml"))],
+        ..PhoneConfig::default()
+    }))
+    .await
+    .unwrap();
+    let control = phone.control();
+    control.resync(None);
+    wait_event(&control, 10, "first", |k| {
+        matches!(k, EventKind::ResyncSucceeded { .. })
+    })
+    .await;
+    // The default 3600 s would be 18 s real; 60 s is 0.3 s.
+    let after = control.last_event_seq();
+    post(
+        &format!("{}/admin/config.xml", phone.url()),
+        "<flat-profile><Resync_Periodic>60</Resync_Periodic></flat-profile>",
+    )
+    .await;
+    let periodic = control
+        .wait_for_event_after(
+            after,
+            Duration::from_secs(10),
+            |k| matches!(k, EventKind::ResyncStarted { source } if source == "periodic"),
+        )
+        .await;
+    assert!(periodic.is_some(), "events: {:#?}", control.events());
+}
