@@ -371,6 +371,15 @@ async fn run_rule(
         url.server = server.clone();
         url.port = port;
     }
+    let restricted = phone.config_value("Restricted_Access_Domains");
+    if !allowed_server(&restricted, &server) {
+        return Err(fail(
+            phone,
+            &mut macros,
+            format!("server {server} is not in Restricted_Access_Domains ({restricted})"),
+        )
+        .await);
+    }
     macros.set("SCHEME", url.scheme.clone());
     macros.set("SERV", server.clone());
     macros.set("SERVIP", server.clone());
@@ -455,6 +464,22 @@ async fn run_rule(
     Ok(Some(display))
 }
 
+/// `Restricted_Access_Domains`: empty allows every server; else the server must be one of the
+/// listed names or a host inside one of them.
+fn allowed_server(list: &str, server: &str) -> bool {
+    let entries: Vec<&str> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    let server = server.to_ascii_lowercase();
+    entries.is_empty()
+        || entries.iter().any(|e| {
+            let e = e.to_ascii_lowercase();
+            server == e || server.ends_with(&format!(".{e}"))
+        })
+}
+
 async fn fail(phone: &Arc<Phone>, macros: &mut crate::rules::Macros, error: String) -> String {
     macros.set("ERR", error.clone());
     phone.state().last_error = error.clone();
@@ -533,5 +558,9 @@ mod tests {
         assert_eq!(parse_hhmm("2400"), Some(0));
         assert_eq!(parse_hhmm("2460"), None);
         assert_eq!(parse_hhmm("930"), None);
+        assert!(allowed_server("", "10.0.0.1"));
+        assert!(allowed_server("example.com, 127.0.0.1", "prov.example.com"));
+        assert!(allowed_server("example.com,127.0.0.1", "127.0.0.1"));
+        assert!(!allowed_server("example.com", "evilexample.com"));
     }
 }

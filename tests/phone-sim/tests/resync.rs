@@ -545,3 +545,70 @@ async fn a_posted_schedule_change_takes_effect_without_waiting_for_the_old_timer
         .await;
     assert!(periodic.is_some(), "events: {:#?}", control.events());
 }
+
+#[tokio::test]
+async fn restricted_access_domains_block_other_servers() {
+    let server =
+        FileServer::start(&[("/p.xml", "<flat-profile><GPP_A>x</GPP_A></flat-profile>")]).await;
+    let phone = PhoneSim::start(fast(PhoneConfig {
+        values: vec![(
+            "Restricted_Access_Domains".into(),
+            "prov.example.com".into(),
+        )],
+        ..PhoneConfig::default()
+    }))
+    .await
+    .unwrap();
+    let control = phone.control();
+    get(&format!(
+        "{}/admin/resync?{}",
+        phone.url(),
+        server.url("/p.xml")
+    ))
+    .await;
+    let failed = wait_event(&control, 10, "failure", |k| {
+        matches!(k, EventKind::ResyncFailed { .. })
+    })
+    .await;
+    assert!(format!("{:?}", failed.kind).contains("Restricted_Access_Domains"));
+    assert!(server.seen().is_empty());
+    control.set_value("Restricted_Access_Domains", "prov.example.com,127.0.0.1");
+    let after = control.last_event_seq();
+    control.resync(Some(&server.url("/p.xml")));
+    let ok = control
+        .wait_for_event_after(after, Duration::from_secs(10), |k| {
+            matches!(k, EventKind::ResyncSucceeded { .. })
+        })
+        .await;
+    assert!(ok.is_some(), "{:#?}", control.events());
+}
+
+#[tokio::test]
+async fn resync_on_reset_runs_by_itself_at_power_up() {
+    let server =
+        FileServer::start(&[("/p.xml", "<flat-profile><GPP_E>boot</GPP_E></flat-profile>")]).await;
+    let phone = PhoneSim::start(fast(PhoneConfig {
+        resync_on_boot: true,
+        time_scale: 100.0,
+        values: vec![
+            ("Resync_Random_Delay".into(), "1".into()),
+            ("Profile_Rule".into(), server.url("/p.xml")),
+        ],
+        ..PhoneConfig::default()
+    }))
+    .await
+    .unwrap();
+    let control = phone.control();
+    wait_event(
+        &control,
+        10,
+        "power-up resync",
+        |k| matches!(k, EventKind::ResyncStarted { source } if source == "power_up"),
+    )
+    .await;
+    wait_event(&control, 10, "applied", |k| {
+        matches!(k, EventKind::ResyncSucceeded { .. })
+    })
+    .await;
+    assert_eq!(control.value("GPP_E").as_deref(), Some("boot"));
+}
