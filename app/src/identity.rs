@@ -7,6 +7,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::profile::xml::Document;
+
 /// A 48-bit MAC address. Accepts every spelling phones and operating systems use.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Mac(pub [u8; 6]);
@@ -208,6 +210,42 @@ impl PhoneIdentity {
         fill(&mut self.host_name, &other.host_name);
     }
 
+    /// Reads the identity elements of a `status.xml`, `cfg.xml` or `spacfg.xml` dump.
+    /// Empty values count as unknown.
+    pub fn from_document(document: &Document) -> PhoneIdentity {
+        let text = |names: &[&str]| {
+            names
+                .iter()
+                .filter_map(|name| document.value(name))
+                .map(str::trim)
+                .find(|value| !value.is_empty())
+                .map(str::to_string)
+        };
+        PhoneIdentity {
+            model: text(&["Product_Name", "Model_Number"]),
+            mac: text(&["MAC_Address", "Mac_Address"]).and_then(|m| m.parse().ok()),
+            serial: text(&["Serial_Number"]),
+            firmware: text(&["Software_Version"]),
+            hardware: text(&["Hardware_Version"]),
+            ip: text(&["Current_IP", "IP_Address"]).and_then(|ip| ip.parse().ok()),
+            host_name: text(&["Host_Name"]),
+        }
+    }
+
+    /// Reads what an HTML page's `<title>` says: phones name the product there
+    /// (`Cisco CP-8861-3PCC Configuration Utility`, `SPA504G Configuration Utility`).
+    pub fn from_html_title(html: &str) -> Option<PhoneIdentity> {
+        let title = html_title(html)?;
+        let model = title
+            .split(|c: char| c.is_whitespace() || c == '/' || c == ',')
+            .map(|word| word.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '-'))
+            .find(|word| looks_like_cisco_model(word))?;
+        Some(PhoneIdentity {
+            model: Some(model.to_string()),
+            ..PhoneIdentity::default()
+        })
+    }
+
     /// Reads a provisioning User-Agent:
     /// `Cisco-CP-8841-3PCC/11.0 (00562b043615)` (MPP) or
     /// `Cisco/SPA508G-7.4.4 (0002FDFF2103)(CBT141400UK)` (SPA).
@@ -238,6 +276,32 @@ impl PhoneIdentity {
             ..PhoneIdentity::default()
         })
     }
+}
+
+/// The text of the first `<title>` element, whitespace folded.
+pub fn html_title(html: &str) -> Option<String> {
+    let lower = html.to_ascii_lowercase();
+    let open = lower.find("<title")?;
+    let start = open + lower[open..].find('>')? + 1;
+    let end = start + lower[start..].find("</title")?;
+    let title = html
+        .get(start..end)?
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!title.is_empty()).then_some(title)
+}
+
+/// `CP-8861-3PCC`, `CP-7841`, `SPA504G`, `SPA112`: the product names of the phones and ATAs
+/// this tool serves.
+pub fn looks_like_cisco_model(word: &str) -> bool {
+    let upper = word.to_ascii_uppercase();
+    let digits_after = |prefix: &str| {
+        upper
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.chars().next().is_some_and(|c| c.is_ascii_digit()))
+    };
+    digits_after("CP-") || digits_after("SPA")
 }
 
 #[cfg(test)]
@@ -317,5 +381,34 @@ mod tests {
         assert_eq!(spa.serial.as_deref(), Some("CBT141400UK"));
 
         assert!(PhoneIdentity::from_user_agent("curl/8.0").is_none());
+    }
+
+    #[test]
+    fn identity_from_a_status_dump() {
+        let document = crate::profile::xml::read_document(
+            "<status><Product_Name>CP-8861-3PCC</Product_Name><Serial_Number>FCH2101ABCD</Serial_Number>\
+             <Software_Version>sip88xx.11-3-7MPP0001-272</Software_Version><Hardware_Version>1.0.0</Hardware_Version>\
+             <MAC_Address>00562B043615</MAC_Address><Current_IP>10.0.0.7</Current_IP><Host_Name></Host_Name></status>",
+        )
+        .unwrap();
+        let id = PhoneIdentity::from_document(&document);
+        assert_eq!(id.model.as_deref(), Some("CP-8861-3PCC"));
+        assert_eq!(id.serial.as_deref(), Some("FCH2101ABCD"));
+        assert_eq!(id.firmware_line(), Some(FirmwareLine::Mpp11));
+        assert_eq!(id.mac.unwrap().lower_hex(), "00562b043615");
+        assert_eq!(id.ip, Some("10.0.0.7".parse().unwrap()));
+        assert_eq!(id.host_name, None, "empty means unknown");
+    }
+
+    #[test]
+    fn identity_from_a_page_title() {
+        let page =
+            "<html><head><TITLE>\n Cisco CP-7841-3PCC Configuration Utility</TITLE></head></html>";
+        let id = PhoneIdentity::from_html_title(page).unwrap();
+        assert_eq!(id.model.as_deref(), Some("CP-7841-3PCC"));
+        let spa = PhoneIdentity::from_html_title("<title>SPA504G Configuration Utility</title>");
+        assert_eq!(spa.unwrap().model.as_deref(), Some("SPA504G"));
+        assert!(PhoneIdentity::from_html_title("<title>Printer status</title>").is_none());
+        assert!(PhoneIdentity::from_html_title("<p>no title</p>").is_none());
     }
 }

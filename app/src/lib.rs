@@ -3,5 +3,11 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod cli;
+pub mod discovery;
+pub mod gui;
 pub mod identity;
+pub mod net;
+pub mod phone;
 pub mod profile;
+pub mod provision;
+pub mod session;

@@ -1,0 +1,282 @@
+//! `phoneprov discover`: find the phones on the LAN from the command line.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use ipnet::IpNet;
+use serde::Serialize;
+
+use crate::discovery::{
+    Access, DiscoveredPhone, KnownPhones, ManualTarget, ScanError, ScanEvent, ScanOptions,
+    ScanSummary, Scanner,
+};
+
+use super::exit;
+
+#[derive(Debug, clap::Args)]
+pub struct DiscoverArgs {
+    /// Sweep this range instead of this machine's own subnets (repeatable), e.g.
+    /// 192.168.1.0/24. A single address is swept alone.
+    #[arg(long = "cidr", value_name = "CIDR", value_parser = parse_cidr)]
+    pub cidrs: Vec<IpNet>,
+    /// Also try this web port besides 80 and 443 (repeatable).
+    #[arg(long = "port", value_name = "P")]
+    pub ports: Vec<u16>,
+    /// Do not browse mDNS/DNS-SD.
+    #[arg(long)]
+    pub no_mdns: bool,
+    /// Do not sweep addresses.
+    #[arg(long)]
+    pub no_sweep: bool,
+    /// Do not read the neighbour (ARP) table.
+    #[arg(long)]
+    pub no_arp: bool,
+    /// Only use this network interface (repeatable), e.g. eth0.
+    #[arg(long = "interface", value_name = "NAME")]
+    pub interfaces: Vec<String>,
+    /// Also fingerprint this address (repeatable), e.g. 192.168.1.20 or https://192.168.1.20.
+    #[arg(long = "address", value_name = "ADDRESS")]
+    pub addresses: Vec<ManualTarget>,
+    /// Give up after this many seconds and show what was found.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+    /// Sweep ranges larger than a /22 (1,024 addresses) without asking.
+    #[arg(long)]
+    pub yes_large: bool,
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_cidr(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("\"{text}\" is not an address range; write it like 192.168.1.0/24"))
+}
+
+impl DiscoverArgs {
+    fn options(&self) -> ScanOptions {
+        let time_limit = Duration::from_secs(self.timeout.max(1));
+        let defaults = ScanOptions::default();
+        ScanOptions {
+            mdns: !self.no_mdns,
+            sweep: !self.no_sweep,
+            neighbours: !self.no_arp,
+            cidrs: self.cidrs.clone(),
+            extra_ports: self.ports.clone(),
+            interfaces: (!self.interfaces.is_empty()).then(|| self.interfaces.clone()),
+            manual: self.addresses.clone(),
+            allow_large: self.yes_large,
+            time_limit,
+            mdns_window: defaults.mdns_window.min(time_limit),
+            ..defaults
+        }
+    }
+}
+
+/// One line of `--json`.
+#[derive(Debug, Serialize)]
+struct JsonPhone {
+    address: String,
+    port: Option<u16>,
+    scheme: Option<&'static str>,
+    mac: Option<String>,
+    model: Option<String>,
+    firmware: Option<String>,
+    serial: Option<String>,
+    sources: Vec<&'static str>,
+    access: Access,
+    cisco_confidence: String,
+    model_confidence: String,
+    name: Option<String>,
+}
+
+impl From<&DiscoveredPhone> for JsonPhone {
+    fn from(phone: &DiscoveredPhone) -> Self {
+        let confidence = phone.confidence();
+        JsonPhone {
+            address: phone.address.to_string(),
+            port: phone.web.map(|w| w.port),
+            scheme: phone.web.map(|w| w.scheme.as_str()),
+            mac: phone.identity.mac.map(|m| m.to_string()),
+            model: phone.identity.model.clone(),
+            firmware: phone.identity.firmware.clone(),
+            serial: phone.identity.serial.clone(),
+            sources: phone.sources.iter().map(|s| s.as_str()).collect(),
+            access: phone.access,
+            cisco_confidence: confidence.cisco_phone.to_string(),
+            model_confidence: confidence.model.to_string(),
+            name: phone.name.clone(),
+        }
+    }
+}
+
+pub fn run(args: DiscoverArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("phoneprov discover: could not start: {error}");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    runtime.block_on(discover(args))
+}
+
+async fn discover(args: DiscoverArgs) -> ExitCode {
+    let mut known = match KnownPhones::load_default() {
+        Ok(known) => Some(known),
+        Err(error) => {
+            eprintln!("phoneprov discover: {error}; names of known phones are not shown");
+            None
+        }
+    };
+    let mut scanner = Scanner::new(args.options());
+    if let Some(known) = &known {
+        scanner = scanner.with_known_phones(known.clone());
+    }
+    let mut scan = match scanner.start() {
+        Ok(scan) => scan,
+        Err(ScanError::Scope(error)) => {
+            eprintln!("phoneprov discover: {error}");
+            return ExitCode::from(exit::USAGE);
+        }
+        Err(error) => {
+            eprintln!("phoneprov discover: {error}");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    let show_progress = !args.json && std::io::stderr().is_terminal();
+    let interrupt = tokio::signal::ctrl_c();
+    tokio::pin!(interrupt);
+    let mut interrupted = false;
+    let summary: ScanSummary = loop {
+        let event = tokio::select! {
+            _ = &mut interrupt, if !interrupted => {
+                interrupted = true;
+                scan.cancel();
+                continue;
+            }
+            event = scan.next() => event,
+        };
+        match event {
+            Some(ScanEvent::Progress(progress)) if show_progress => {
+                eprint!("\rswept {} of {} addresses", progress.done, progress.total);
+            }
+            Some(ScanEvent::SourceProblem { source, message }) => {
+                eprintln!("phoneprov discover: {source}: {message}");
+            }
+            Some(ScanEvent::Finished(summary)) => break summary,
+            Some(_) => {}
+            None => {
+                eprintln!("phoneprov discover: the scan stopped unexpectedly");
+                return ExitCode::from(exit::FAILED);
+            }
+        }
+    };
+    if show_progress {
+        eprintln!();
+    }
+    let mut phones = summary.phones.clone();
+    phones.sort_by_key(|p| p.address);
+
+    if let Some(known) = known.as_mut() {
+        let remembered = phones.iter().filter(|p| known.remember(p)).count();
+        if remembered > 0
+            && let Err(error) = known.save()
+        {
+            eprintln!("phoneprov discover: {error}");
+        }
+    }
+
+    if args.json {
+        let lines: Vec<JsonPhone> = phones.iter().map(JsonPhone::from).collect();
+        match serde_json::to_string_pretty(&lines) {
+            Ok(json) => println!("{json}"),
+            Err(error) => {
+                eprintln!("phoneprov discover: {error}");
+                return ExitCode::from(exit::FAILED);
+            }
+        }
+    } else {
+        print_table(&phones);
+        eprintln!(
+            "{} phone{} found; swept {} of {} addresses in {:.1} s",
+            phones.len(),
+            if phones.len() == 1 { "" } else { "s" },
+            summary.swept.done,
+            summary.swept.total,
+            summary.elapsed.as_secs_f64()
+        );
+    }
+    if summary.cancelled || summary.timed_out {
+        eprintln!(
+            "phoneprov discover: {}; the list may be incomplete",
+            if summary.cancelled {
+                "interrupted"
+            } else {
+                "time limit reached (--timeout)"
+            }
+        );
+        return ExitCode::from(exit::FAILED);
+    }
+    ExitCode::from(exit::OK)
+}
+
+fn print_table(phones: &[DiscoveredPhone]) {
+    let header = [
+        "ADDRESS", "WEB", "MAC", "MODEL", "FIRMWARE", "SERIAL", "ACCESS", "CISCO?", "SOURCES",
+        "NAME",
+    ];
+    let rows: Vec<[String; 10]> = phones
+        .iter()
+        .map(|p| {
+            let dash = || "-".to_string();
+            [
+                p.address.to_string(),
+                p.web
+                    .map(|w| format!("{}:{}", w.scheme.as_str(), w.port))
+                    .unwrap_or_else(dash),
+                p.identity.mac.map(|m| m.to_string()).unwrap_or_else(dash),
+                p.identity.model.clone().unwrap_or_else(dash),
+                p.identity.firmware.clone().unwrap_or_else(dash),
+                p.identity.serial.clone().unwrap_or_else(dash),
+                match p.access {
+                    Access::Unknown => "?",
+                    Access::Open => "open",
+                    Access::NeedsCredentials => "password",
+                    Access::Unreachable => "no answer",
+                }
+                .to_string(),
+                p.confidence().cisco_phone.to_string(),
+                p.sources
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                p.name.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        cells
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    println!("{}", line(header.to_vec()));
+    for row in &rows {
+        println!("{}", line(row.iter().map(String::as_str).collect()));
+    }
+}

@@ -1,0 +1,474 @@
+//! `phoneprov profile check|show`: validate a profile file or single values, and show the
+//! Configuration Profile fields of a file with value, default and unit hint.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+
+use super::exit;
+use crate::identity::FirmwareLine;
+use crate::profile::schema::{self, Group, ParamDef};
+use crate::profile::validate::{Finding, Severity, mask_value};
+use crate::profile::xml::{Document, XmlReadError, read_document_bytes};
+use crate::profile::{ProfileValues, hint, validate};
+
+/// Profiles larger than this are refused: real ones are a few KiB, cfg.xml dumps well
+/// under 1 MiB.
+pub const MAX_PROFILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// The firmware line assumed when neither `--firmware` nor the file tells.
+const ASSUMED_LINE: FirmwareLine = FirmwareLine::Mpp11;
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    #[command(subcommand)]
+    pub command: ProfileCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Validate a <flat-profile> file and/or single values. Exit 0: no error (warnings are
+    /// allowed); 1: some value is in error; 2: usage or I/O error.
+    Check {
+        /// The profile file (`-` reads standard input).
+        file: Option<PathBuf>,
+        /// A value to check, by XML element name (applied after the file).
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
+        /// Firmware version the values are for (e.g. 11.3.7, sip88xx.12-0-1MPP, 7.5.5).
+        #[arg(long, value_name = "VERSION")]
+        firmware: Option<String>,
+        /// Print {"errors":[…],"warnings":[…]} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show every Configuration Profile field of a file with value, default and unit hint.
+    Show {
+        file: PathBuf,
+        /// Firmware version the defaults are for.
+        #[arg(long, value_name = "VERSION")]
+        firmware: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// A one-line failure for the user and the exit code to end with.
+struct Failure(String);
+
+pub fn run(args: ProfileArgs) -> ExitCode {
+    let result = match args.command {
+        ProfileCommand::Check {
+            file,
+            set,
+            firmware,
+            json,
+        } => check(file.as_deref(), &set, firmware.as_deref(), json),
+        ProfileCommand::Show {
+            file,
+            firmware,
+            json,
+        } => show(&file, firmware.as_deref(), json),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(Failure(message)) => {
+            let _ = writeln!(io::stderr(), "phoneprov: {}", one_line(&message));
+            ExitCode::from(exit::USAGE)
+        }
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.replace(['\n', '\r'], " ")
+}
+
+fn print(text: &str) {
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = io::stdout().lock().write_all(text.as_bytes());
+}
+
+/// Reads a file (or stdin for `-`), refusing anything over the size cap, and parses it.
+fn load(path: &Path) -> Result<Document, Failure> {
+    let shown = path.display();
+    let bytes = if path == Path::new("-") {
+        read_capped(io::stdin().lock(), "standard input")?
+    } else {
+        let metadata = std::fs::metadata(path)
+            .map_err(|e| Failure(format!("cannot read {shown}: {}", io_words(&e))))?;
+        if metadata.is_dir() {
+            return Err(Failure(format!("{shown} is a folder, not a profile file")));
+        }
+        if metadata.len() > MAX_PROFILE_BYTES {
+            return Err(Failure(too_large(&shown.to_string(), metadata.len())));
+        }
+        let file = File::open(path)
+            .map_err(|e| Failure(format!("cannot read {shown}: {}", io_words(&e))))?;
+        read_capped(file, &shown.to_string())?
+    };
+    read_document_bytes(&bytes).map_err(|e| {
+        Failure(match e {
+            XmlReadError::Malformed { .. } => format!("{shown} is not a readable XML profile: {e}"),
+            _ => format!("{shown}: {e}"),
+        })
+    })
+}
+
+fn read_capped(reader: impl Read, name: &str) -> Result<Vec<u8>, Failure> {
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_PROFILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Failure(format!("cannot read {name}: {}", io_words(&e))))?;
+    if bytes.len() as u64 > MAX_PROFILE_BYTES {
+        return Err(Failure(too_large(name, bytes.len() as u64)));
+    }
+    Ok(bytes)
+}
+
+fn too_large(name: &str, size: u64) -> String {
+    format!(
+        "{name} is {}or more; a phone profile is at most {} MiB, so this is not one",
+        if size > MAX_PROFILE_BYTES {
+            format!("{:.1} MiB ", size as f64 / 1_048_576.0)
+        } else {
+            String::new()
+        },
+        MAX_PROFILE_BYTES / 1_048_576
+    )
+}
+
+fn io_words(error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::NotFound => "no such file".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        io::ErrorKind::InvalidData => "the data is not text".into(),
+        _ => error.to_string(),
+    }
+}
+
+/// The firmware line: `--firmware`, else the file's `Software_Version`, else SPA element
+/// names, else [`ASSUMED_LINE`]. The bool says whether it was assumed.
+fn firmware_line(
+    option: Option<&str>,
+    document: Option<&Document>,
+) -> Result<(FirmwareLine, bool), Failure> {
+    if let Some(version) = option {
+        return FirmwareLine::from_version(version)
+            .map(|line| (line, false))
+            .ok_or_else(|| {
+                Failure(format!(
+                    "--firmware {version}: not a firmware version (examples: 10.4.1, 11.3.7, 12.0.1, 7.5.5)"
+                ))
+            });
+    }
+    if let Some(document) = document {
+        if let Some(line) = document
+            .value("Software_Version")
+            .and_then(FirmwareLine::from_version)
+        {
+            return Ok((line, false));
+        }
+        let spa_names = document.elements.iter().any(|e| {
+            schema::PARAMS
+                .iter()
+                .any(|d| d.spa_element == Some(e.name.as_str()))
+        });
+        if spa_names {
+            return Ok((FirmwareLine::Spa, false));
+        }
+    }
+    Ok((ASSUMED_LINE, true))
+}
+
+/// A file that parsed as XML but is no phone profile at all (an HTML page, a random XML).
+fn ensure_profile(path: &Path, document: &Document) -> Result<(), Failure> {
+    let root = document.root.as_deref().unwrap_or("");
+    let profile_root = matches!(root, "flat-profile" | "device" | "flat-status");
+    let known = document
+        .elements
+        .iter()
+        .any(|e| schema::lookup(&e.name).is_some());
+    if profile_root || known {
+        Ok(())
+    } else {
+        Err(Failure(format!(
+            "{} is XML (<{root}>) but not a phone profile: no <flat-profile> and no Configuration Profile parameter",
+            path.display()
+        )))
+    }
+}
+
+fn check(
+    file: Option<&Path>,
+    sets: &[String],
+    firmware: Option<&str>,
+    json: bool,
+) -> Result<u8, Failure> {
+    if file.is_none() && sets.is_empty() {
+        return Err(Failure(
+            "nothing to check: give a profile FILE and/or --set NAME=VALUE".into(),
+        ));
+    }
+    let document = match file {
+        Some(path) => {
+            let document = load(path)?;
+            ensure_profile(path, &document)?;
+            Some(document)
+        }
+        None => None,
+    };
+    let (line, assumed) = firmware_line(firmware, document.as_ref())?;
+    let mut values = match &document {
+        Some(document) => ProfileValues::from_document(document, line),
+        None => ProfileValues::new(line),
+    };
+    for set in sets {
+        let Some((name, value)) = set.split_once('=') else {
+            return Err(Failure(format!(
+                "--set {}: write NAME=VALUE, e.g. --set Resync_Periodic=86400",
+                mask_value("", set)
+            )));
+        };
+        let name = name.trim();
+        if schema::lookup(name).is_none() && !validate::is_access_parameter(name) {
+            let hint = schema::lookup_ignoring_case(name)
+                .map(|d| format!(" (names are case-sensitive: did you mean {}?)", d.element))
+                .unwrap_or_else(|| " (see `phoneprov profile show` for the names)".into());
+            return Err(Failure(format!(
+                "--set {name}: not a Configuration Profile parameter{hint}"
+            )));
+        }
+        values.set(name, value);
+    }
+
+    let mut findings = validate::validate(&values);
+    if let Some(document) = &document {
+        // The phone's own parser is strict: a profile that is not well-formed may be refused.
+        for problem in &document.problems {
+            findings.push(Finding {
+                param: "(xml)".into(),
+                value: String::new(),
+                severity: Severity::Error,
+                message: format!(
+                    "the file is not well-formed XML, a phone may refuse it: {problem}"
+                ),
+                fix: Some(
+                    "correct the XML (each <Name>value</Name> closed, & written &amp;)".into(),
+                ),
+                position: None,
+                resync_url: None,
+            });
+        }
+    }
+    findings.sort_by_key(|f| f.severity);
+    let errors = findings.iter().filter(|f| f.is_error()).count();
+    let warnings = findings.len() - errors;
+
+    if json {
+        let list = |severity: Severity| -> Vec<Value> {
+            findings
+                .iter()
+                .filter(|f| f.severity == severity)
+                .map(finding_json)
+                .collect()
+        };
+        let out = json!({
+            "firmware": line.label(),
+            "errors": list(Severity::Error),
+            "warnings": list(Severity::Warning),
+        });
+        print(&format!("{out:#}\n"));
+    } else {
+        let mut out = String::new();
+        for finding in &findings {
+            out.push_str(&finding_text(finding));
+        }
+        out.push_str(&format!(
+            "{} value{} checked for {} firmware{}: {errors} error{}, {warnings} warning{}\n",
+            values.known().count(),
+            plural(values.known().count()),
+            line.label(),
+            if assumed {
+                " (assumed; use --firmware)"
+            } else {
+                ""
+            },
+            plural(errors),
+            plural(warnings),
+        ));
+        print(&out);
+    }
+    Ok(if errors > 0 { exit::FAILED } else { exit::OK })
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn finding_json(finding: &Finding) -> Value {
+    let mut object = json!({
+        "param": finding.param,
+        "value": finding.masked_value(),
+        "message": finding.message,
+    });
+    if let Some(map) = object.as_object_mut() {
+        if let Some(fix) = &finding.fix {
+            map.insert("fix".into(), json!(fix));
+        }
+        if let Some(position) = finding.position {
+            map.insert("position".into(), json!(position));
+        }
+        if let Some(url) = &finding.resync_url {
+            map.insert("resync_url".into(), json!(mask_value("", url)));
+        }
+    }
+    object
+}
+
+fn finding_text(finding: &Finding) -> String {
+    let label = match finding.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let shown = finding.masked_value();
+    let mut out = if finding.param == "(xml)" {
+        format!("{label}: {}\n", finding.message)
+    } else {
+        format!(
+            "{label}: {} = \"{shown}\": {}\n",
+            finding.param, finding.message
+        )
+    };
+    if let Some(position) = finding.position
+        && shown == finding.value
+        && !shown.is_empty()
+    {
+        let prefix = format!("  {} = \"", finding.param);
+        out.push_str(&format!("{prefix}{shown}\"\n"));
+        out.push_str(&format!(
+            "{}^\n",
+            " ".repeat(prefix.chars().count() + position)
+        ));
+    }
+    if let Some(fix) = &finding.fix {
+        out.push_str(&format!("  fix: {}\n", mask_value("", fix)));
+    }
+    if let Some(url) = &finding.resync_url {
+        let rule = if url.is_empty() {
+            String::new()
+        } else {
+            format!(" --rule '{}'", mask_value("", url))
+        };
+        out.push_str(&format!(
+            "  resync now instead: phoneprov resync PHONE{rule}\n"
+        ));
+    }
+    out
+}
+
+fn show(file: &Path, firmware: Option<&str>, json: bool) -> Result<u8, Failure> {
+    let document = load(file)?;
+    ensure_profile(file, &document)?;
+    let (line, assumed) = firmware_line(firmware, Some(&document))?;
+    let values = ProfileValues::from_document(&document, line);
+    let fields: Vec<&'static ParamDef> = schema::PARAMS
+        .iter()
+        .filter(|def| {
+            (def.group == Group::ConfigurationProfile && def.exists_on(line))
+                || values.get(def.element).is_some()
+        })
+        .collect();
+    let findings = validate::validate(&values);
+
+    if json {
+        let list: Vec<Value> = fields
+            .iter()
+            .map(|def| {
+                let value = values.get(def.element);
+                let effective = values.effective(def);
+                json!({
+                    "param": def.element,
+                    "element": def.element_for(line),
+                    "label": def.label,
+                    "group": def.group.label(),
+                    "value": value.map(|v| mask_value(def.element, v)),
+                    "default": mask_value(def.element, def.default_for(line)),
+                    "unit": hint::unit_hint(def),
+                    "hint": hint::value_hint(def, effective),
+                    "errors": findings.iter().filter(|f| f.param == def.element && f.is_error()).count(),
+                    "warnings": findings.iter().filter(|f| f.param == def.element && !f.is_error()).count(),
+                })
+            })
+            .collect();
+        let out = json!({
+            "firmware": line.label(),
+            "firmware_assumed": assumed,
+            "fields": list,
+            "other_parameters": values.unknown().count(),
+        });
+        print(&format!("{out:#}\n"));
+        return Ok(exit::OK);
+    }
+
+    let mut out = format!(
+        "{} — defaults for {} firmware{}\n",
+        file.display(),
+        line.label(),
+        if assumed {
+            " (assumed; use --firmware)"
+        } else {
+            ""
+        }
+    );
+    let mut group = None;
+    for def in &fields {
+        if group != Some(def.group) {
+            group = Some(def.group);
+            out.push_str(&format!("\n{}\n", def.group.label()));
+        }
+        let value = values.get(def.element);
+        let effective = values.effective(def);
+        let shown = match value {
+            Some("") => "(empty)".to_string(),
+            Some(v) => mask_value(def.element, v),
+            None => "(not set)".to_string(),
+        };
+        let default = match def.default_for(line) {
+            "" => "(empty)".to_string(),
+            d => mask_value(def.element, d),
+        };
+        let mark = match findings
+            .iter()
+            .find(|f| f.param == def.element)
+            .map(|f| f.severity)
+        {
+            Some(Severity::Error) => "  [error]",
+            Some(Severity::Warning) => "  [warning]",
+            None => "",
+        };
+        out.push_str(&format!("  {:<30} {shown}{mark}\n", def.label));
+        let mut detail = format!("  {:<30} default {default}", "");
+        if let Some(hint) = hint::value_hint(def, effective) {
+            detail.push_str(&format!("; {hint}"));
+        } else if let Some(unit) = hint::unit_hint(def) {
+            detail.push_str(&format!("; {unit}"));
+        }
+        out.push_str(&detail);
+        out.push('\n');
+    }
+    let problems = findings.len();
+    if problems > 0 {
+        out.push_str(&format!(
+            "\n{problems} problem{} found: run `phoneprov profile check {}`\n",
+            plural(problems),
+            file.display()
+        ));
+    }
+    print(&out);
+    Ok(exit::OK)
+}

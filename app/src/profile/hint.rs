@@ -1,0 +1,121 @@
+//! Units and values in words, for form hints and the CLI: "3 × 20 s = 60 s",
+//! "3665 s = 1 h 1 min 5 s", "60 s, then 2 min, … then every 1 day".
+
+use super::schedule::Schedule;
+use super::schema::{Kind, ParamDef, Unit};
+
+/// `3665` → `1 h 1 min 5 s`; `0` → `0 s`; `86400` → `1 day`.
+pub fn human_duration(seconds: u64) -> String {
+    if seconds == 0 {
+        return "0 s".into();
+    }
+    let parts = [
+        (seconds / 86_400, "day"),
+        (seconds % 86_400 / 3600, "h"),
+        (seconds % 3600 / 60, "min"),
+        (seconds % 60, "s"),
+    ];
+    parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| match (*unit, *n) {
+            ("day", 1) => "1 day".to_string(),
+            ("day", n) => format!("{n} days"),
+            (unit, n) => format!("{n} {unit}"),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A hint for a value of the field, in words; `None` when there is nothing to add (text, or a
+/// value that does not parse — the validator explains those).
+pub fn value_hint(def: &ParamDef, value: &str) -> Option<String> {
+    let value = value.trim();
+    match def.kind {
+        Kind::Integer { unit, .. } => {
+            let n: u64 = value.parse().ok()?;
+            Some(match unit {
+                Unit::TwentySeconds if n == 0 => "0 = no random delay".to_string(),
+                Unit::TwentySeconds => {
+                    let seconds = n * 20;
+                    let mut text = format!("{n} × 20 s = {seconds} s");
+                    if seconds >= 60 && !seconds.is_multiple_of(60) || seconds >= 3600 {
+                        text.push_str(&format!(" ({})", human_duration(seconds)));
+                    }
+                    text
+                }
+                Unit::Seconds => seconds_words(n),
+            })
+        }
+        Kind::Schedule => {
+            let schedule = Schedule::parse(value).ok()?;
+            if let [step] = schedule.steps.as_slice() {
+                if step.base == 0 && step.random == 0 {
+                    return Some("0 = off".into());
+                }
+                let base = seconds_words(step.base);
+                return Some(if step.random == 0 {
+                    base
+                } else {
+                    format!("{base} plus up to {} random", human_duration(step.random))
+                });
+            }
+            Some(schedule.describe())
+        }
+        Kind::TimeHhmm if value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(format!("daily at {}:{}", &value[..2], &value[2..]))
+        }
+        Kind::TimeHhmm if value.is_empty() => Some("no daily resync".into()),
+        _ => None,
+    }
+}
+
+/// A hint about the unit alone, for an empty form field: "× 20 seconds", "seconds".
+pub fn unit_hint(def: &ParamDef) -> Option<&'static str> {
+    def.unit().map(Unit::label)
+}
+
+/// `45` → `45 s`; `3665` → `3665 s = 1 h 1 min 5 s`.
+fn seconds_words(n: u64) -> String {
+    if n < 60 {
+        format!("{n} s")
+    } else {
+        format!("{n} s = {}", human_duration(n))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::schema::lookup;
+
+    #[test]
+    fn durations_in_words() {
+        assert_eq!(human_duration(3665), "1 h 1 min 5 s");
+        assert_eq!(human_duration(86_400), "1 day");
+        assert_eq!(human_duration(172_860), "2 days 1 min");
+        assert_eq!(human_duration(40), "40 s");
+    }
+
+    #[test]
+    fn hints_for_each_unit() {
+        let random = lookup("Resync_Random_Delay").unwrap();
+        assert_eq!(value_hint(random, "3").unwrap(), "3 × 20 s = 60 s");
+        assert_eq!(value_hint(random, "2").unwrap(), "2 × 20 s = 40 s");
+        let periodic = lookup("Resync_Periodic").unwrap();
+        assert_eq!(
+            value_hint(periodic, "3665").unwrap(),
+            "3665 s = 1 h 1 min 5 s"
+        );
+        assert_eq!(value_hint(periodic, "0").unwrap(), "0 = off");
+        assert_eq!(
+            value_hint(periodic, "3600+600").unwrap(),
+            "3600 s = 1 h plus up to 10 min random"
+        );
+        let forced = lookup("Forced_Resync_Delay").unwrap();
+        assert_eq!(value_hint(forced, "14401").unwrap(), "14401 s = 4 h 1 s");
+        let at = lookup("Resync_At__HHmm_").unwrap();
+        assert_eq!(value_hint(at, "1800").unwrap(), "daily at 18:00");
+        assert_eq!(unit_hint(random), Some("× 20 seconds"));
+    }
+}

@@ -1,0 +1,172 @@
+//! A set of parameter values by canonical element name, in order, with the firmware line
+//! they belong to.
+
+use super::schema::{self, ParamDef};
+use super::xml::Document;
+use super::xml::read::normalize_value;
+use crate::identity::FirmwareLine;
+
+/// Parameter values keyed by canonical element name (SPA aliases mapped), in first-seen
+/// order. Unknown names are kept as written.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProfileValues {
+    pub firmware: FirmwareLine,
+    entries: Vec<(String, String)>,
+}
+
+impl ProfileValues {
+    pub fn new(firmware: FirmwareLine) -> Self {
+        ProfileValues {
+            firmware,
+            entries: Vec::new(),
+        }
+    }
+
+    /// Every leaf of a document: aliases mapped to canonical names, the last duplicate wins,
+    /// unknown elements kept.
+    pub fn from_document(document: &Document, firmware: FirmwareLine) -> Self {
+        let mut values = ProfileValues::new(firmware);
+        for element in &document.elements {
+            values.set(&element.name, &element.value);
+        }
+        values
+    }
+
+    /// Sets a value by element name or alias; a name seen before keeps its place.
+    pub fn set(&mut self, name: &str, value: &str) {
+        let name = schema::canonical_name(name);
+        match self.entries.iter_mut().find(|(n, _)| n == name) {
+            Some(entry) => entry.1 = value.to_string(),
+            None => self.entries.push((name.to_string(), value.to_string())),
+        }
+    }
+
+    /// The value given for a name or alias, if any.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        let name = schema::canonical_name(name);
+        self.entries
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value given, or else the field's default on this firmware line.
+    pub fn effective<'a>(&'a self, def: &'static ParamDef) -> &'a str {
+        self.get(def.element)
+            .unwrap_or_else(|| def.default_for(self.firmware))
+    }
+
+    pub fn remove(&mut self, name: &str) -> Option<String> {
+        let name = schema::canonical_name(name);
+        let index = self.entries.iter().position(|(n, _)| n == name)?;
+        Some(self.entries.remove(index).1)
+    }
+
+    /// `(canonical name, value)` in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// Entries whose names the schema knows.
+    pub fn known(&self) -> impl Iterator<Item = (&'static ParamDef, &str)> {
+        self.entries
+            .iter()
+            .filter_map(|(n, v)| schema::lookup(n).map(|def| (def, v.as_str())))
+    }
+
+    /// Entries the schema does not know (other pages of cfg.xml, typos).
+    pub fn unknown(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.iter().filter(|(n, _)| schema::lookup(n).is_none())
+    }
+
+    /// The entries of `self` whose value differs from `current` (or that `current` lacks),
+    /// compared as the phone stores them (trimmed, newlines as spaces). This is what to send.
+    pub fn changes_from<'a>(&'a self, current: &'a ProfileValues) -> Vec<Change<'a>> {
+        self.iter()
+            .filter_map(|(name, wanted)| {
+                let now = current.get(name);
+                let same = now.is_some_and(|now| same_value(now, wanted));
+                (!same).then_some(Change {
+                    name,
+                    old: now,
+                    new: wanted,
+                })
+            })
+            .collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// One parameter to change: `old` is `None` when the phone did not report it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change<'a> {
+    pub name: &'a str,
+    pub old: Option<&'a str>,
+    pub new: &'a str,
+}
+
+/// Whether two values are the same once stored by a phone (trimmed, newlines as spaces).
+pub fn same_value(a: &str, b: &str) -> bool {
+    normalize_value(a) == normalize_value(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::xml::read_document;
+
+    #[test]
+    fn aliases_map_last_wins_unknown_kept() {
+        let doc = read_document(
+            "<flat-profile><Log_Resync_Request_Msg>a</Log_Resync_Request_Msg>\
+             <Resync_Periodic>1</Resync_Periodic><Line_Enable_1_>Yes</Line_Enable_1_>\
+             <Log_Request_Msg>b</Log_Request_Msg><Resync_Periodic>2</Resync_Periodic></flat-profile>",
+        )
+        .unwrap();
+        let values = ProfileValues::from_document(&doc, FirmwareLine::Spa);
+        let names: Vec<_> = values.iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names,
+            ["Log_Request_Msg", "Resync_Periodic", "Line_Enable_1_"]
+        );
+        assert_eq!(values.get("Log_Resync_Request_Msg"), Some("b"));
+        assert_eq!(values.get("Resync_Periodic"), Some("2"));
+        assert_eq!(values.unknown().count(), 1);
+        let rule = schema::lookup("Profile_Rule").unwrap();
+        assert_eq!(values.effective(rule), "/spa$PSN.cfg");
+    }
+
+    #[test]
+    fn changes_are_what_differs_as_the_phone_stores_it() {
+        let mut current = ProfileValues::new(FirmwareLine::Mpp11);
+        current.set("Resync_Periodic", "3600");
+        current.set("Profile_Rule", "/a.xml");
+        let mut wanted = ProfileValues::new(FirmwareLine::Mpp11);
+        wanted.set("Resync_Periodic", " 3600\n");
+        wanted.set("Profile_Rule", "/b.xml");
+        wanted.set("GPP_A", "x");
+        let changes = wanted.changes_from(&current);
+        assert_eq!(
+            changes,
+            [
+                Change {
+                    name: "Profile_Rule",
+                    old: Some("/a.xml"),
+                    new: "/b.xml"
+                },
+                Change {
+                    name: "GPP_A",
+                    old: None,
+                    new: "x"
+                },
+            ]
+        );
+    }
+}

@@ -1,0 +1,491 @@
+//! Discovery against emulated phones on the namespace LAN of `../shared/tools/netns-lan`
+//! (scripts/test runs the suite inside it). Outside it these tests fail on purpose: they
+//! sweep and multicast, which must never reach a real network.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use phone_sim::{PhoneConfig, PhoneSim, RunningPhone};
+use phoneprov::discovery::{
+    Access, Certainty, DiscoveredPhone, ManualTarget, PhoneKey, PhoneTable, ScanEvent, ScanOptions,
+    ScanSummary, Scanner, ScopeError, Source,
+};
+use phoneprov::identity::Mac;
+
+/// The namespace LAN, or a failure that says how to run these tests.
+struct Lan {
+    cidr: ipnet::IpNet,
+    hosts: Vec<IpAddr>,
+}
+
+fn lan() -> Lan {
+    let Ok(cidr) = std::env::var("LAN_CIDR") else {
+        panic!(
+            "LAN_CIDR is not set: discovery tests sweep and multicast, so they run only inside \
+             the private namespace LAN. Run them with scripts/test, or \
+             ../shared/tools/netns-lan --hosts 16 -- cargo test -p phoneprov-e2e --test discovery"
+        );
+    };
+    let hosts: Vec<IpAddr> = std::env::var("LAN_HOSTS")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(|h| h.parse().expect("LAN_HOSTS holds addresses"))
+        .collect();
+    assert!(
+        hosts.len() >= 10,
+        "these tests need at least 10 namespace hosts (netns-lan --hosts 16), got {}",
+        hosts.len()
+    );
+    Lan {
+        cidr: cidr.parse().expect("LAN_CIDR is a CIDR"),
+        hosts,
+    }
+}
+
+/// The tests share one LAN and sweep all of it: one at a time.
+static LAN_IN_USE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn phone(config: PhoneConfig) -> RunningPhone {
+    PhoneSim::start(config)
+        .await
+        .expect("the emulated phone starts")
+}
+
+fn on(address: IpAddr, port: u16, model: &str) -> PhoneConfig {
+    PhoneConfig {
+        listen: SocketAddr::new(address, port),
+        ..PhoneConfig::model(model)
+    }
+}
+
+fn mac_of(phone: &RunningPhone) -> Mac {
+    phone.mac().parse().expect("phone-sim gives a MAC")
+}
+
+fn sweep_only(lan: &Lan) -> ScanOptions {
+    ScanOptions {
+        mdns: false,
+        sweep: true,
+        neighbours: true,
+        cidrs: vec![lan.cidr],
+        time_limit: Duration::from_secs(30),
+        ..ScanOptions::default()
+    }
+}
+
+/// Runs a scan to its end, collecting every event.
+async fn scan(scanner: Scanner) -> (Vec<ScanEvent>, ScanSummary) {
+    let mut handle = scanner.start().expect("the scan starts");
+    let mut events = Vec::new();
+    let wait = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(event) = handle.next().await {
+            if let ScanEvent::Finished(summary) = &event {
+                return summary.clone();
+            }
+            events.push(event);
+        }
+        panic!("the scan ended without a Finished event");
+    });
+    let summary = wait.await.expect("the scan finishes within a minute");
+    (events, summary)
+}
+
+fn by_mac(phones: &[DiscoveredPhone]) -> BTreeMap<Mac, DiscoveredPhone> {
+    phones
+        .iter()
+        .filter_map(|p| p.identity.mac.map(|m| (m, p.clone())))
+        .collect()
+}
+
+fn assert_identified(found: &BTreeMap<Mac, DiscoveredPhone>, sim: &RunningPhone, source: Source) {
+    let mac = mac_of(sim);
+    let Some(phone) = found.get(&mac) else {
+        panic!(
+            "{} ({} at {}) was not found; found: {:#?}",
+            sim.model(),
+            mac,
+            sim.addr(),
+            found
+                .values()
+                .map(|p| (p.address, p.identity.mac))
+                .collect::<Vec<_>>()
+        );
+    };
+    assert_eq!(phone.address, sim.addr().ip(), "address of {mac}");
+    assert_eq!(
+        phone.identity.model.as_deref(),
+        Some(sim.model()),
+        "model of {mac}"
+    );
+    assert_eq!(
+        phone.identity.firmware.as_deref(),
+        Some(sim.identity().software_version().as_str()),
+        "firmware of {mac}"
+    );
+    assert!(
+        phone.sources.contains(&source),
+        "{mac} sources: {:?}",
+        phone.sources
+    );
+    assert_eq!(phone.confidence().cisco_phone, Certainty::Certain, "{mac}");
+    assert_eq!(phone.web.map(|w| w.port), Some(sim.addr().port()), "{mac}");
+}
+
+const PRINTER_PAGE: &str = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 60\r\n\r\n<html><head><title>Office printer</title></head></html>\n\n\n\n\n";
+
+/// A web server that is not a phone: answers every request with `answer`, or with nothing
+/// (accepts and keeps the connection open).
+async fn serve_forever(
+    address: SocketAddr,
+    answer: Option<&'static str>,
+) -> tokio::task::JoinHandle<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind(address).await.expect("bind");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut socket, _)) = listener.accept().await {
+            match answer {
+                Some(text) => {
+                    tokio::spawn(async move {
+                        let mut request = [0u8; 2048];
+                        let _ = socket.read(&mut request).await;
+                        let _ = socket.write_all(text.as_bytes()).await;
+                    });
+                }
+                None => held.push(socket),
+            }
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sweep_finds_every_phone_and_leaves_the_silent_rest() {
+    let lan = lan();
+    let _lan = LAN_IN_USE.lock().await;
+    let h = &lan.hosts;
+    let mpp = phone(on(h[0], 80, "CP-8861-3PCC")).await;
+    let spa = phone(on(h[1], 80, "SPA504G")).await;
+    let https_only = phone(PhoneConfig {
+        https: true,
+        ..on(h[2], 443, "CP-7841-3PCC")
+    })
+    .await;
+    let locked = phone(on(h[3], 80, "CP-8851-3PCC").with_password("s3cret-pw")).await;
+    let on_user_port = phone(on(h[4], 8080, "CP-8845-3PCC")).await;
+    // Not phones: a printer's web page, and a server that accepts and never answers.
+    let printer = serve_forever(SocketAddr::new(h[14], 80), Some(PRINTER_PAGE)).await;
+    let mute = serve_forever(SocketAddr::new(h[15], 80), None).await;
+
+    let options = ScanOptions {
+        extra_ports: vec![8080],
+        ..sweep_only(&lan)
+    };
+    let (events, summary) = scan(Scanner::new(options)).await;
+    assert!(!summary.cancelled && !summary.timed_out);
+    assert_eq!(
+        summary.swept.done, 254,
+        "every address of the /24 was tried"
+    );
+    assert_eq!(summary.swept.total, 254);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, ScanEvent::Progress(p) if p.done == 254 && p.total == 254)),
+        "progress reaches the end"
+    );
+
+    let found = by_mac(&summary.phones);
+    for sim in [&mpp, &spa, &https_only, &on_user_port] {
+        assert_identified(&found, sim, Source::Sweep);
+    }
+    assert_eq!(
+        found[&mac_of(&spa)].identity.firmware_line(),
+        Some(phoneprov::identity::FirmwareLine::Spa)
+    );
+    assert_eq!(
+        found[&mac_of(&https_only)].web.map(|w| w.scheme.as_str()),
+        Some("https")
+    );
+    assert_eq!(found[&mac_of(&mpp)].access, Access::Open);
+
+    // The phone with a password is kept, marked as needing credentials.
+    let locked_phone = summary
+        .phones
+        .iter()
+        .find(|p| p.address == locked.addr().ip())
+        .expect("the password-protected phone is listed, not dropped");
+    assert_eq!(locked_phone.access, Access::NeedsCredentials);
+    assert!(locked_phone.confidence().cisco_phone >= Certainty::Likely);
+    assert_eq!(locked_phone.identity.model.as_deref(), Some("CP-8851-3PCC"));
+
+    // Nothing else: the other namespace hosts and the silent addresses are not phones.
+    let ours: Vec<IpAddr> = [&mpp, &spa, &https_only, &locked, &on_user_port]
+        .iter()
+        .map(|p| p.addr().ip())
+        .collect();
+    for phone in &summary.phones {
+        assert!(ours.contains(&phone.address), "unexpected phone {phone:?}");
+    }
+    printer.abort();
+    mute.abort();
+    // Every phone was announced by an event as it was found.
+    for phone in &summary.phones {
+        assert!(events.iter().any(|e| matches!(e,
+            ScanEvent::PhoneFound(p) | ScanEvent::PhoneUpdated { phone: p, .. } if p.key() == phone.key())));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mdns_finds_announcing_phones_without_the_sweep() {
+    let lan = lan();
+    let _lan = LAN_IN_USE.lock().await;
+    let h = &lan.hosts;
+    let announcing = phone(PhoneConfig {
+        mdns: true,
+        ..on(h[5], 80, "CP-8861-3PCC")
+    })
+    .await;
+    let announcing_https = phone(PhoneConfig {
+        mdns: true,
+        https: true,
+        ..on(h[6], 443, "CP-7841-3PCC")
+    })
+    .await;
+    let quiet = phone(on(h[7], 80, "CP-8851-3PCC")).await;
+
+    let options = ScanOptions {
+        mdns: true,
+        sweep: false,
+        neighbours: false,
+        mdns_window: Duration::from_secs(3),
+        ..ScanOptions::default()
+    };
+    let (_, summary) = scan(Scanner::new(options)).await;
+    assert_eq!(summary.swept.total, 0, "no sweep ran");
+    let found = by_mac(&summary.phones);
+    for sim in [&announcing, &announcing_https] {
+        assert_identified(&found, sim, Source::Mdns);
+        let phone = &found[&mac_of(sim)];
+        assert!(phone.mdns_name.is_some());
+        assert!(!phone.sources.contains(&Source::Sweep));
+    }
+    assert!(
+        !found.contains_key(&mac_of(&quiet)),
+        "a phone that does not announce is not found by mDNS alone"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rescan_updates_rather_than_duplicates_and_follows_a_moved_phone() {
+    let lan = lan();
+    let _lan = LAN_IN_USE.lock().await;
+    let h = &lan.hosts;
+    let first = phone(on(h[8], 80, "CP-8861-3PCC")).await;
+    let mac = mac_of(&first);
+    let other = phone(on(h[9], 80, "SPA504G")).await;
+
+    let (_, summary) = scan(Scanner::new(sweep_only(&lan))).await;
+    let mut table = PhoneTable::new();
+    for phone in summary.phones {
+        table.merge(phone);
+    }
+    assert!(table.get(&PhoneKey::Mac(mac)).is_some());
+    let before = table.len();
+
+    // The same phones again: updated, not found anew.
+    let (events, summary) = scan(Scanner::new(sweep_only(&lan)).with_table(table.clone())).await;
+    for phone in &summary.phones {
+        table.merge(phone.clone());
+    }
+    assert_eq!(table.len(), before, "a rescan adds no duplicates");
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, ScanEvent::PhoneFound(p) if p.identity.mac == Some(mac))),
+        "a known phone is reported as updated, not found"
+    );
+    assert!(events.iter().any(
+        |e| matches!(e, ScanEvent::PhoneUpdated { phone, .. } if phone.identity.mac == Some(mac))
+    ));
+
+    // The phone moves to another address (same MAC): still one phone, at the new address.
+    first.stop().await;
+    let moved = phone(PhoneConfig {
+        mac: Some(mac.lower_hex()),
+        ..on(h[10], 80, "CP-8861-3PCC")
+    })
+    .await;
+    let (_, summary) = scan(Scanner::new(sweep_only(&lan)).with_table(table.clone())).await;
+    for phone in &summary.phones {
+        table.merge(phone.clone());
+    }
+    assert_eq!(table.len(), before, "the moved phone is not a new one");
+    assert_eq!(
+        table.get(&PhoneKey::Mac(mac)).map(|p| p.address),
+        Some(moved.addr().ip())
+    );
+    drop(other);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_stops_a_scan_promptly() {
+    let lan = lan();
+    let _lan = LAN_IN_USE.lock().await;
+    // Slow on purpose: few probes at a time, long connect timeouts (minutes to finish).
+    let options = ScanOptions {
+        concurrency: 2,
+        connect_timeout: Duration::from_secs(3),
+        ..sweep_only(&lan)
+    };
+    let mut handle = Scanner::new(options).start().expect("the scan starts");
+    // Wait until the sweep is under way.
+    let started = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(event) = handle.next().await {
+            if matches!(event, ScanEvent::Progress(_)) {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(started.is_ok(), "the sweep reported progress");
+    handle.cancel();
+    let summary = tokio::time::timeout(Duration::from_secs(2), async {
+        while let Some(event) = handle.next().await {
+            if let ScanEvent::Finished(summary) = event {
+                return summary;
+            }
+        }
+        panic!("no Finished event after cancel");
+    })
+    .await
+    .expect("the scan finishes within 2 s of cancel");
+    assert!(summary.cancelled);
+    assert!(summary.swept.done < summary.swept.total, "it stopped early");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn large_ranges_need_confirmation_and_are_refused_before_any_traffic() {
+    let _lan = lan();
+    let options = ScanOptions {
+        mdns: false,
+        cidrs: vec!["198.18.0.0/16".parse().unwrap()],
+        ..ScanOptions::default()
+    };
+    match Scanner::new(options.clone()).start() {
+        Err(phoneprov::discovery::ScanError::Scope(ScopeError::TooLarge { addresses, .. })) => {
+            assert_eq!(addresses, 65_536)
+        }
+        other => panic!("a /16 must ask first, got {other:?}"),
+    }
+    // Confirmed, it plans the whole range (not started: 65k probes prove nothing more).
+    let confirmed = ScanOptions {
+        allow_large: true,
+        ..options
+    };
+    assert_eq!(
+        confirmed.sweep_plan().unwrap().unwrap().addresses.len(),
+        65_534
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn add_by_address_fingerprints_it_and_keeps_a_silent_one() {
+    let lan = lan();
+    let _lan = LAN_IN_USE.lock().await;
+    let h = &lan.hosts;
+    let sim = phone(on(h[11], 8088, "CP-7841-3PCC")).await;
+    let targets: Vec<ManualTarget> = vec![
+        format!("http://{}", sim.addr()).parse().unwrap(),
+        h[12].to_string().parse().unwrap(),
+    ];
+    let (_, summary) = scan(Scanner::new(ScanOptions::manual_only(targets))).await;
+    let found = by_mac(&summary.phones);
+    assert_identified(&found, &sim, Source::Manual);
+    let silent = summary
+        .phones
+        .iter()
+        .find(|p| p.address == h[12])
+        .expect("a typed address that does not answer is kept");
+    assert_eq!(silent.access, Access::Unreachable);
+}
+
+/// The `phoneprov` binary next to this test's (scripts/test builds it first).
+fn phoneprov_binary() -> std::path::PathBuf {
+    let test = std::env::current_exe().expect("test path");
+    let dir = test.parent().and_then(|d| d.parent()).expect("target dir");
+    let binary = dir.join(format!("phoneprov{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.exists(),
+        "{} is missing: build it first (cargo build -p phoneprov)",
+        binary.display()
+    );
+    binary
+}
+
+/// Runs the binary without blocking the runtime (the emulated phones live on it).
+async fn run_cli(args: &[&str], data_dir: &std::path::Path) -> std::process::Output {
+    let mut command = std::process::Command::new(phoneprov_binary());
+    command.args(args).env("PHONEPROV_DATA_DIR", data_dir);
+    tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("the command thread")
+        .expect("phoneprov runs")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cli_prints_found_phones_as_json_and_remembers_them() {
+    let lan = lan();
+    let _lan = LAN_IN_USE.lock().await;
+    let h = &lan.hosts;
+    let sim = phone(on(h[13], 80, "SPA504G")).await;
+    let data = tempfile::tempdir().unwrap();
+    let output = run_cli(
+        &[
+            "discover",
+            "--no-mdns",
+            "--json",
+            "--timeout",
+            "20",
+            "--cidr",
+            &lan.cidr.to_string(),
+        ],
+        data.path(),
+    )
+    .await;
+    assert!(
+        output.status.success(),
+        "exit {:?}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let phones: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    let entry = phones
+        .as_array()
+        .expect("an array")
+        .iter()
+        .find(|p| p["mac"] == mac_of(&sim).to_string())
+        .unwrap_or_else(|| panic!("the SPA is in {phones:#}"));
+    assert_eq!(entry["address"], h[13].to_string());
+    assert_eq!(entry["port"], 80);
+    assert_eq!(entry["model"], "SPA504G");
+    assert_eq!(entry["firmware"], sim.identity().software_version());
+    assert!(entry["serial"].is_string());
+    assert_eq!(entry["sources"], serde_json::json!(["sweep"]));
+
+    let known = phoneprov::discovery::KnownPhones::load(data.path().join("known-phones.json"))
+        .expect("the known-phones file is readable");
+    assert_eq!(
+        known.get(&mac_of(&sim)).and_then(|k| k.last_address),
+        Some(h[13])
+    );
+
+    // A /16 is refused with a question, exit 2.
+    let refused = run_cli(
+        &["discover", "--no-mdns", "--cidr", "198.18.0.0/16"],
+        data.path(),
+    )
+    .await;
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--yes-large"));
+}
