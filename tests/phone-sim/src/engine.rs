@@ -435,6 +435,10 @@ async fn run_rule(
         user_agent: phone.identity.user_agent(),
         bytes: body.len(),
     });
+    if phone.state().faults.vanish_after_fetch {
+        phone.power.send_replace(false);
+        return Err("the phone lost power after fetching the profile".into());
+    }
     if options.key.is_some() {
         return Err(fail(
             phone,

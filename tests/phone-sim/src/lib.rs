@@ -495,8 +495,18 @@ impl PhoneControl {
     pub async fn reboot(&self) {
         self.phone.reboot("Web Request").await;
     }
+    /// Whether the phone answers (not rebooting, not powered off).
     pub fn is_up(&self) -> bool {
-        !self.phone.state().rebooting
+        !self.phone.state().rebooting && *self.phone.power.borrow()
+    }
+    /// Pulls the plug: the phone closes its port and every connection until `power_on`.
+    pub fn power_off(&self) {
+        self.phone.power.send_replace(false);
+    }
+    /// Plugs the phone back in (configuration kept, as after a power cycle).
+    pub fn power_on(&self) {
+        self.phone.power.send_replace(true);
+        self.phone.touch();
     }
     pub fn reboot_history(&self) -> Vec<String> {
         self.phone.reboot_history()

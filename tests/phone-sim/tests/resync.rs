@@ -612,3 +612,45 @@ async fn resync_on_reset_runs_by_itself_at_power_up() {
     .await;
     assert_eq!(control.value("GPP_E").as_deref(), Some("boot"));
 }
+
+#[tokio::test]
+async fn a_phone_can_vanish_right_after_fetching_and_be_plugged_back_in() {
+    let server = FileServer::start(&[(
+        "/p.xml",
+        "<flat-profile><GPP_F>never</GPP_F></flat-profile>",
+    )])
+    .await;
+    let phone = PhoneSim::start(fast(PhoneConfig::default())).await.unwrap();
+    let control = phone.control();
+    control.set_faults(phone_sim::Faults {
+        vanish_after_fetch: true,
+        ..phone_sim::Faults::default()
+    });
+    get(&format!(
+        "{}/admin/resync?{}",
+        phone.url(),
+        server.url("/p.xml")
+    ))
+    .await;
+    wait_event(&control, 10, "fetched", |k| {
+        matches!(k, EventKind::ProfileFetched { .. })
+    })
+    .await;
+    eventually(10, "phone gone", || async {
+        (!reachable(phone.addr()).await).then_some(())
+    })
+    .await;
+    assert!(!control.is_up());
+    assert_eq!(
+        control.value("GPP_F").as_deref(),
+        Some(""),
+        "nothing applied"
+    );
+    control.clear_faults();
+    control.power_on();
+    eventually(10, "phone back", || async {
+        reachable(phone.addr()).await.then_some(())
+    })
+    .await;
+    assert_eq!(get(&format!("{}/status.xml", phone.url())).await.0, 200);
+}
