@@ -418,3 +418,66 @@ fn lock_out_values_get_a_loud_warning() {
     let output = phoneprov(&["profile", "check", "--set", "Provision_Enable=No"]);
     assert!(stdout(&output).contains("CAUTION"), "{}", stdout(&output));
 }
+
+#[test]
+fn a_large_profile_under_the_cap_with_many_distinct_names_is_checked() {
+    // 7 MiB, about 120 000 distinct unknown names plus one error: read in full, not refused.
+    let dir = tempfile::tempdir().unwrap();
+    let mut xml = String::from("<flat-profile>\n<Resync_At__HHmm_>2460</Resync_At__HHmm_>\n");
+    let mut n = 0u64;
+    while xml.len() < 7 * 1024 * 1024 {
+        xml.push_str(&format!(
+            "<Other_Parameter_{n}_ ua=\"na\">value {n}</Other_Parameter_{n}_>\n"
+        ));
+        n += 1;
+    }
+    xml.push_str("</flat-profile>\n");
+    let path = dir.path().join("large.xml");
+    std::fs::write(&path, &xml).unwrap();
+    let output = phoneprov(&["profile", "check", "--json", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report = json(&output);
+    assert_eq!(report["errors"].as_array().unwrap().len(), 1);
+    assert_eq!(report["errors"][0]["param"], "Resync_At__HHmm_");
+}
+
+#[test]
+fn huge_values_with_many_problems_give_a_short_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = 2 * 1024 * 1024;
+    let cases = [
+        ("DHCP_Option_To_Use", "66,".repeat(big / 3), Some(1)),
+        (
+            "Profile_Rule",
+            format!("http://a/{}", "$EXT".repeat(big / 4)),
+            Some(0),
+        ),
+        ("Log_Failure_Msg", "é$EXT ".repeat(big / 7), Some(0)),
+        ("Profile_Rule_B", "--pwd".repeat(big / 5), Some(1)),
+    ];
+    for (name, value, code) in cases {
+        let path = dir.path().join(format!("{name}.xml"));
+        std::fs::write(
+            &path,
+            format!("<flat-profile><{name}>{value}</{name}></flat-profile>"),
+        )
+        .unwrap();
+        let output = phoneprov(&["profile", "check", path.to_str().unwrap()]);
+        assert_eq!(output.status.code(), code, "{name}: {}", stderr(&output));
+        assert!(
+            output.stdout.len() < 64 * 1024,
+            "{name}: {} bytes",
+            output.stdout.len()
+        );
+        let text = stdout(&output);
+        assert!(
+            text.contains("characters)") || text.contains("****"),
+            "{name}: the value is cut or masked"
+        );
+        let output = phoneprov(&["profile", "check", "--json", path.to_str().unwrap()]);
+        let report = json(&output);
+        let total = report["errors"].as_array().unwrap().len()
+            + report["warnings"].as_array().unwrap().len();
+        assert!(total <= 10, "{name}: {total}");
+    }
+}

@@ -306,6 +306,21 @@ fn check(
     Ok(if errors > 0 { exit::FAILED } else { exit::OK })
 }
 
+/// Longest value printed in text output; longer ones are cut with their length noted.
+const SHOWN_CHARS: usize = 200;
+/// Longest value put in JSON output.
+const JSON_CHARS: usize = 4096;
+
+/// A value cut for printing: `first 200 characters… (7340032 characters)`.
+fn cut(value: &str, max: usize) -> String {
+    let excerpt = hint::excerpt_to(value, max);
+    if excerpt.len() == value.len() {
+        excerpt
+    } else {
+        format!("{excerpt} ({} characters)", value.chars().count())
+    }
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
@@ -313,7 +328,7 @@ fn plural(n: usize) -> &'static str {
 fn finding_json(finding: &Finding) -> Value {
     let mut object = json!({
         "param": finding.param,
-        "value": finding.masked_value(),
+        "value": cut(&finding.masked_value(), JSON_CHARS),
         "message": finding.message,
     });
     if let Some(map) = object.as_object_mut() {
@@ -324,7 +339,10 @@ fn finding_json(finding: &Finding) -> Value {
             map.insert("position".into(), json!(position));
         }
         if let Some(url) = &finding.resync_url {
-            map.insert("resync_url".into(), json!(mask_value("", url)));
+            map.insert(
+                "resync_url".into(),
+                json!(cut(&mask_value("", url), JSON_CHARS)),
+            );
         }
     }
     object
@@ -335,7 +353,8 @@ fn finding_text(finding: &Finding) -> String {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    let shown = finding.masked_value();
+    let masked = finding.masked_value();
+    let shown = cut(&masked, SHOWN_CHARS);
     let mut out = if finding.param == "(xml)" {
         format!("{label}: {}\n", finding.message)
     } else {
@@ -345,8 +364,9 @@ fn finding_text(finding: &Finding) -> String {
         )
     };
     if let Some(position) = finding.position
-        && shown == finding.value
-        && !shown.is_empty()
+        && masked == finding.value
+        && !masked.is_empty()
+        && position < SHOWN_CHARS
     {
         let prefix = format!("  {} = \"", finding.param);
         out.push_str(&format!("{prefix}{shown}\"\n"));
@@ -362,7 +382,7 @@ fn finding_text(finding: &Finding) -> String {
         let rule = if url.is_empty() {
             String::new()
         } else {
-            format!(" --rule '{}'", mask_value("", url))
+            format!(" --rule '{}'", cut(&mask_value("", url), SHOWN_CHARS))
         };
         out.push_str(&format!(
             "  resync now instead: phoneprov resync PHONE{rule}\n"
@@ -396,7 +416,7 @@ fn show(file: &Path, firmware: Option<&str>, json: bool) -> Result<u8, Failure> 
                     "element": def.element_for(line),
                     "label": def.label,
                     "group": def.group.label(),
-                    "value": value.map(|v| mask_value(def.element, v)),
+                    "value": value.map(|v| cut(&mask_value(def.element, v), JSON_CHARS)),
                     "default": mask_value(def.element, def.default_for(line)),
                     "unit": hint::unit_hint(def),
                     "hint": hint::value_hint(def, effective),
@@ -435,7 +455,7 @@ fn show(file: &Path, firmware: Option<&str>, json: bool) -> Result<u8, Failure> 
         let effective = values.effective(def);
         let shown = match value {
             Some("") => "(empty)".to_string(),
-            Some(v) => mask_value(def.element, v),
+            Some(v) => cut(&mask_value(def.element, v), SHOWN_CHARS),
             None => "(not set)".to_string(),
         };
         let default = match def.default_for(line) {

@@ -4,6 +4,7 @@
 
 use std::cmp::Ordering;
 
+use super::hint::excerpt;
 use super::macros;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,7 +164,8 @@ impl Condition {
             let operator = Operator::from_word(&op_text).ok_or_else(|| ConditionError {
                 position: op_position,
                 message: format!(
-                    "'{op_text}' is not an operator: use eq (=), ne (!=), lt (<), le (<=), gt (>) or ge (>=)"
+                    "'{}' is not an operator: use eq (=), ne (!=), lt (<), le (<=), gt (>) or ge (>=)",
+                    excerpt(&op_text)
                 ),
             })?;
             let (right_position, right) =
@@ -264,7 +266,8 @@ fn operand(
                 return Err(ConditionError {
                     position: *p,
                     message: format!(
-                        "'{word}' is neither a number, a version nor a $macro; quote it to compare as text (\"{word}\")"
+                        "'{word}' is neither a number, a version nor a $macro; quote it to compare as text (\"{word}\")",
+                        word = excerpt(word)
                     ),
                 });
             }

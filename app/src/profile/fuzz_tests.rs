@@ -106,3 +106,18 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #[test]
+    fn passwords_and_keys_never_survive_masking(
+        secret in "Zq[a-zA-Z0-9!@%^&*]{4,16}",
+        quoted in any::<bool>(),
+        flag in proptest::sample::select(vec!["--pwd", "--key"]),
+        before in rule_like(),
+    ) {
+        let value = if quoted { format!("\"{secret} x\"") } else { secret.clone() };
+        let rule = format!("{before} [--uid u {flag} {value}] https://a/b");
+        let masked = rule::mask_secrets(&rule);
+        prop_assert!(!masked.contains(&secret), "{rule:?} -> {masked:?}");
+    }
+}

@@ -4,6 +4,19 @@
 use super::schedule::Schedule;
 use super::schema::{Kind, ParamDef, Unit};
 
+/// A piece of user text short enough to quote in a message: at most 40 characters.
+pub fn excerpt(text: &str) -> String {
+    excerpt_to(text, 40)
+}
+
+/// The first `max` characters of `text`, with `…` when cut.
+pub fn excerpt_to(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
 /// `3665` → `1 h 1 min 5 s`; `0` → `0 s`; `86400` → `1 day`.
 pub fn human_duration(seconds: u64) -> String {
     if seconds == 0 {

@@ -9,6 +9,7 @@
 //! Errors carry the 0-based character position of the problem.
 
 use super::condition::{Condition, ConditionError};
+use super::hint::excerpt;
 use super::macros::MacroContext;
 use super::schema;
 
@@ -323,7 +324,10 @@ fn parse_assignments(
         };
         i = skip_space(chars, i, end);
         if i >= end || chars[i] != '=' {
-            return err(i.min(end), format!("'=' is missing after {name}"));
+            return err(
+                i.min(end),
+                format!("'=' is missing after {}", excerpt(&name)),
+            );
         }
         i = skip_space(chars, i + 1, end);
         if i >= end || chars[i] != '"' {
@@ -403,6 +407,7 @@ fn parse_options(chars: &[char], start: usize, end: usize) -> Result<RuleOptions
     while index < words.len() {
         let (position, word) = &words[index];
         let name = word.as_str();
+        let shown = excerpt(name);
         if name == "--srv" {
             if options.srv {
                 return err(*position, "--srv is given twice");
@@ -421,7 +426,7 @@ fn parse_options(chars: &[char], start: usize, end: usize) -> Result<RuleOptions
                 return err(
                     *position,
                     format!(
-                        "unknown option {name}: use --key, --uid, --pwd, --post, --alias or --srv"
+                        "unknown option {shown}: use --key, --uid, --pwd, --post, --alias or --srv"
                     ),
                 );
             }
@@ -429,7 +434,7 @@ fn parse_options(chars: &[char], start: usize, end: usize) -> Result<RuleOptions
                 return err(
                     *position,
                     format!(
-                        "'{name}' is not an option; options start with -- (e.g. --key, --uid, --pwd)"
+                        "'{shown}' is not an option; options start with -- (e.g. --key, --uid, --pwd)"
                     ),
                 );
             }
@@ -469,7 +474,8 @@ fn parse_url(chars: &[char], start: usize, end: usize) -> Result<RuleUrl, RuleEr
                 return err(
                     start,
                     format!(
-                        "'{written}' is not a scheme the phone fetches with: use tftp, http or https"
+                        "'{}' is not a scheme the phone fetches with: use tftp, http or https",
+                        excerpt(written)
                     ),
                 );
             }
@@ -518,7 +524,7 @@ fn parse_url(chars: &[char], start: usize, end: usize) -> Result<RuleUrl, RuleEr
                 _ => {
                     return err(
                         port_position,
-                        format!("'{port_text}' is not a port number (1–65535)"),
+                        format!("'{}' is not a port number (1–65535)", excerpt(port_text)),
                     );
                 }
             }
@@ -546,42 +552,87 @@ fn parse_url(chars: &[char], start: usize, end: usize) -> Result<RuleUrl, RuleEr
 /// The rule with `--pwd` and `--key` values replaced by `****`; works on any text, parsable
 /// or not, so secrets never reach a log, an error or JSON.
 pub fn mask_secrets(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let rest: String = chars[i..chars.len().min(i + 5)].iter().collect();
-        if rest == "--pwd" || rest == "--key" {
-            out.push_str(&rest);
-            i += 5;
-            let mut j = i;
-            while j < chars.len() && chars[j].is_whitespace() {
-                out.push(chars[j]);
-                j += 1;
-            }
-            if j < chars.len() && chars[j] == '"' {
-                let mut k = j + 1;
-                while k < chars.len() && chars[k] != '"' {
-                    k += 1;
-                }
-                out.push_str("\"****\"");
-                i = (k + 1).min(chars.len());
-            } else {
-                let mut k = j;
-                while k < chars.len() && !chars[k].is_whitespace() && chars[k] != ']' {
-                    k += 1;
-                }
-                if k > j {
-                    out.push_str("****");
-                }
-                i = k;
-            }
-            continue;
+    // Every occurrence of a flag masks what follows it, even inside another masked value,
+    // so odd quoting cannot hide a secret; the masked spans are then merged.
+    let mut starts: Vec<usize> = ["--pwd", "--key"]
+        .iter()
+        .flat_map(|flag| text.match_indices(flag).map(|(at, f)| at + f.len()))
+        .collect();
+    starts.sort_unstable();
+    let bytes = text.as_bytes();
+    // Cursors that only move forward keep this linear on hostile input.
+    let mut next_delimiter = Cursor::default();
+    let mut next_quote = Cursor::default();
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for start in starts {
+        let value_start = start
+            + bytes[start..]
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+        let end = if bytes.get(value_start) == Some(&b'"') {
+            next_quote
+                .find(bytes, value_start + 1, |b| b == b'"')
+                .map_or(bytes.len(), |close| close + 1)
+        } else {
+            next_delimiter
+                .find(bytes, value_start, |b| b.is_ascii_whitespace() || b == b']')
+                .unwrap_or(bytes.len())
+        };
+        if end > value_start {
+            spans.push((value_start, end));
         }
-        out.push(chars[i]);
-        i += 1;
     }
+    let mut out = String::with_capacity(text.len());
+    let mut position = 0;
+    let mut index = 0;
+    while index < spans.len() {
+        let (start, mut end) = spans[index];
+        index += 1;
+        while index < spans.len() && spans[index].0 <= end {
+            end = end.max(spans[index].1);
+            index += 1;
+        }
+        let start = start.max(position);
+        out.push_str(&text[position..start]);
+        out.push_str(if bytes.get(start) == Some(&b'"') {
+            "\"****\""
+        } else {
+            "****"
+        });
+        position = end.max(position);
+    }
+    out.push_str(&text[position..]);
     out
+}
+
+/// The first byte at or after a position that matches, remembered so that searches from
+/// growing positions cost one pass in all.
+#[derive(Default)]
+struct Cursor {
+    from: usize,
+    found: Option<Option<usize>>,
+}
+
+impl Cursor {
+    fn find(&mut self, bytes: &[u8], from: usize, matches: impl Fn(u8) -> bool) -> Option<usize> {
+        if let Some(found) = self.found
+            && from >= self.from
+            && found.is_none_or(|at| at >= from)
+        {
+            return found;
+        }
+        // The last search found its match before `from`: nothing to reuse, but nothing
+        // before `from` is scanned again either.
+        let start = from;
+        let found = bytes[start..]
+            .iter()
+            .position(|&b| matches(b))
+            .map(|offset| start + offset);
+        self.from = from;
+        self.found = Some(found);
+        found
+    }
 }
 
 /// What a phone would fetch for one alternative of a rule.

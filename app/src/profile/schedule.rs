@@ -142,7 +142,7 @@ fn number(text: &str, position: usize) -> Result<u64, ScheduleError> {
         Ok(n) if n <= MAX_SECONDS => Ok(n),
         _ => Err(ScheduleError {
             position,
-            message: format!("{text} seconds is too large"),
+            message: format!("{} seconds is too large", super::hint::excerpt(text)),
         }),
     }
 }

@@ -2,7 +2,7 @@
 //! technician's words and, where it helps, the fix.
 
 use super::condition::{self, Condition};
-use super::hint::human_duration;
+use super::hint::{excerpt, excerpt_to, human_duration};
 use super::macros;
 use super::rule::{self, ProfileRule};
 use super::schedule::Schedule;
@@ -79,32 +79,35 @@ impl Finding {
 
 /// A value safe to show for a parameter: secret fields become `****`, rule secrets masked.
 pub fn mask_value(param: &str, value: &str) -> String {
-    match schema::lookup(param) {
-        Some(def) if def.secret && !value.is_empty() => "****".to_string(),
-        _ => rule::mask_secrets(value),
+    if schema::is_secret_name(param) && !value.is_empty() {
+        "****".to_string()
+    } else {
+        rule::mask_secrets(value)
     }
 }
 
 /// Validates one value of a known field on a firmware line (no cross-field checks).
 pub fn validate_value(def: &'static ParamDef, value: &str, line: FirmwareLine) -> Vec<Finding> {
     let trimmed = value.trim();
-    let mut findings = Vec::new();
+    let mut findings = Sink::default();
     if !def.exists_on(line) && !trimmed.is_empty() {
-        findings.push(Finding::warning(
-            def,
-            value,
-            format!(
-                "{} does not exist on {} firmware; the phone will ignore it",
-                def.label,
-                line.label()
-            ),
-        ));
+        findings.add(Severity::Warning, || {
+            Finding::warning(
+                def,
+                value,
+                format!(
+                    "{} does not exist on {} firmware; the phone will ignore it",
+                    def.label,
+                    line.label()
+                ),
+            )
+        });
     }
     match def.kind {
         Kind::YesNo => {
             yes_no(def, value, &mut findings);
             if def.element == "Provision_Enable" && value.trim().eq_ignore_ascii_case("no") {
-                findings.push(
+                findings.add(Severity::Warning, ||
                     Finding::warning(
                         def,
                         value,
@@ -120,7 +123,7 @@ pub fn validate_value(def: &'static ParamDef, value: &str, line: FirmwareLine) -
         }
         Kind::TimeHhmm => {
             if let Err(f) = parse_hhmm(def, value) {
-                findings.push(*f);
+                findings.add(Severity::Error, || *f);
             }
         }
         Kind::Schedule => schedule(def, value, &mut findings),
@@ -130,7 +133,75 @@ pub fn validate_value(def: &'static ParamDef, value: &str, line: FirmwareLine) -
         Kind::MacroTemplate => template(def, value, &mut findings),
         Kind::Text => {}
     }
-    findings
+    findings.finish(def, value)
+}
+
+/// More findings than this for one value are summarised in one line.
+pub const MAX_FINDINGS_PER_VALUE: usize = 10;
+
+/// Collects one value's findings, building no more than fit: a hostile 8 MiB value with a
+/// million problems must not become a million copies of itself.
+#[derive(Default)]
+struct Sink {
+    list: Vec<Finding>,
+    skipped: usize,
+    worst_skipped: Option<Severity>,
+}
+
+impl Sink {
+    /// `severity` is the finding's, known without building it.
+    fn add(&mut self, severity: Severity, finding: impl FnOnce() -> Finding) {
+        if self.list.len() < MAX_FINDINGS_PER_VALUE - 1 {
+            let finding = finding();
+            debug_assert_eq!(finding.severity, severity);
+            self.list.push(finding);
+        } else {
+            self.worst_skipped = Some(self.worst_skipped.map_or(severity, |s| s.min(severity)));
+            self.skipped += 1;
+        }
+    }
+
+    fn finish(mut self, def: &ParamDef, value: &str) -> Vec<Finding> {
+        if let Some(severity) = self.worst_skipped {
+            let more = self.skipped;
+            self.list.push(Finding::new(
+                def,
+                value,
+                severity,
+                format!(
+                    "… and {more} more problem{} in this value",
+                    if more == 1 { "" } else { "s" }
+                ),
+            ));
+        }
+        self.list
+    }
+}
+
+/// Character positions of byte offsets that mostly grow, counted incrementally (a value
+/// with a million macros must not cost a million scans from its start).
+#[derive(Default)]
+struct CharIndex {
+    byte: usize,
+    chars: usize,
+}
+
+impl CharIndex {
+    fn at(&mut self, text: &str, byte: usize) -> usize {
+        let byte = byte.min(text.len());
+        if byte < self.byte {
+            *self = CharIndex::default();
+        }
+        match text.get(self.byte..byte) {
+            Some(part) => {
+                self.chars += part.chars().count();
+                self.byte = byte;
+                self.chars
+            }
+            // Not a character boundary: cannot happen for offsets from the parsers.
+            None => text.get(..byte).map_or(byte, |s| s.chars().count()),
+        }
+    }
 }
 
 /// Validates a value by element name (or SPA alias). `None` when the schema does not know
@@ -244,7 +315,7 @@ fn cross_field(values: &ProfileValues) -> Vec<Finding> {
     findings
 }
 
-fn yes_no(def: &ParamDef, value: &str, findings: &mut Vec<Finding>) {
+fn yes_no(def: &ParamDef, value: &str, findings: &mut Sink) {
     match value.trim() {
         "Yes" | "No" => {}
         other if other.eq_ignore_ascii_case("yes") || other.eq_ignore_ascii_case("no") => {
@@ -253,47 +324,51 @@ fn yes_no(def: &ParamDef, value: &str, findings: &mut Vec<Finding>) {
             } else {
                 "No"
             };
-            findings.push(
+            findings.add(Severity::Warning, || {
                 Finding::warning(
                     def,
                     value,
                     format!("write {proper} with a capital letter, as the phone does"),
                 )
-                .fix(proper),
-            );
+                .fix(proper)
+            });
         }
-        other => findings.push(
-            Finding::error(def, value, format!("'{other}' is not Yes or No")).fix(
+        other => findings.add(Severity::Error, || {
+            Finding::error(def, value, format!("'{}' is not Yes or No", excerpt(other))).fix(
                 match other.to_ascii_lowercase().as_str() {
                     "1" | "true" | "on" | "enabled" => "Yes",
                     "0" | "false" | "off" | "disabled" => "No",
                     _ => "write Yes or No",
                 },
-            ),
-        ),
+            )
+        }),
     }
 }
 
-fn choice(def: &ParamDef, value: &str, choices: &[&str], findings: &mut Vec<Finding>) {
+fn choice(def: &ParamDef, value: &str, choices: &[&str], findings: &mut Sink) {
     let v = value.trim();
     if choices.contains(&v) {
         return;
     }
     if let Some(proper) = choices.iter().find(|c| c.eq_ignore_ascii_case(v)) {
-        findings.push(
+        findings.add(Severity::Error, || {
             Finding::error(
                 def,
                 value,
-                format!("'{v}' must be spelled exactly '{proper}'"),
+                format!("'{}' must be spelled exactly '{proper}'", excerpt(v)),
             )
-            .fix(*proper),
-        );
+            .fix(*proper)
+        });
         return;
     }
-    findings.push(
-        Finding::error(def, value, format!("'{v}' is not one of the choices"))
-            .fix(format!("use one of: {}", choices.join(", "))),
-    );
+    findings.add(Severity::Error, || {
+        Finding::error(
+            def,
+            value,
+            format!("'{}' is not one of the choices", excerpt(v)),
+        )
+        .fix(format!("use one of: {}", choices.join(", ")))
+    });
 }
 
 fn integer(
@@ -303,41 +378,41 @@ fn integer(
     max: u32,
     unit: Unit,
     line: FirmwareLine,
-    findings: &mut Vec<Finding>,
+    findings: &mut Sink,
 ) {
     let v = value.trim();
     if v.is_empty() {
-        findings.push(
+        findings.add(Severity::Error, || {
             Finding::error(def, value, format!("{} needs a number", def.label))
-                .fix(format!("default: {}", def.default_for(line))),
-        );
+                .fix(format!("default: {}", def.default_for(line)))
+        });
         return;
     }
     if let Some(bad) = v.find(|c: char| !c.is_ascii_digit()) {
         let mut f = Finding::error(
             def,
             value,
-            format!("'{v}' is not a whole number of {}", unit.label()),
+            format!("'{}' is not a whole number of {}", excerpt(v), unit.label()),
         )
-        .at(bad);
+        .at(v[..bad].chars().count() + value.chars().count() - value.trim_start().chars().count());
         if unit == Unit::TwentySeconds {
             f = f.fix("enter the number of 20-second steps, e.g. 3 for 60 s");
         }
-        findings.push(f);
+        findings.add(Severity::Error, || f);
         return;
     }
     let n = match v.parse::<u64>() {
         Ok(n) if n >= u64::from(min) && n <= u64::from(max) => n,
         _ => {
-            findings.push(
-                Finding::error(def, value, format!("{v} is outside {min}–{max}"))
-                    .fix(format!("enter a number from {min} to {max}")),
-            );
+            findings.add(Severity::Error, || {
+                Finding::error(def, value, format!("{} is outside {min}–{max}", excerpt(v)))
+                    .fix(format!("enter a number from {min} to {max}"))
+            });
             return;
         }
     };
     match (unit, def.element) {
-        (Unit::TwentySeconds, _) if n >= 180 => findings.push(
+        (Unit::TwentySeconds, _) if n >= 180 => findings.add(Severity::Warning, || {
             Finding::warning(
                 def,
                 value,
@@ -350,12 +425,14 @@ fn integer(
             .fix(format!(
                 "if you meant {n} seconds, enter {}",
                 n.div_ceil(20)
-            )),
-        ),
-        (_, "Resync_At_Random_Delay") if line >= FirmwareLine::Mpp12 && n < 600 => findings.push(
-            Finding::warning(def, value, "firmware 12 asks for at least 600 seconds here")
-                .fix("600"),
-        ),
+            ))
+        }),
+        (_, "Resync_At_Random_Delay") if line >= FirmwareLine::Mpp12 && n < 600 => {
+            findings.add(Severity::Warning, || {
+                Finding::warning(def, value, "firmware 12 asks for at least 600 seconds here")
+                    .fix("600")
+            })
+        }
         _ => {}
     }
 }
@@ -375,7 +452,8 @@ fn parse_hhmm(def: &ParamDef, value: &str) -> Result<Option<(u32, u32)>, Box<Fin
     };
     if v.len() != 4 || !v.bytes().all(|b| b.is_ascii_digit()) {
         return invalid(format!(
-            "'{v}' is not a time: Resync At takes four digits HHmm (24 h); the phone ignores anything else"
+            "'{}' is not a time: Resync At takes four digits HHmm (24 h); the phone ignores anything else",
+            excerpt(v)
         ));
     }
     let hours: u32 = v[..2].parse().unwrap_or(99);
@@ -388,9 +466,9 @@ fn parse_hhmm(def: &ParamDef, value: &str) -> Result<Option<(u32, u32)>, Box<Fin
     Ok(Some((hours, minutes)))
 }
 
-fn schedule(def: &ParamDef, value: &str, findings: &mut Vec<Finding>) {
+fn schedule(def: &ParamDef, value: &str, findings: &mut Sink) {
     match Schedule::parse(value) {
-        Err(e) => findings.push(
+        Err(e) => findings.add(Severity::Error, ||
             Finding::error(def, value, format!("{} is not a schedule: {}", def.label, e.message))
                 .at(e.position)
                 .fix("write seconds (3600), a list whose last item repeats (60,120,240) or N+R for N plus up to R random seconds (3600+600); 0 = off"),
@@ -401,7 +479,7 @@ fn schedule(def: &ParamDef, value: &str, findings: &mut Vec<Finding>) {
                     return;
                 }
                 if let Some(step) = s.steps.first().filter(|st| st.base < 60) {
-                    findings.push(
+                    findings.add(Severity::Warning, ||
                         Finding::warning(def, value, format!("a resync every {} s keeps the phone and the server busy", step.base))
                             .fix("Cisco recommends 86400 (once a day) in production"),
                     );
@@ -411,63 +489,68 @@ fn schedule(def: &ParamDef, value: &str, findings: &mut Vec<Finding>) {
     }
 }
 
-fn dhcp_options(def: &ParamDef, value: &str, findings: &mut Vec<Finding>) {
+fn dhcp_options(def: &ParamDef, value: &str, findings: &mut Sink) {
     if value.trim().is_empty() {
-        findings.push(Finding::warning(
+        findings.add(Severity::Warning, || Finding::warning(
             def,
             value,
             "no DHCP option is listed: rules without a server name will have nowhere to fetch from",
         ));
         return;
     }
-    let mut seen: Vec<u32> = Vec::new();
+    let mut seen = [false; 256];
+    let mut chars = CharIndex::default();
     let mut offset = 0;
     for item in value.split(',') {
         let byte = offset + (item.len() - item.trim_start().len());
-        let position = value.get(..byte).map_or(byte, |s| s.chars().count());
+        let position = chars.at(value, byte);
         offset += item.len() + 1;
         let item = item.trim();
         match item.parse::<u32>() {
             Ok(n) if (1..=254).contains(&n) => {
-                if seen.contains(&n) {
-                    findings.push(
+                if seen[n as usize] {
+                    findings.add(Severity::Error, || {
                         Finding::error(def, value, format!("option {n} is listed twice"))
                             .at(position)
-                            .fix(format!("remove the second {n}")),
-                    );
+                            .fix(format!("remove the second {n}"))
+                    });
                 }
-                seen.push(n);
+                seen[n as usize] = true;
             }
-            Ok(n) => findings.push(
+            Ok(n) => findings.add(Severity::Error, || {
                 Finding::error(
                     def,
                     value,
                     format!("{n} is not a DHCP option number (1–254)"),
                 )
-                .at(position),
-            ),
-            Err(_) if item.is_empty() => findings.push(
+                .at(position)
+            }),
+            Err(_) if item.is_empty() => findings.add(Severity::Error, || {
                 Finding::error(
                     def,
                     value,
                     "empty item in the list (two commas, or a comma at an end)",
                 )
-                .at(position),
-            ),
-            Err(_) => findings.push(
-                Finding::error(def, value, format!("'{item}' is not a DHCP option number"))
-                    .at(position)
-                    .fix("write option numbers separated by commas, e.g. 66,160,159,150"),
-            ),
+                .at(position)
+            }),
+            Err(_) => findings.add(Severity::Error, || {
+                Finding::error(
+                    def,
+                    value,
+                    format!("'{}' is not a DHCP option number", excerpt(item)),
+                )
+                .at(position)
+                .fix("write option numbers separated by commas, e.g. 66,160,159,150")
+            }),
         }
     }
 }
 
-fn profile_rule(def: &ParamDef, value: &str, line: FirmwareLine, findings: &mut Vec<Finding>) {
+fn profile_rule(def: &ParamDef, value: &str, line: FirmwareLine, findings: &mut Sink) {
     let rule = match ProfileRule::parse(value) {
         Ok(rule) => rule,
         Err(e) => {
-            findings.push(
+            findings.add(Severity::Error, || {
                 Finding::error(
                     def,
                     value,
@@ -478,15 +561,15 @@ fn profile_rule(def: &ParamDef, value: &str, line: FirmwareLine, findings: &mut 
                         e.message
                     ),
                 )
-                .at(e.position),
-            );
+                .at(e.position)
+            });
             return;
         }
     };
     if let Some((_, position)) = &rule.comment
         && line != FirmwareLine::Spa
     {
-        findings.push(
+        findings.add(Severity::Warning, ||
             Finding::warning(def, value, "only SPA firmware documents '#' comments in a rule; an MPP phone may read it as part of the URL")
                 .at(*position)
                 .fix("remove the # comment"),
@@ -495,7 +578,7 @@ fn profile_rule(def: &ParamDef, value: &str, line: FirmwareLine, findings: &mut 
     let count = rule.alternatives.len();
     for (index, alternative) in rule.alternatives.iter().enumerate() {
         if index + 1 < count && alternative.condition.is_none() {
-            findings.push(
+            findings.add(Severity::Warning, ||
                 Finding::warning(
                     def,
                     value,
@@ -506,7 +589,7 @@ fn profile_rule(def: &ParamDef, value: &str, line: FirmwareLine, findings: &mut 
         }
         let options = &alternative.options;
         if alternative.url.is_none() && alternative.assignments.is_empty() {
-            findings.push(
+            findings.add(Severity::Warning, || {
                 Finding::warning(
                     def,
                     value,
@@ -516,23 +599,23 @@ fn profile_rule(def: &ParamDef, value: &str, line: FirmwareLine, findings: &mut 
                     ),
                 )
                 .at(alternative.position)
-                .fix("add the URL after the condition and options, e.g. https://server/$PSN.xml"),
-            );
+                .fix("add the URL after the condition and options, e.g. https://server/$PSN.xml")
+            });
         }
         if options.uid.is_some() != options.pwd.is_some() {
-            findings.push(
+            findings.add(Severity::Warning, || {
                 Finding::warning(
                     def,
                     value,
                     "--uid and --pwd go together; one of them is missing",
                 )
-                .at(options.position.unwrap_or(alternative.position)),
-            );
+                .at(options.position.unwrap_or(alternative.position))
+            });
         }
         if let Some(url) = &alternative.url {
             let scheme = url.effective_scheme();
             if (options.uid.is_some() || options.pwd.is_some()) && scheme.is_plain_text() {
-                findings.push(
+                findings.add(Severity::Warning, ||
                     Finding::warning(
                         def,
                         value,
@@ -553,36 +636,39 @@ fn profile_rule(def: &ParamDef, value: &str, line: FirmwareLine, findings: &mut 
                         .and_then(schema::gpp_by_letter)
                         .is_some())
             {
-                findings.push(
+                findings.add(Severity::Warning, || {
                     Finding::warning(
                         def,
                         value,
-                        format!("--post takes a GPP letter a…p, not '{post}'"),
+                        format!("--post takes a GPP letter a…p, not '{}'", excerpt(post)),
                     )
-                    .at(options.position.unwrap_or(alternative.position)),
-                );
+                    .at(options.position.unwrap_or(alternative.position))
+                });
             }
         }
     }
     // Macros: unknown names anywhere; $SA..$SD only inside --key/--uid/--pwd.
     let option_spans: Vec<(usize, usize)> = bracket_spans(value);
+    let mut chars = CharIndex::default();
     for m in macros::scan(value) {
-        let position = value[..m.start].chars().count();
+        let position = chars.at(value, m.start);
         if !m.is_known() {
-            findings.push(unknown_macro(def, value, &m.name, position));
+            findings.add(Severity::Warning, || {
+                unknown_macro(def, value, &m.name, position)
+            });
         } else if macros::is_secret_only(&m.name)
             && !option_spans
                 .iter()
                 .any(|(s, e)| m.start > *s && m.start < *e)
         {
-            findings.push(
+            findings.add(Severity::Warning, || {
                 Finding::warning(
                     def,
                     value,
                     format!("${} is only expanded inside --key/--uid/--pwd", m.name),
                 )
-                .at(position),
-            );
+                .at(position)
+            });
         }
     }
 }
@@ -609,7 +695,10 @@ fn unknown_macro(def: &ParamDef, value: &str, name: &str, position: usize) -> Fi
     let mut f = Finding::warning(
         def,
         value,
-        format!("${name} is not a macro the phone knows; it will be sent as written"),
+        format!(
+            "${} is not a macro the phone knows; it will be sent as written",
+            excerpt(name)
+        ),
     )
     .at(position);
     if let Some(s) = macros::suggestion(name) {
@@ -618,7 +707,7 @@ fn unknown_macro(def: &ParamDef, value: &str, name: &str, position: usize) -> Fi
     f
 }
 
-fn trigger(def: &ParamDef, value: &str, findings: &mut Vec<Finding>) {
+fn trigger(def: &ParamDef, value: &str, findings: &mut Sink) {
     let v = value.trim();
     if v.is_empty() {
         return;
@@ -627,7 +716,7 @@ fn trigger(def: &ParamDef, value: &str, findings: &mut Vec<Finding>) {
         let target = if url.is_empty() {
             "from its own profile rules".to_string()
         } else {
-            format!("from {}", rule::mask_secrets(&url))
+            format!("from {}", excerpt_to(&rule::mask_secrets(&url), 200))
         };
         let mut f = Finding::error(
             def,
@@ -641,11 +730,11 @@ fn trigger(def: &ParamDef, value: &str, findings: &mut Vec<Finding>) {
             "clear the field (or write a condition), and resync the phone now {target} instead"
         ));
         f.resync_url = Some(url);
-        findings.push(f);
+        findings.add(Severity::Error, || f);
         return;
     }
     match Condition::parse(v) {
-        Err(e) => findings.push(
+        Err(e) => findings.add(Severity::Error, || {
             Finding::error(
                 def,
                 value,
@@ -657,26 +746,32 @@ fn trigger(def: &ParamDef, value: &str, findings: &mut Vec<Finding>) {
                 ),
             )
             .at(e.position + (value.chars().count() - value.trim_start().chars().count()))
-            .fix("write comparisons joined by 'and', e.g. $UPGTMR gt 300 and $PRVTMR ge 600"),
-        ),
+            .fix("write comparisons joined by 'and', e.g. $UPGTMR gt 300 and $PRVTMR ge 600")
+        }),
         Ok(_) => {
+            let mut chars = CharIndex::default();
             for m in macros::scan(value) {
                 if !m.is_known() {
-                    let position = value[..m.start].chars().count();
-                    findings.push(unknown_macro(def, value, &m.name, position));
+                    let position = chars.at(value, m.start);
+                    findings.add(Severity::Warning, || {
+                        unknown_macro(def, value, &m.name, position)
+                    });
                 }
             }
         }
     }
 }
 
-fn template(def: &ParamDef, value: &str, findings: &mut Vec<Finding>) {
+fn template(def: &ParamDef, value: &str, findings: &mut Sink) {
+    let mut chars = CharIndex::default();
     for m in macros::scan(value) {
-        let position = value[..m.start].chars().count();
+        let position = chars.at(value, m.start);
         if !m.is_known() {
-            findings.push(unknown_macro(def, value, &m.name, position));
+            findings.add(Severity::Warning, || {
+                unknown_macro(def, value, &m.name, position)
+            });
         } else if macros::is_secret_only(&m.name) {
-            findings.push(
+            findings.add(Severity::Warning, || {
                 Finding::warning(
                     def,
                     value,
@@ -685,8 +780,8 @@ fn template(def: &ParamDef, value: &str, findings: &mut Vec<Finding>) {
                         m.name
                     ),
                 )
-                .at(position),
-            );
+                .at(position)
+            });
         }
     }
 }
@@ -966,6 +1061,16 @@ mod tests {
     }
 
     #[test]
+    fn many_problems_in_one_value_are_summarised() {
+        let value = "66,".repeat(1000) + "66";
+        let e = errors("DHCP_Option_To_Use", &value);
+        assert_eq!(e.len(), MAX_FINDINGS_PER_VALUE);
+        assert!(e[MAX_FINDINGS_PER_VALUE - 1].message.contains("991 more"));
+        let w = warnings("Log_Failure_Msg", &"é$EXT ".repeat(50));
+        assert_eq!(w[1].position, Some(7));
+    }
+
+    #[test]
     fn wrong_case_names_are_warned() {
         let mut values = ProfileValues::new(FirmwareLine::Mpp11);
         values.set("resync_periodic", "60");
@@ -989,6 +1094,7 @@ mod tests {
         assert!(!f.masked_value().contains("hunter2"));
         assert_eq!(mask_value("GPP_SA", "topsecret"), "****");
         assert_eq!(mask_value("GPP_A", "plain"), "plain");
+        assert_eq!(mask_value("Admin_Passwd", "x"), "****");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! A set of parameter values by canonical element name, in order, with the firmware line
 //! they belong to.
 
+use std::collections::HashMap;
+
 use super::schema::{self, ParamDef};
 use super::xml::Document;
 use super::xml::read::normalize_value;
@@ -8,10 +10,48 @@ use crate::identity::FirmwareLine;
 
 /// Parameter values keyed by canonical element name (SPA aliases mapped), in first-seen
 /// order. Unknown names are kept as written.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(from = "StoredValues", into = "StoredValues")]
 pub struct ProfileValues {
     pub firmware: FirmwareLine,
     entries: Vec<(String, String)>,
+    /// Position of each name in `entries`: a cfg.xml dump has hundreds of names, a hostile
+    /// file a hundred thousand.
+    index: HashMap<String, usize>,
+}
+
+impl PartialEq for ProfileValues {
+    fn eq(&self, other: &Self) -> bool {
+        self.firmware == other.firmware && self.entries == other.entries
+    }
+}
+
+impl Eq for ProfileValues {}
+
+/// The serialised form: firmware line and ordered entries.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredValues {
+    firmware: FirmwareLine,
+    entries: Vec<(String, String)>,
+}
+
+impl From<StoredValues> for ProfileValues {
+    fn from(stored: StoredValues) -> Self {
+        let mut values = ProfileValues::new(stored.firmware);
+        for (name, value) in &stored.entries {
+            values.set(name, value);
+        }
+        values
+    }
+}
+
+impl From<ProfileValues> for StoredValues {
+    fn from(values: ProfileValues) -> Self {
+        StoredValues {
+            firmware: values.firmware,
+            entries: values.entries,
+        }
+    }
 }
 
 impl ProfileValues {
@@ -19,6 +59,7 @@ impl ProfileValues {
         ProfileValues {
             firmware,
             entries: Vec::new(),
+            index: HashMap::new(),
         }
     }
 
@@ -35,19 +76,19 @@ impl ProfileValues {
     /// Sets a value by element name or alias; a name seen before keeps its place.
     pub fn set(&mut self, name: &str, value: &str) {
         let name = schema::canonical_name(name);
-        match self.entries.iter_mut().find(|(n, _)| n == name) {
-            Some(entry) => entry.1 = value.to_string(),
-            None => self.entries.push((name.to_string(), value.to_string())),
+        match self.index.get(name) {
+            Some(&at) => self.entries[at].1 = value.to_string(),
+            None => {
+                self.index.insert(name.to_string(), self.entries.len());
+                self.entries.push((name.to_string(), value.to_string()));
+            }
         }
     }
 
     /// The value given for a name or alias, if any.
     pub fn get(&self, name: &str) -> Option<&str> {
-        let name = schema::canonical_name(name);
-        self.entries
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        let at = *self.index.get(schema::canonical_name(name))?;
+        self.entries.get(at).map(|(_, v)| v.as_str())
     }
 
     /// The value given, or else the field's default on this firmware line.
@@ -57,9 +98,14 @@ impl ProfileValues {
     }
 
     pub fn remove(&mut self, name: &str) -> Option<String> {
-        let name = schema::canonical_name(name);
-        let index = self.entries.iter().position(|(n, _)| n == name)?;
-        Some(self.entries.remove(index).1)
+        let at = self.index.remove(schema::canonical_name(name))?;
+        let (_, value) = self.entries.remove(at);
+        for position in self.index.values_mut() {
+            if *position > at {
+                *position -= 1;
+            }
+        }
+        Some(value)
     }
 
     /// `(canonical name, value)` in order.
@@ -141,6 +187,25 @@ mod tests {
         assert_eq!(values.unknown().count(), 1);
         let rule = schema::lookup("Profile_Rule").unwrap();
         assert_eq!(values.effective(rule), "/spa$PSN.cfg");
+    }
+
+    #[test]
+    fn remove_keeps_the_rest_findable_and_serde_round_trips() {
+        let mut values = ProfileValues::new(FirmwareLine::Mpp12);
+        values.set("A_1", "1");
+        values.set("B_2", "2");
+        values.set("C_3", "3");
+        assert_eq!(values.remove("A_1").as_deref(), Some("1"));
+        assert_eq!(values.get("C_3"), Some("3"));
+        values.set("B_2", "two");
+        assert_eq!(
+            values.iter().collect::<Vec<_>>(),
+            [("B_2", "two"), ("C_3", "3")]
+        );
+        let json = serde_json::to_string(&values).unwrap();
+        let back: ProfileValues = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, values);
+        assert_eq!(back.get("C_3"), Some("3"));
     }
 
     #[test]

@@ -310,10 +310,10 @@ async fn run_rule(
     changed_all: &mut Vec<String>,
 ) -> Result<Option<String>, String> {
     let mut rule = rule.trim().to_string();
-    if phone.identity.family() == Family::Spa {
-        if let Some(i) = rule.find('#') {
-            rule.truncate(i);
-        }
+    if phone.identity.family() == Family::Spa
+        && let Some(i) = rule.find('#')
+    {
+        rule.truncate(i);
     }
     if rule.trim().is_empty() {
         return Ok(None);
@@ -371,6 +371,15 @@ async fn run_rule(
         url.server = server.clone();
         url.port = port;
     }
+    let restricted = phone.config_value("Restricted_Access_Domains");
+    if !allowed_server(&restricted, &server) {
+        return Err(fail(
+            phone,
+            &mut macros,
+            format!("server {server} is not in Restricted_Access_Domains ({restricted})"),
+        )
+        .await);
+    }
     macros.set("SCHEME", url.scheme.clone());
     macros.set("SERV", server.clone());
     macros.set("SERVIP", server.clone());
@@ -386,10 +395,11 @@ async fn run_rule(
     .await;
 
     let mut options = alt.options.clone();
-    for value in [&mut options.uid, &mut options.pwd, &mut options.key] {
-        if let Some(v) = value {
-            *v = macros.expand(v, true);
-        }
+    for v in [&mut options.uid, &mut options.pwd, &mut options.key]
+        .into_iter()
+        .flatten()
+    {
+        *v = macros.expand(v, true);
     }
     let post_body = options.post.as_ref().map(|p| {
         let name = match p.len() {
@@ -425,6 +435,10 @@ async fn run_rule(
         user_agent: phone.identity.user_agent(),
         bytes: body.len(),
     });
+    if phone.state().faults.vanish_after_fetch {
+        phone.power.send_replace(false);
+        return Err("the phone lost power after fetching the profile".into());
+    }
     if options.key.is_some() {
         return Err(fail(
             phone,
@@ -452,6 +466,22 @@ async fn run_rule(
     )
     .await;
     Ok(Some(display))
+}
+
+/// `Restricted_Access_Domains`: empty allows every server; else the server must be one of the
+/// listed names or a host inside one of them.
+fn allowed_server(list: &str, server: &str) -> bool {
+    let entries: Vec<&str> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    let server = server.to_ascii_lowercase();
+    entries.is_empty()
+        || entries.iter().any(|e| {
+            let e = e.to_ascii_lowercase();
+            server == e || server.ends_with(&format!(".{e}"))
+        })
 }
 
 async fn fail(phone: &Arc<Phone>, macros: &mut crate::rules::Macros, error: String) -> String {
@@ -532,5 +562,9 @@ mod tests {
         assert_eq!(parse_hhmm("2400"), Some(0));
         assert_eq!(parse_hhmm("2460"), None);
         assert_eq!(parse_hhmm("930"), None);
+        assert!(allowed_server("", "10.0.0.1"));
+        assert!(allowed_server("example.com, 127.0.0.1", "prov.example.com"));
+        assert!(allowed_server("example.com,127.0.0.1", "127.0.0.1"));
+        assert!(!allowed_server("example.com", "evilexample.com"));
     }
 }

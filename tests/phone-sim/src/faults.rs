@@ -19,6 +19,9 @@ pub struct Faults {
     pub malformed_xml: bool,
     /// XML dumps are padded to this many megabytes (streamed).
     pub huge_body_mb: u32,
+    /// Right after fetching a profile the phone drops off the network without applying it
+    /// (as if unplugged); it stays unreachable until `PhoneControl::power_on`.
+    pub vanish_after_fetch: bool,
     /// Parameters the phone silently refuses to change (POST and resync report success).
     pub drop_params: Vec<String>,
 }

@@ -426,6 +426,10 @@ impl PhoneControl {
     pub fn events_since(&self, seq: u64) -> Vec<Event> {
         self.phone.events.since(seq)
     }
+    /// The `seq` of the newest event (0 when none).
+    pub fn last_event_seq(&self) -> u64 {
+        self.phone.events.all().last().map_or(0, |e| e.seq)
+    }
     /// Waits (without sleeping blindly) until an event matching `pred` is logged; looks at
     /// events already logged too. `None` after `timeout` (real time).
     pub async fn wait_for_event(
@@ -433,10 +437,26 @@ impl PhoneControl {
         timeout: Duration,
         pred: impl Fn(&EventKind) -> bool,
     ) -> Option<Event> {
+        self.wait_for_event_after(0, timeout, pred).await
+    }
+    /// As [`PhoneControl::wait_for_event`], only among events with `seq > after`
+    /// (take `after` from the last event of [`PhoneControl::events`] before acting).
+    pub async fn wait_for_event_after(
+        &self,
+        after: u64,
+        timeout: Duration,
+        pred: impl Fn(&EventKind) -> bool,
+    ) -> Option<Event> {
         let mut changed = self.phone.events.subscribe();
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            if let Some(e) = self.phone.events.all().into_iter().find(|e| pred(&e.kind)) {
+            if let Some(e) = self
+                .phone
+                .events
+                .since(after)
+                .into_iter()
+                .find(|e| pred(&e.kind))
+            {
                 return Some(e);
             }
             tokio::select! {
@@ -475,8 +495,18 @@ impl PhoneControl {
     pub async fn reboot(&self) {
         self.phone.reboot("Web Request").await;
     }
+    /// Whether the phone answers (not rebooting, not powered off).
     pub fn is_up(&self) -> bool {
-        !self.phone.state().rebooting
+        !self.phone.state().rebooting && *self.phone.power.borrow()
+    }
+    /// Pulls the plug: the phone closes its port and every connection until `power_on`.
+    pub fn power_off(&self) {
+        self.phone.power.send_replace(false);
+    }
+    /// Plugs the phone back in (configuration kept, as after a power cycle).
+    pub fn power_on(&self) {
+        self.phone.power.send_replace(true);
+        self.phone.touch();
     }
     pub fn reboot_history(&self) -> Vec<String> {
         self.phone.reboot_history()

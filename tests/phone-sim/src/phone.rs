@@ -275,6 +275,10 @@ impl Phone {
                 applied.changed.push(v.name.clone());
             }
         }
+        if !applied.changed.is_empty() {
+            // Schedules may have changed: the next periodic/daily time is computed afresh.
+            state.periodic_due = None;
+        }
         drop(state);
         if !applied.changed.is_empty() {
             self.touch();
@@ -288,7 +292,10 @@ impl Phone {
         for (name, value) in values {
             let known = self.state().config.contains(name);
             if known {
-                self.state().config.set(name, value);
+                let mut state = self.state();
+                state.config.set(name, value);
+                state.periodic_due = None;
+                drop(state);
                 self.event(EventKind::ValueSet {
                     name: name.clone(),
                     value: if is_secret_name(name) {

@@ -245,7 +245,7 @@ fn check_admin(
     method: &Method,
     target: &Target,
     authorization: Option<&str>,
-) -> Result<(), Response<Body>> {
+) -> Result<(), Box<Response<Body>>> {
     let password = phone.config_value("Admin_Password");
     let realm = phone.identity.model.name;
     let ok = match phone.settings.auth {
@@ -271,12 +271,12 @@ fn check_admin(
         &format!("{realm} Login"),
         "<form>Admin login required</form>",
     );
-    if phone.settings.auth == Auth::Digest {
-        if let Ok(v) = HeaderValue::from_str(&phone.digest.challenge(realm)) {
-            refusal.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-        }
+    if phone.settings.auth == Auth::Digest
+        && let Ok(v) = HeaderValue::from_str(&phone.digest.challenge(realm))
+    {
+        refusal.headers_mut().insert(header::WWW_AUTHENTICATE, v);
     }
-    Err(refusal)
+    Err(Box::new(refusal))
 }
 
 async fn route(
@@ -299,7 +299,7 @@ async fn route(
         return not_found();
     }
     if let Err(refusal) = check_admin(phone, method, target, authorization) {
-        return refusal;
+        return *refusal;
     }
     if !phone.state().config.is_yes("Enable_Web_Admin_Access") {
         return html(
@@ -321,7 +321,6 @@ async fn route(
     let mpp = phone.is_mpp();
     match (method.as_str(), path) {
         ("GET", "/admin/cfg.xml") if mpp => {
-            // Written first: the state lock must be released before xml_dump locks it again.
             let xml = write_cfg_xml(&phone.state().config);
             xml_dump(phone, xml)
         }

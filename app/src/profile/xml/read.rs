@@ -66,6 +66,9 @@ pub enum XmlReadError {
     Malformed { line: usize, message: String },
 }
 
+/// Deeper nesting than this is refused (phones write three levels).
+const MAX_DEPTH: usize = 64;
+
 /// How many syntax errors are stepped over before the rest is given up.
 const MAX_RECOVERED_ERRORS: usize = 64;
 
@@ -102,12 +105,13 @@ pub fn read_document(text: &str) -> Result<Document, XmlReadError> {
     let mut stack: Vec<Frame> = Vec::new();
     let mut first_error: Option<(usize, String)> = None;
     let mut errors = 0usize;
+    let mut lines = LineCounter::default();
 
     loop {
         let before = reader.buffer_position();
         match reader.read_event() {
             Ok(Event::Start(tag)) => {
-                let line = line_of(text, before);
+                let line = lines.line_of(text, tag_start(text, before));
                 // A leaf that already has text and now gets a "child" was never closed:
                 // `<Reboot_Reason_1>[..]Provisioning <Reboot_Reason_2>…`. Close it.
                 let unclosed_leaf = stack.len() >= 2
@@ -129,6 +133,14 @@ pub fn read_document(text: &str) -> Result<Document, XmlReadError> {
                     errors += 1;
                     continue;
                 };
+                if stack.len() >= MAX_DEPTH {
+                    // Profiles and dumps are three levels deep; this is not one of them, and
+                    // matching end tags through a deep stack would cost quadratic time.
+                    return Err(XmlReadError::Malformed {
+                        line,
+                        message: format!("elements are nested more than {MAX_DEPTH} levels deep"),
+                    });
+                }
                 note_root(&mut document, &frame.name);
                 if let Some(parent) = stack.last_mut() {
                     parent.has_children = true;
@@ -136,7 +148,7 @@ pub fn read_document(text: &str) -> Result<Document, XmlReadError> {
                 stack.push(frame);
             }
             Ok(Event::Empty(tag)) => {
-                let line = line_of(text, before);
+                let line = lines.line_of(text, tag_start(text, before));
                 let Some(frame) = Frame::open(&tag, line) else {
                     document
                         .problems
@@ -171,7 +183,7 @@ pub fn read_document(text: &str) -> Result<Document, XmlReadError> {
                 } else {
                     document.problems.push(format!(
                         "line {}: </{name}> closes nothing",
-                        line_of(text, before)
+                        lines.line_of(text, before)
                     ));
                 }
             }
@@ -182,7 +194,7 @@ pub fn read_document(text: &str) -> Result<Document, XmlReadError> {
                     Err(_) => {
                         document.problems.push(format!(
                             "line {}: unknown XML escape kept as written",
-                            line_of(text, before)
+                            lines.line_of(text, before)
                         ));
                         raw
                     }
@@ -200,7 +212,7 @@ pub fn read_document(text: &str) -> Result<Document, XmlReadError> {
             Ok(_) => {} // declarations, comments, processing instructions, doctype
             Err(error) => {
                 let position = reader.error_position();
-                let line = line_of(text, position);
+                let line = lines.line_of(text, position);
                 let message = error.to_string();
                 document
                     .problems
@@ -309,15 +321,44 @@ pub fn normalize_value(text: &str) -> String {
     text.trim().replace("\r\n", " ").replace(['\n', '\r'], " ")
 }
 
-fn line_of(text: &str, position: u64) -> usize {
-    let end = usize::try_from(position)
+/// Where a tag starts: the reader's position before it may still be on the whitespace
+/// (trimmed text) that precedes it.
+fn tag_start(text: &str, before: u64) -> u64 {
+    let start = usize::try_from(before)
         .unwrap_or(usize::MAX)
         .min(text.len());
-    let end = (0..=end)
-        .rev()
-        .find(|&i| text.is_char_boundary(i))
-        .unwrap_or(0);
-    text[..end].bytes().filter(|&b| b == b'\n').count() + 1
+    let skipped = text.as_bytes()[start..]
+        .iter()
+        .take_while(|b| b.is_ascii_whitespace())
+        .count();
+    before + skipped as u64
+}
+
+/// Line numbers of byte positions. Positions mostly grow, so newlines are counted from the
+/// last position asked for, not from the start: counting from the start for each element
+/// made a 7 MiB profile take minutes.
+#[derive(Default)]
+struct LineCounter {
+    position: usize,
+    line: usize,
+}
+
+impl LineCounter {
+    fn line_of(&mut self, text: &str, position: u64) -> usize {
+        let end = usize::try_from(position)
+            .unwrap_or(usize::MAX)
+            .min(text.len());
+        if end < self.position {
+            *self = LineCounter::default();
+        }
+        let newlines = text.as_bytes()[self.position..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.position = end;
+        self.line += newlines;
+        self.line + 1
+    }
 }
 
 /// NUL bytes or a high share of control characters in the first KiB mean binary data.
@@ -381,6 +422,23 @@ mod tests {
             Some("Provisioning/Configuration_Profile")
         );
         assert_eq!(doc.value("Log_Resync_Request_Msg"), Some("$PN $MAC"));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_and_many_lines_are_numbered() {
+        let deep = "<a>".repeat(10_000) + &"</b>".repeat(10_000);
+        assert!(matches!(
+            read_document(&deep),
+            Err(XmlReadError::Malformed { .. })
+        ));
+        let mut many = String::from("<flat-profile>\n");
+        for n in 0..2000 {
+            many.push_str(&format!("<P_{n}>v</P_{n}>\n"));
+        }
+        many.push_str("</flat-profile>");
+        let doc = read_document(&many).unwrap();
+        assert_eq!(doc.elements.len(), 2000);
+        assert_eq!(doc.elements[1999].line, 2001);
     }
 
     #[test]

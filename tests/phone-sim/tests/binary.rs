@@ -1,0 +1,94 @@
+//! The real `phone-sim` binary: ready lines, one phone per --listen, distinct MACs, SIGTERM.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use common::*;
+
+#[tokio::test]
+async fn binary_starts_one_phone_per_listen_and_prints_ready_lines() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_phone-sim"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--listen",
+            "127.0.0.1:0",
+            "--model",
+            "CP-7841-3PCC",
+            "--firmware",
+            "12.0.1",
+            "--admin-password",
+            "pw",
+            "--reboot-secs",
+            "0.5",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let lines = tokio::task::spawn_blocking(move || {
+        BufReader::new(stdout)
+            .lines()
+            .take(2)
+            .map(Result::unwrap)
+            .collect::<Vec<_>>()
+    });
+    let lines = tokio::time::timeout(std::time::Duration::from_secs(20), lines)
+        .await
+        .expect("no ready lines within 20 s")
+        .unwrap();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let mut macs = Vec::new();
+    for line in &lines {
+        // ready http://127.0.0.1:PORT mac=… model=…
+        let parts: Vec<&str> = line.split(' ').collect();
+        assert_eq!(parts[0], "ready", "{line}");
+        assert_eq!(parts[3], "model=CP-7841-3PCC", "{line}");
+        let mac = parts[2].strip_prefix("mac=").unwrap().to_string();
+        let (status, _) = get(&format!("{}/admin/cfg.xml", parts[1])).await;
+        assert_eq!(status, 401, "the password asks for xpassword");
+        let (status, xml) = get(&format!(
+            "{}/admin/status.xml?xuser=admin&xpassword=pw",
+            parts[1]
+        ))
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(element(&xml, "MAC_Address").unwrap().to_lowercase(), mac);
+        assert_eq!(
+            element(&xml, "Software_Version").as_deref(),
+            Some("sip78xx.12-0-1MPP-1")
+        );
+        macs.push(mac);
+    }
+    assert_ne!(macs[0], macs[1]);
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        status.success(),
+        "SIGTERM ends phone-sim cleanly: {status:?}"
+    );
+}
+
+#[test]
+fn binary_refuses_an_unknown_model_with_a_clear_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_phone-sim"))
+        .args(["--listen", "127.0.0.1:0", "--model", "CP-1234"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown model 'CP-1234'") && err.contains("CP-8861-3PCC"),
+        "{err}"
+    );
+}
