@@ -103,6 +103,11 @@ pub fn run(options: GuiOptions) -> ExitCode {
             };
             let mut shell = Shell::new(&cc.egui_ctx, runtime, state_file);
             if let Some((phones, dir)) = demo {
+                // The demo's phones are throwaway, but the technician's theme and text size
+                // still apply (read only; the demo never writes the real settings).
+                if let Some(saved) = StateFile::default_location().ok().and_then(|f| f.peek()) {
+                    shell.use_settings(&cc.egui_ctx, saved.settings);
+                }
                 shell.start_demo(phones, dir);
             }
             match engine {

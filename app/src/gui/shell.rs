@@ -253,6 +253,12 @@ impl Shell {
         }
     }
 
+    /// Replaces the settings (theme, scale, discovery, syslog) and applies the appearance.
+    pub fn use_settings(&mut self, ctx: &egui::Context, settings: Settings) {
+        self.settings = settings;
+        apply_appearance(ctx, &self.settings);
+    }
+
     /// Shows a problem above everything until dismissed.
     pub fn show_notice(&mut self, message: String) {
         self.notice = Some(message);

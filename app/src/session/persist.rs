@@ -105,6 +105,15 @@ impl StateFile {
         }
     }
 
+    /// Reads the saved state without touching the file (a damaged or missing file gives
+    /// `None`), for the demo, which must not change the technician's files.
+    pub fn peek(&self) -> Option<SavedState> {
+        let bytes = std::fs::read(&self.path).ok()?;
+        let mut state: SavedState = serde_json::from_slice(&bytes).ok()?;
+        state.settings = state.settings.sanitised();
+        Some(state)
+    }
+
     /// Encodes the state; cheap enough for the UI thread, so the write can go elsewhere.
     pub fn encode(state: &SavedState) -> Result<String, PersistError> {
         let mut state_with_version = serde_json::to_value(state).map_err(PersistError::Encode)?;
