@@ -290,16 +290,22 @@ fn arrow_keys_walk_the_phone_list() {
 
 /// The demo wired to a real engine: phones are read, submitted and verified through the UI.
 fn demo_app(dir: &Path) -> Harness<'static, Shell> {
+    demo_app_with_controls(dir).0
+}
+
+/// The demo app and a control handle per demo phone (start/end calls), in list order.
+fn demo_app_with_controls(dir: &Path) -> (Harness<'static, Shell>, Vec<phone_sim::PhoneControl>) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
     let phones = runtime.block_on(phoneprov::gui::demo::start()).unwrap();
+    let controls = phones.running().iter().map(|p| p.control()).collect();
     let demo_dir = tempfile::tempdir().unwrap();
     let engine = phoneprov::provision::Engine::open(&dir.join("engine")).unwrap();
     let file = StateFile::in_dir(dir);
-    Harness::builder()
+    let harness = Harness::builder()
         .with_size([1280.0, 900.0])
         .with_max_steps(30)
         .build_eframe(move |cc| {
@@ -310,7 +316,8 @@ fn demo_app(dir: &Path) -> Harness<'static, Shell> {
             shell.start_demo(phones, demo_dir);
             shell.use_engine(std::sync::Arc::new(engine));
             shell
-        })
+        });
+    (harness, controls)
 }
 
 /// Steps the UI until `done` holds, for at most `seconds` of wall time.
@@ -450,4 +457,49 @@ fn demo_scan_identifies_the_demo_phones_without_duplicating_them() {
         .find(|e| e.name == "Lobby SPA")
         .unwrap();
     assert_eq!(spa.model.as_deref(), Some("SPA504G"));
+}
+
+#[test]
+fn demo_busy_phone_waits_for_idle_then_verifies() {
+    use phoneprov::session::{PhoneStatus, Stage};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut harness, controls) = demo_app_with_controls(dir.path());
+    harness.run();
+    // Warehouse is the demo phone on a call.
+    harness
+        .get_by_label_contains("Warehouse  Not yet contacted")
+        .click();
+    harness.run();
+    wait_for(&mut harness, 20, "Warehouse read", |shell| {
+        shell.phones().selected_entry().unwrap().status == PhoneStatus::Reachable
+    });
+    type_into(&mut harness, "Resync At (HHmm)", "0230");
+    harness.get_by_label("Submit 1 change…").click();
+    harness.run();
+    harness.get_by_label("Send and verify").click();
+    harness.run_steps(2);
+    wait_for(&mut harness, 60, "Warehouse waiting for idle", |shell| {
+        let entry = shell.phones().selected_entry().unwrap();
+        entry
+            .timeline
+            .entries
+            .iter()
+            .any(|e| e.stage == Stage::WaitingForIdle)
+    });
+    assert_ne!(
+        harness.state().phones().selected_entry().unwrap().status,
+        PhoneStatus::Verified,
+        "not verified while the call goes on"
+    );
+    controls[1].end_call();
+    wait_for(
+        &mut harness,
+        90,
+        "Warehouse verified after the call",
+        |shell| {
+            let entry = shell.phones().selected_entry().unwrap();
+            entry.status == PhoneStatus::Verified
+                && entry.form.phone_value("Resync_At__HHmm_") == Some("0230")
+        },
+    );
 }
