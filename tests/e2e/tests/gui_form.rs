@@ -503,3 +503,33 @@ fn demo_busy_phone_waits_for_idle_then_verifies() {
         },
     );
 }
+
+#[test]
+fn demo_resync_from_a_missing_profile_shows_the_failure_and_its_reason() {
+    use phoneprov::session::PhoneStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = demo_app(dir.path());
+    harness.run();
+    wait_for(&mut harness, 20, "Reception read", |shell| {
+        shell.phones().selected_entry().unwrap().status == PhoneStatus::Reachable
+    });
+    // Nothing listens on port 9 of this computer: the phone cannot fetch the profile.
+    type_into(&mut harness, "or from:", "http://127.0.0.1:9/missing.xml");
+    harness.get_by_label("Resync from URL").click();
+    harness.run_steps(2);
+    wait_for(&mut harness, 90, "the resync failed", |shell| {
+        matches!(
+            shell.phones().selected_entry().unwrap().status,
+            PhoneStatus::Failed(_)
+        )
+    });
+    harness.get_by_label_contains("FAILED");
+    let PhoneStatus::Failed(reason) = &harness.state().phones().selected_entry().unwrap().status
+    else {
+        unreachable!()
+    };
+    // The phone's own words: the resync failed, fetching that URL.
+    assert!(reason.contains("resync failed"), "{reason}");
+    assert!(reason.contains("missing.xml"), "{reason}");
+    harness.get_by_label_contains("missing.xml");
+}
