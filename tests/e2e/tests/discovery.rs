@@ -568,3 +568,52 @@ async fn cisco_hardware_in_the_arp_table_is_marked_before_it_answers() {
     );
     assert_eq!(summary.phones.len(), 1);
 }
+
+/// A locked phone whose every page is refused (phone-sim serves `/status.xml` openly, so
+/// this behaviour is played by a plain server): only the neighbour table can tell its MAC.
+const LOCKED_PAGE: &str = "HTTP/1.1 401 Unauthorized\r\nContent-Type: text/html\r\nContent-Length: 72\r\nConnection: close\r\n\r\n<html><head><title>CP-8861-3PCC Login</title></head><body></body></html>";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_locked_phone_gets_its_mac_from_the_neighbour_table_filled_by_the_sweep() {
+    let lan = lan();
+    let _lan = LAN_IN_USE.lock().await;
+    let address = lan.hosts[4];
+    let locked = serve_forever(SocketAddr::new(address, 80), Some(LOCKED_PAGE)).await;
+    let mac: Mac = "00:56:2b:01:02:03".parse().unwrap();
+    let mut handle = Scanner::new(sweep_only(&lan))
+        .start()
+        .expect("the scan starts");
+    let mut entry = None;
+    let summary = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(event) = handle.next().await {
+            match event {
+                // The table was read before the sweep began; the entry appears during the
+                // sweep, as the sweep's own connection attempt makes it appear on a real LAN.
+                ScanEvent::Progress(_) if entry.is_none() => {
+                    entry = Some(NeighbourEntry::add(&address.to_string(), &mac.to_string()));
+                }
+                ScanEvent::Finished(summary) => return summary,
+                _ => {}
+            }
+        }
+        panic!("no Finished event");
+    })
+    .await
+    .expect("the scan finishes");
+    locked.abort();
+    let phone = summary
+        .phones
+        .iter()
+        .find(|p| p.address == address)
+        .expect("the locked phone is listed");
+    assert_eq!(phone.access, Access::NeedsCredentials);
+    assert_eq!(phone.identity.model.as_deref(), Some("CP-8861-3PCC"));
+    assert_eq!(
+        phone.identity.mac,
+        Some(mac),
+        "MAC from the table read after the sweep"
+    );
+    assert!(phone.sources.contains(&Source::Arp));
+    assert_eq!(phone.confidence().cisco_phone, Certainty::Likely);
+    drop(entry);
+}
