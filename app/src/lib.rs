@@ -4,6 +4,10 @@
 
 pub mod cli;
 pub mod discovery;
+pub mod gui;
 pub mod identity;
 pub mod net;
+pub mod phone;
 pub mod profile;
+pub mod provision;
+pub mod session;

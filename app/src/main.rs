@@ -10,9 +10,6 @@ fn main() -> ExitCode {
     let args = Cli::parse();
     match args.command {
         Some(command) => cli::run(command),
-        None => {
-            eprintln!("phoneprov: the desktop app is not built yet; see `phoneprov --help`");
-            ExitCode::from(cli::exit::USAGE)
-        }
+        None => phoneprov::gui::run(phoneprov::gui::GuiOptions { demo: args.demo }),
     }
 }

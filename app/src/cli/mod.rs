@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod discover;
+pub mod phone;
 pub mod profile;
 
 #[derive(Debug, Parser)]
@@ -14,6 +15,9 @@ pub mod profile;
     about = "Find, configure, resync and verify Cisco MPP/SPA phones"
 )]
 pub struct Cli {
+    /// Open the app with a few emulated phones on this computer (no LAN needed).
+    #[arg(long)]
+    pub demo: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -22,6 +26,21 @@ pub struct Cli {
 pub enum Command {
     /// Find the Cisco phones on the LAN (mDNS, address sweep, ARP table).
     Discover(discover::DiscoverArgs),
+    /// Show a phone's identity and Configuration Profile fields.
+    Show(phone::ShowArgs),
+    /// Change values on a phone and verify that they landed.
+    Set(phone::SetArgs),
+    /// Ask a phone to resync (its own rules, or a one-off rule) and follow it.
+    Resync(phone::ResyncArgs),
+    /// A phone's status: call state, provisioning status, reboot reasons.
+    Status(phone::StatusArgs),
+    /// The snapshots saved before each change to a phone.
+    History(phone::HistoryArgs),
+    /// Put a phone back to a snapshot (the newest when none is named).
+    Rollback(phone::RollbackArgs),
+    /// Remembered HTTPS certificates of phones.
+    #[command(subcommand)]
+    Trust(phone::TrustCommand),
     /// Check or show a Configuration Profile file (no phone needed).
     Profile(profile::ProfileArgs),
 }
@@ -40,6 +59,13 @@ pub mod exit {
 pub fn run(command: Command) -> ExitCode {
     match command {
         Command::Discover(args) => discover::run(args),
+        Command::Show(args) => phone::show(args),
+        Command::Set(args) => phone::set(args),
+        Command::Resync(args) => phone::resync(args),
+        Command::Status(args) => phone::status(args),
+        Command::History(args) => phone::history(args),
+        Command::Rollback(args) => phone::rollback(args),
+        Command::Trust(command) => phone::trust(command),
         Command::Profile(args) => profile::run(args),
     }
 }

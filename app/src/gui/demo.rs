@@ -1,0 +1,91 @@
+//! `phoneprov --demo`: a handful of emulated phones (phone-sim) on this computer, so a new
+//! user sees the whole flow without a LAN. They are real HTTP phones on 127.0.0.1; the app
+//! treats them like any other phone (it learns their model and state by talking to them).
+
+use phone_sim::{PhoneConfig, PhoneSim, RunningPhone, SimError};
+
+/// The admin password of the demo phone that has one (shown in the demo banner).
+pub const DEMO_PASSWORD: &str = "demo";
+
+/// One demo phone as the list should name it.
+#[derive(Debug, Clone)]
+pub struct DemoPhone {
+    /// The name a technician would give it.
+    pub name: String,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// What makes it interesting, for the banner.
+    pub role: String,
+}
+
+/// The running emulated phones; they stop when this is dropped with the runtime.
+pub struct DemoPhones {
+    pub phones: Vec<DemoPhone>,
+    running: Vec<RunningPhone>,
+}
+
+impl DemoPhones {
+    pub fn running(&self) -> &[RunningPhone] {
+        &self.running
+    }
+}
+
+/// Starts the demo phones: two MPP models, one busy on a call, one with a password, one SPA.
+pub async fn start() -> Result<DemoPhones, SimError> {
+    // Minutes of phone time pass in seconds, so schedules and retries show quickly.
+    let quick = |config: PhoneConfig| PhoneConfig {
+        time_scale: 30.0,
+        reboot_secs: 3.0,
+        ..config
+    };
+    let plan = [
+        (
+            "Reception",
+            "CP-8861-3PCC, firmware 11.3.7",
+            quick(PhoneConfig {
+                firmware: Some("11.3.7".into()),
+                ..PhoneConfig::model("CP-8861-3PCC")
+            }),
+            false,
+        ),
+        (
+            "Warehouse",
+            "CP-7841-3PCC on a call: it applies changes only when the call ends",
+            quick(PhoneConfig {
+                firmware: Some("12.0.1".into()),
+                ..PhoneConfig::model("CP-7841-3PCC")
+            }),
+            true,
+        ),
+        (
+            "Manager",
+            "CP-8845-3PCC with an admin password (\"demo\")",
+            quick(PhoneConfig::model("CP-8845-3PCC").with_password(DEMO_PASSWORD)),
+            false,
+        ),
+        (
+            "Lobby SPA",
+            "SPA504G, firmware 7.6.2 (the older SPA family)",
+            quick(PhoneConfig {
+                firmware: Some("7.6.2".into()),
+                ..PhoneConfig::model("SPA504G")
+            }),
+            false,
+        ),
+    ];
+    let mut phones = Vec::new();
+    let mut running = Vec::new();
+    for (name, role, config, busy) in plan {
+        let phone = PhoneSim::start(config).await?;
+        if busy {
+            phone.control().start_call();
+        }
+        phones.push(DemoPhone {
+            name: name.to_string(),
+            url: phone.url(),
+            role: role.to_string(),
+        });
+        running.push(phone);
+    }
+    Ok(DemoPhones { phones, running })
+}

@@ -1,0 +1,304 @@
+//! The Configuration Profile fields, built from the profile schema: one row per field with
+//! the widget its kind needs, the default and a one-click restore, the unit in words, help,
+//! validation as you type, the phone's own value when it differs, and what the phone
+//! confirmed.
+
+use egui::{RichText, TextEdit, Ui};
+
+use super::intent::Intent;
+use super::{style, widgets};
+use crate::identity::FirmwareLine;
+use crate::profile::{Finding, Kind, ParamDef, Severity, hint, schema};
+use crate::session::{FormCheck, PhoneEntry};
+
+pub struct FormContext<'a> {
+    pub entry: &'a PhoneEntry,
+    pub check: &'a FormCheck,
+    pub line: FirmwareLine,
+    pub zone: &'a jiff::tz::TimeZone,
+    /// Whether "resync now" can run (offered next to a URL pasted into a trigger).
+    pub engine: bool,
+}
+
+pub fn show(ui: &mut Ui, form: &FormContext<'_>) -> Vec<Intent> {
+    let mut intents = Vec::new();
+    {
+        {
+            for group in schema::Group::ALL {
+                let fields: Vec<&'static ParamDef> = schema::group_fields(group)
+                    .filter(|d| d.exists_on(form.line))
+                    .collect();
+                if fields.is_empty() {
+                    continue;
+                }
+                egui::CollapsingHeader::new(RichText::new(group.label()).strong().size(17.0))
+                    .id_salt(group.label())
+                    .default_open(group == schema::Group::ConfigurationProfile)
+                    .show(ui, |ui| {
+                        for def in fields {
+                            field_row(ui, form, def, &mut intents);
+                            ui.add_space(6.0);
+                        }
+                    });
+                ui.add_space(6.0);
+            }
+        }
+    }
+    intents
+}
+
+/// Width of the label column; long labels wrap.
+const LABEL_WIDTH: f32 = 190.0;
+
+fn field_row(
+    ui: &mut Ui,
+    form: &FormContext<'_>,
+    def: &'static ParamDef,
+    intents: &mut Vec<Intent>,
+) {
+    ui.horizontal_top(|ui| {
+        let state = &form.entry.form;
+        let changed = state.is_changed(def.element);
+        let visuals = ui.visuals().clone();
+        // Label column: the page's label, help on hover, marked when changed.
+        let mut label_text = RichText::new(def.label);
+        if changed {
+            label_text = label_text.strong().color(style::progress_colour(&visuals));
+        }
+        let label = ui
+            .allocate_ui_with_layout(
+                egui::vec2(LABEL_WIDTH, ui.spacing().interact_size.y),
+                egui::Layout::top_down(egui::Align::Min),
+                |ui| {
+                    ui.set_width(LABEL_WIDTH);
+                    ui.add(egui::Label::new(label_text).wrap())
+                        .on_hover_text(format!(
+                            "{}\n\nXML element: {}",
+                            def.help,
+                            def.element_for(form.line)
+                        ))
+                },
+            )
+            .inner;
+        ui.vertical(|ui| field_editor(ui, form, def, label.id, intents));
+    });
+}
+
+fn field_editor(
+    ui: &mut Ui,
+    form: &FormContext<'_>,
+    def: &'static ParamDef,
+    label: egui::Id,
+    intents: &mut Vec<Intent>,
+) {
+    let state = &form.entry.form;
+    let default = def.default_for(form.line);
+    let shown = state.shown_value(def.element, default);
+    let changed = state.is_changed(def.element);
+    let visuals = ui.visuals().clone();
+    let quiet = style::quiet_colour(&visuals);
+    ui.horizontal_wrapped(|ui| {
+        if let Some(text) = editor(ui, def, shown, label) {
+            intents.push(Intent::EditField(def.element.to_string(), text));
+        }
+        let hint = hint::value_hint(def, shown).or_else(|| {
+            shown
+                .trim()
+                .is_empty()
+                .then(|| hint::unit_hint(def).map(str::to_string))
+                .flatten()
+        });
+        if let Some(hint) = hint {
+            ui.label(RichText::new(hint).color(quiet));
+        }
+        if def.read_only {
+            ui.label(RichText::new("(read-only)").color(quiet));
+        } else if shown == default {
+            ui.label(RichText::new("= default").color(quiet))
+                .on_hover_text("This is the default for this firmware");
+        }
+    });
+    if changed {
+        let phone = match state.phone_value(def.element) {
+            Some("") => "Phone has: (empty)".to_string(),
+            Some(_) if def.secret => "Phone has another value".to_string(),
+            Some(value) => format!("Phone has: {value}"),
+            None => "Changed; the phone's value is not read yet".to_string(),
+        };
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(format!("✏ {phone}")).color(style::progress_colour(&visuals)));
+            if ui
+                .small_button("Undo")
+                .on_hover_text("Drop this edit")
+                .accessible_name(format!("Undo the edit of {}", def.label))
+                .clicked()
+            {
+                intents.push(Intent::RevertField(def.element.to_string()));
+            }
+        });
+    }
+    if !def.read_only && shown != default {
+        ui.horizontal_wrapped(|ui| {
+            let default_words = if default.is_empty() {
+                "(empty)".to_string()
+            } else {
+                shorten(default, 40)
+            };
+            let default_label =
+                ui.label(RichText::new(format!("Default: {default_words}")).color(quiet));
+            if default_words != default && !default.is_empty() {
+                // Shortened: the whole default on hover.
+                default_label.on_hover_text(default);
+            }
+            let restore = ui
+                .small_button("Use default")
+                .on_hover_text(format!("Set {} back to its default", def.label))
+                .accessible_name(format!("Use the default of {}", def.label));
+            if restore.clicked() {
+                intents.push(Intent::EditField(
+                    def.element.to_string(),
+                    default.to_string(),
+                ));
+            }
+        });
+    }
+    for finding in form.check.for_field(def.element) {
+        finding_line(ui, finding, form.engine, intents);
+    }
+    if let Some(previews) = form.check.previews.get(def.element) {
+        for preview in previews {
+            let mut text = format!("➡ This phone would fetch {}", preview.url);
+            if let Some(condition) = &preview.condition {
+                text.push_str(&format!("  (when {condition})"));
+            }
+            ui.add(egui::Label::new(RichText::new(text).color(quiet)).wrap());
+        }
+    }
+    if state.sent.contains_key(def.element) {
+        ui.label(
+            RichText::new("⏳ Sent; waiting for the phone to confirm")
+                .color(style::progress_colour(&visuals)),
+        );
+    } else if let Some(at) = state.confirmed.get(def.element) {
+        let time = at
+            .to_zoned(form.zone.clone())
+            .strftime("%H:%M:%S")
+            .to_string();
+        ui.label(
+            RichText::new(format!("✔ Confirmed by the phone at {time}"))
+                .color(style::good_colour(&visuals)),
+        );
+    }
+}
+
+/// Draws the widget for the field's kind; returns the new text when the user changed it.
+fn editor(ui: &mut Ui, def: &'static ParamDef, shown: &str, label: egui::Id) -> Option<String> {
+    if def.read_only {
+        ui.label(RichText::new(shown).monospace())
+            .labelled_by(label);
+        return None;
+    }
+    match def.kind {
+        Kind::YesNo => {
+            let mut on = shown.trim().eq_ignore_ascii_case("yes");
+            let recognised = on || shown.trim().eq_ignore_ascii_case("no");
+            let response = widgets::yes_no_switch(ui, &mut on, def.label);
+            let words = if recognised {
+                if on { "Yes" } else { "No" }
+            } else {
+                shown
+            };
+            ui.label(words);
+            response
+                .changed()
+                .then(|| if on { "Yes" } else { "No" }.to_string())
+        }
+        Kind::Choice(choices) => {
+            let mut selected = shown.to_string();
+            let response = egui::ComboBox::from_id_salt(def.element)
+                .selected_text(if shown.is_empty() { "(empty)" } else { shown })
+                .width(240.0)
+                .show_ui(ui, |ui| {
+                    for choice in choices {
+                        ui.selectable_value(&mut selected, (*choice).to_string(), *choice);
+                    }
+                });
+            response.response.labelled_by(label);
+            (selected != shown).then_some(selected)
+        }
+        Kind::Integer { .. } | Kind::TimeHhmm => {
+            let mut text = shown.to_string();
+            let response = ui
+                .add(
+                    TextEdit::singleline(&mut text)
+                        .id_salt(def.element)
+                        .desired_width(90.0),
+                )
+                .labelled_by(label);
+            response.changed().then_some(text)
+        }
+        Kind::Schedule | Kind::DhcpOptions => {
+            let mut text = shown.to_string();
+            let response = ui
+                .add(
+                    TextEdit::singleline(&mut text)
+                        .id_salt(def.element)
+                        .desired_width(150.0),
+                )
+                .labelled_by(label);
+            response.changed().then_some(text)
+        }
+        Kind::ProfileRule | Kind::Condition | Kind::MacroTemplate | Kind::Text => {
+            let mut text = shown.to_string();
+            let edit = TextEdit::singleline(&mut text)
+                .id_salt(def.element)
+                .desired_width((ui.available_width() - 100.0).clamp(180.0, 460.0))
+                .password(def.secret);
+            let edit = if matches!(def.kind, Kind::Text) {
+                edit
+            } else {
+                edit.code_editor()
+            };
+            let response = ui.add(edit).labelled_by(label);
+            response.changed().then_some(text)
+        }
+    }
+}
+
+fn finding_line(ui: &mut Ui, finding: &Finding, engine: bool, intents: &mut Vec<Intent>) {
+    let visuals = ui.visuals().clone();
+    let (icon, colour) = match finding.severity {
+        Severity::Error => ("✖", style::bad_colour(&visuals)),
+        Severity::Warning => ("⚠", style::warn_colour(&visuals)),
+    };
+    let mut text = format!("{icon} {}", finding.message);
+    if let Some(position) = finding.position {
+        text.push_str(&format!(" (at character {})", position + 1));
+    }
+    ui.add(egui::Label::new(RichText::new(text).color(colour)).wrap());
+    if let Some(fix) = &finding.fix {
+        ui.add(egui::Label::new(RichText::new(format!("Fix: {fix}")).color(colour)).wrap());
+    }
+    if let Some(url) = &finding.resync_url {
+        let words = if url.is_empty() {
+            "Resync now with the phone's own rules".to_string()
+        } else {
+            format!("Resync now from {}", shorten(url, 60))
+        };
+        let button = ui
+            .add_enabled(engine, egui::Button::new(words))
+            .on_disabled_hover_text("Talking to phones is not part of this build yet.");
+        if button.clicked() {
+            intents.push(Intent::ResyncNow((!url.is_empty()).then(|| url.clone())));
+        }
+    }
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}

@@ -1,0 +1,46 @@
+//! What the user asked for. UI functions return these; only the shell turns them into state
+//! changes and background work, so drawing never starts network or file I/O itself.
+
+use crate::session::{PhoneId, PhoneLogin, Settings};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Intent {
+    SelectPhone(PhoneId),
+    /// "Add by address": the text as typed; the shell parses it and reports errors.
+    AddPhone(String),
+    RenamePhone(PhoneId, String),
+    RemovePhone(PhoneId),
+    StartScan,
+    CancelScan,
+    /// A field of the selected phone's form was edited (element, text).
+    EditField(String, String),
+    /// Restore one field to its default for this phone's firmware.
+    RestoreDefault(String),
+    /// Drop the edit of one field (back to what the phone has).
+    RevertField(String),
+    /// Drop every edit of the selected phone.
+    RevertAll,
+    /// Open the review of old → new values.
+    ReviewChanges,
+    /// The technician confirmed the review: apply and verify.
+    ConfirmSubmit,
+    CloseReview,
+    /// Resync the selected phone: its own rules (`None`) or a one-off rule/URL.
+    ResyncNow(Option<String>),
+    ExportProfile,
+    ExportChanges,
+    ImportProfile,
+    SaveActivityLog,
+    /// Ask for the selected phone's password.
+    OpenCredentials,
+    SaveCredentials {
+        phone: PhoneId,
+        for_site: bool,
+        login: PhoneLogin,
+    },
+    CloseCredentials,
+    OpenSettings,
+    CloseSettings,
+    ApplySettings(Settings),
+    Quit,
+}

@@ -1,0 +1,113 @@
+//! The desktop app (egui/eframe): phones list, Configuration Profile form, resync status.
+//!
+//! Design: panel functions take the state they draw (`&mut`) and return [`Intent`]s; only
+//! [`shell::Shell`] turns intents into state changes and background work on its own tokio
+//! runtime; background work reports through [`background::Reporter`], which wakes the
+//! window. The view model itself lives in [`crate::session`] and knows nothing of egui.
+
+pub mod background;
+pub mod credentials_dialog;
+pub mod demo;
+pub mod files;
+pub mod form_panel;
+pub mod intent;
+pub mod menu;
+pub mod phones_panel;
+pub mod profile_panel;
+pub mod review;
+pub mod settings_window;
+pub mod shell;
+pub mod style;
+pub mod timeline_panel;
+pub mod widgets;
+
+use std::process::ExitCode;
+
+pub use intent::Intent;
+pub use shell::Shell;
+
+use crate::session::{StateFile, persist};
+
+/// How the window starts.
+#[derive(Debug, Clone, Default)]
+pub struct GuiOptions {
+    /// Start emulated phones in-process and show only them (`phoneprov --demo`).
+    pub demo: bool,
+}
+
+/// Opens the window and runs until it is closed.
+pub fn run(options: GuiOptions) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("phoneprov-bg")
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("phoneprov: could not start background workers: {error}");
+            return ExitCode::from(crate::cli::exit::USAGE);
+        }
+    };
+    // The demo keeps its state in a throwaway directory: the technician's saved phones and
+    // edits are never mixed with emulated ones.
+    let mut demo = None;
+    let (state_file, window_memory) = if options.demo {
+        let dir = match tempfile::Builder::new().prefix("phoneprov-demo-").tempdir() {
+            Ok(dir) => dir,
+            Err(error) => {
+                eprintln!("phoneprov: could not make a directory for the demo: {error}");
+                return ExitCode::from(crate::cli::exit::USAGE);
+            }
+        };
+        let phones = match runtime.block_on(demo::start()) {
+            Ok(phones) => phones,
+            Err(error) => {
+                eprintln!("phoneprov: could not start the demo phones: {error}");
+                return ExitCode::from(crate::cli::exit::USAGE);
+            }
+        };
+        let files = (
+            Ok(StateFile::in_dir(dir.path())),
+            Some(dir.path().join("window.ron")),
+        );
+        demo = Some((phones, dir));
+        files
+    } else {
+        (
+            StateFile::default_location(),
+            persist::config_dir().ok().map(|dir| dir.join("window.ron")),
+        )
+    };
+    let native_options = eframe::NativeOptions {
+        renderer: eframe::Renderer::Glow,
+        viewport: egui::ViewportBuilder::default()
+            .with_title("phoneprov")
+            .with_app_id("phoneprov")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([720.0, 480.0]),
+        persistence_path: window_memory,
+        ..Default::default()
+    };
+    let result = eframe::run_native(
+        "phoneprov",
+        native_options,
+        Box::new(move |cc| {
+            let mut shell = Shell::new(&cc.egui_ctx, runtime, state_file);
+            if let Some((phones, dir)) = demo {
+                shell.start_demo(phones, dir);
+            }
+            Ok(Box::new(shell))
+        }),
+    );
+    match result {
+        Ok(()) => ExitCode::from(crate::cli::exit::OK),
+        Err(error) => {
+            eprintln!(
+                "phoneprov: could not open the window: {error}. The command-line subcommands \
+                 work without a display; see `phoneprov --help`."
+            );
+            ExitCode::from(crate::cli::exit::USAGE)
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! The Phones list (left): scan, filter, add by address, rename, and one row per phone with
+//! its status light.
+
+use egui::text::LayoutJob;
+use egui::{Align, Button, FontId, Key, Layout, ProgressBar, RichText, TextFormat, TextStyle, Ui};
+
+use super::intent::Intent;
+use super::style;
+use crate::session::{PhoneEntry, PhoneId, PhoneList};
+
+/// Scan progress as the list shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScanView {
+    /// Whether a discovery implementation is in this build.
+    pub available: bool,
+    /// `Some((done, total))` while a scan runs.
+    pub running: Option<(u64, u64)>,
+}
+
+/// Text being typed in the panel; not persisted.
+#[derive(Debug, Clone, Default)]
+pub struct PhonesPanelState {
+    pub add_text: String,
+    /// Why the last "Add" was refused, in words.
+    pub add_error: Option<String>,
+    /// The phone being renamed and the name typed so far.
+    pub renaming: Option<(PhoneId, String)>,
+    /// Row to give keyboard focus to (after ↑/↓), and the rows drawn last frame.
+    focus_row: Option<PhoneId>,
+    drawn_rows: std::ops::Range<usize>,
+}
+
+pub fn show(
+    ui: &mut Ui,
+    list: &mut PhoneList,
+    panel: &mut PhonesPanelState,
+    scan: &ScanView,
+) -> Vec<Intent> {
+    let mut intents = Vec::new();
+    ui.add_space(4.0);
+    ui.heading("Phones");
+    scan_controls(ui, scan, &mut intents);
+    ui.add_space(4.0);
+    add_by_address(ui, panel, &mut intents);
+    ui.add_space(4.0);
+    ui.horizontal(|ui| {
+        let label = ui.label("Filter:");
+        ui.add(
+            egui::TextEdit::singleline(&mut list.filter)
+                .hint_text("name, address, model, MAC")
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(label.id);
+    });
+    ui.separator();
+    selected_actions(ui, list, panel, &mut intents);
+    rename_box(ui, list, panel, &mut intents);
+    phone_rows(ui, list, panel, &mut intents);
+    intents
+}
+
+fn scan_controls(ui: &mut Ui, scan: &ScanView, intents: &mut Vec<Intent>) {
+    ui.horizontal(|ui| match scan.running {
+        Some((done, total)) => {
+            if ui.button("Cancel scan").clicked() {
+                intents.push(Intent::CancelScan);
+            }
+            let fraction = if total == 0 {
+                0.0
+            } else {
+                done as f32 / total as f32
+            };
+            ui.add(
+                ProgressBar::new(fraction)
+                    .text(format!("{done} of {total} addresses"))
+                    .animate(true),
+            );
+        }
+        None => {
+            let button = ui.add_enabled(scan.available, Button::new("🔍 Scan the network"));
+            let button = if scan.available {
+                button.on_hover_text("Look for phones on this laptop's networks")
+            } else {
+                button.on_disabled_hover_text(
+                    "Network discovery is not part of this build yet. Add phones by address.",
+                )
+            };
+            if button.clicked() {
+                intents.push(Intent::StartScan);
+            }
+        }
+    });
+}
+
+fn add_by_address(ui: &mut Ui, panel: &mut PhonesPanelState, intents: &mut Vec<Intent>) {
+    let label = ui.label("Add by address:");
+    ui.horizontal(|ui| {
+        let add_width = 56.0;
+        let edit = ui
+            .add(
+                egui::TextEdit::singleline(&mut panel.add_text)
+                    .hint_text("192.168.1.20")
+                    .desired_width((ui.available_width() - add_width).max(60.0)),
+            )
+            .labelled_by(label.id);
+        let submitted = edit.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+        if edit.changed() {
+            panel.add_error = None;
+        }
+        if ui.button("Add").clicked() || submitted {
+            intents.push(Intent::AddPhone(panel.add_text.clone()));
+        }
+    });
+    if let Some(error) = &panel.add_error {
+        ui.colored_label(style::bad_colour(ui.visuals()), error);
+    }
+}
+
+fn rename_box(
+    ui: &mut Ui,
+    list: &PhoneList,
+    panel: &mut PhonesPanelState,
+    intents: &mut Vec<Intent>,
+) {
+    let Some((id, name)) = panel.renaming.as_mut() else {
+        return;
+    };
+    let id = *id;
+    let Some(entry) = list.get(id) else {
+        panel.renaming = None;
+        return;
+    };
+    let mut finished = None;
+    ui.label(format!("Name for {}:", entry.address));
+    ui.horizontal(|ui| {
+        let edit = ui
+            .add(egui::TextEdit::singleline(name).desired_width(ui.available_width() - 130.0))
+            .accessible_name(format!("New name for the phone at {}", entry.address));
+        if !edit.has_focus() && !edit.lost_focus() && ui.memory(|m| m.focused().is_none()) {
+            edit.request_focus();
+        }
+        let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+        let escape = ui.input(|i| i.key_pressed(Key::Escape));
+        if ui.button("Save").clicked() || enter {
+            finished = Some(Some(name.clone()));
+        }
+        if ui.button("Cancel").clicked() || escape {
+            finished = Some(None);
+        }
+    });
+    match finished {
+        Some(Some(name)) => {
+            intents.push(Intent::RenamePhone(id, name));
+            panel.renaming = None;
+        }
+        Some(None) => panel.renaming = None,
+        None => {}
+    }
+    ui.separator();
+}
+
+fn phone_rows(
+    ui: &mut Ui,
+    list: &PhoneList,
+    panel: &mut PhonesPanelState,
+    intents: &mut Vec<Intent>,
+) {
+    let visible = list.visible_indices();
+    if list.entries.is_empty() {
+        ui.label(
+            RichText::new("No phones yet. Type a phone's address above and press Add.")
+                .color(style::quiet_colour(ui.visuals())),
+        );
+        return;
+    }
+    if visible.is_empty() {
+        ui.label(format!("No phone matches \"{}\".", list.filter.trim()));
+        return;
+    }
+    let body = ui.text_style_height(&TextStyle::Body);
+    let small = ui.text_style_height(&TextStyle::Small);
+    let row_height = body + small + 2.0 * ui.spacing().button_padding.y + 4.0;
+    let width = ui.available_width();
+    let focus_index = panel
+        .focus_row
+        .and_then(|id| visible.iter().position(|&i| list.entries[i].id == id));
+    let mut scroll = egui::ScrollArea::vertical()
+        .id_salt("phone rows")
+        .auto_shrink([false, false]);
+    if let Some(index) = focus_index
+        && !panel.drawn_rows.contains(&index)
+    {
+        // The row to focus is not drawn: scroll it into view first.
+        let spacing = ui.spacing().item_spacing.y;
+        scroll = scroll.vertical_scroll_offset(index as f32 * (row_height + spacing));
+    }
+    let mut moved = None;
+    ui.with_layout(Layout::top_down(Align::Min), |ui| {
+        scroll.show_rows(ui, row_height, visible.len(), |ui, range| {
+            panel.drawn_rows = range.clone();
+            for index in range {
+                let entry = &list.entries[visible[index]];
+                let selected = list.selected == Some(entry.id);
+                let job = row_text(ui, entry);
+                let response = ui
+                    .add(
+                        Button::selectable(selected, job)
+                            .min_size(egui::vec2(width - 12.0, row_height)),
+                    )
+                    .on_hover_text(row_tooltip(entry));
+                if Some(index) == focus_index {
+                    response.request_focus();
+                    response.scroll_to_me(None);
+                    panel.focus_row = None;
+                }
+                if response.has_focus() {
+                    // ↑/↓ walk the list and select as they go, like a list box.
+                    let (up, down) = ui.input_mut(|i| {
+                        (
+                            i.consume_key(egui::Modifiers::NONE, Key::ArrowUp),
+                            i.consume_key(egui::Modifiers::NONE, Key::ArrowDown),
+                        )
+                    });
+                    if up && index > 0 {
+                        moved = Some(index - 1);
+                    } else if down && index + 1 < visible.len() {
+                        moved = Some(index + 1);
+                    }
+                }
+                if response.clicked() {
+                    // Clicking a row makes the list keyboard-active (↑/↓ go on from it).
+                    response.request_focus();
+                    intents.push(Intent::SelectPhone(entry.id));
+                }
+                if response.double_clicked() {
+                    panel.renaming = Some((entry.id, entry.name.clone()));
+                }
+                response.context_menu(|ui| {
+                    if ui.button("Rename…").clicked() {
+                        panel.renaming = Some((entry.id, entry.name.clone()));
+                        ui.close();
+                    }
+                    if ui.button("Remove from the list").clicked() {
+                        intents.push(Intent::RemovePhone(entry.id));
+                        ui.close();
+                    }
+                });
+            }
+        });
+    });
+    if let Some(index) = moved {
+        let id = list.entries[visible[index]].id;
+        panel.focus_row = Some(id);
+        intents.push(Intent::SelectPhone(id));
+    }
+}
+
+fn selected_actions(
+    ui: &mut Ui,
+    list: &PhoneList,
+    panel: &mut PhonesPanelState,
+    intents: &mut Vec<Intent>,
+) {
+    let Some(entry) = list.selected_entry() else {
+        return;
+    };
+    if panel.renaming.is_some() {
+        return;
+    }
+    ui.horizontal(|ui| {
+        ui.label(format!("Selected: {}", entry.display_name()));
+        if ui
+            .small_button("Rename…")
+            .on_hover_text("Give this phone a name (double-click a row does the same)")
+            .clicked()
+        {
+            panel.renaming = Some((entry.id, entry.name.clone()));
+        }
+        if ui
+            .small_button("Remove")
+            .on_hover_text("Take this phone off the list")
+            .clicked()
+        {
+            intents.push(Intent::RemovePhone(entry.id));
+        }
+    });
+}
+
+/// Two lines: light + name + status words, then address · model · firmware. The text is
+/// also the row's screen-reader name.
+fn row_text(ui: &Ui, entry: &PhoneEntry) -> LayoutJob {
+    let visuals = ui.visuals();
+    let body = TextStyle::Body.resolve(ui.style());
+    let small = TextStyle::Small.resolve(ui.style());
+    let colour = style::status_colour(visuals, &entry.status);
+    let mut job = LayoutJob::default();
+    let format = |font: &FontId, color| TextFormat::simple(font.clone(), color);
+    job.append(
+        &format!("{} ", style::status_icon(&entry.status)),
+        0.0,
+        format(&body, colour),
+    );
+    job.append(
+        &entry.display_name(),
+        0.0,
+        format(&body, visuals.strong_text_color()),
+    );
+    job.append(
+        &format!("  {}", entry.status.words()),
+        0.0,
+        format(&small, colour),
+    );
+    let mut details = vec![entry.address.to_string()];
+    if !entry.name.trim().is_empty()
+        && let Some(model) = &entry.model
+    {
+        details.push(model.clone());
+    }
+    if let Some(firmware) = &entry.firmware {
+        details.push(firmware.clone());
+    }
+    job.append(
+        &format!("\n{}", details.join(" · ")),
+        0.0,
+        format(&small, visuals.text_color()),
+    );
+    job
+}
+
+fn row_tooltip(entry: &PhoneEntry) -> String {
+    let mut lines = vec![format!("Address: {}", entry.address.base_url())];
+    if let Some(mac) = entry.mac {
+        lines.push(format!("MAC: {mac}"));
+    }
+    if let Some(model) = &entry.model {
+        lines.push(format!("Model: {model}"));
+    }
+    if let Some(firmware) = &entry.firmware {
+        lines.push(format!("Firmware: {firmware}"));
+    }
+    if !entry.sources.is_empty() {
+        lines.push(format!("Found by: {}", entry.sources.join(", ")));
+    }
+    if let crate::session::PhoneStatus::Failed(reason) = &entry.status {
+        lines.push(format!("Last error: {reason}"));
+    }
+    lines.push("Right-click or double-click to rename".to_string());
+    lines.join("\n")
+}

@@ -1,0 +1,211 @@
+//! The Configuration Profile form (centre) for the selected phone: header, actions, then the
+//! fields, built from the profile schema.
+
+use egui::{Button, RichText, Ui};
+
+use super::form_panel::{self, FormContext};
+use super::intent::Intent;
+use super::style;
+use crate::identity::FirmwareLine;
+use crate::session::{FormCheck, PhoneEntry, PhoneStatus};
+
+/// The firmware line whose defaults the form shows when the phone has not told us its own.
+pub const ASSUMED_LINE: FirmwareLine = FirmwareLine::Mpp11;
+
+/// What this build can do; buttons for missing parts are shown disabled with the reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// The apply → resync → verify engine.
+    pub engine: bool,
+}
+
+/// Text being typed in the panel; not persisted.
+#[derive(Debug, Clone, Default)]
+pub struct ProfilePanelState {
+    /// The one-off rule or URL for "Resync now".
+    pub one_off_rule: String,
+}
+
+const NO_ENGINE: &str = "Talking to phones (apply, verify, resync) is not part of this build yet.";
+
+pub fn show(
+    ui: &mut Ui,
+    entry: Option<&PhoneEntry>,
+    panel: &mut ProfilePanelState,
+    capabilities: Capabilities,
+    check: &FormCheck,
+    zone: &jiff::tz::TimeZone,
+) -> Vec<Intent> {
+    let mut intents = Vec::new();
+    let Some(entry) = entry else {
+        ui.add_space(40.0);
+        ui.vertical_centered(|ui| {
+            ui.heading("Select a phone on the left");
+            ui.label("or add one by its address to see and edit its Configuration Profile.");
+        });
+        return intents;
+    };
+    let line = entry.firmware_line();
+    header(ui, entry, line);
+    actions(ui, entry, panel, capabilities, check, &mut intents);
+    ui.separator();
+    intents.extend(form_panel::show(
+        ui,
+        &FormContext {
+            entry,
+            check,
+            line: line.unwrap_or(ASSUMED_LINE),
+            zone,
+            engine: capabilities.engine,
+        },
+    ));
+    intents
+}
+
+fn header(ui: &mut Ui, entry: &PhoneEntry, line: Option<FirmwareLine>) {
+    ui.add_space(4.0);
+    ui.horizontal_wrapped(|ui| {
+        ui.heading(format!("{} — Configuration Profile", entry.display_name()));
+    });
+    let mut facts = vec![entry.address.base_url()];
+    facts.push(
+        entry
+            .model
+            .clone()
+            .unwrap_or_else(|| "model unknown".into()),
+    );
+    facts.push(
+        entry
+            .firmware
+            .as_ref()
+            .map(|f| format!("firmware {f}"))
+            .unwrap_or_else(|| "firmware unknown".into()),
+    );
+    facts.push(match line {
+        Some(line) => format!("defaults of {}", line.label()),
+        None => format!("defaults of {} assumed", ASSUMED_LINE.label()),
+    });
+    if let Some(mac) = entry.mac {
+        facts.push(format!("MAC {mac}"));
+    }
+    ui.label(facts.join("  ·  "));
+    let colour = style::status_colour(ui.visuals(), &entry.status);
+    let status = match &entry.status {
+        PhoneStatus::Failed(reason) => format!("Failed: {reason}"),
+        PhoneStatus::NotContacted => {
+            "Not yet contacted: the values below are the firmware defaults, not what the phone has."
+                .to_string()
+        }
+        other => other.words().to_string(),
+    };
+    ui.label(
+        RichText::new(format!("{} {status}", style::status_icon(&entry.status))).color(colour),
+    );
+}
+
+fn actions(
+    ui: &mut Ui,
+    entry: &PhoneEntry,
+    panel: &mut ProfilePanelState,
+    capabilities: Capabilities,
+    check: &FormCheck,
+    intents: &mut Vec<Intent>,
+) {
+    let changes = entry.form.changes().len();
+    let blocked = check.blocks_submit(&entry.form);
+    ui.horizontal_wrapped(|ui| {
+        let submit_text = match changes {
+            0 => "Submit…".to_string(),
+            1 => "Submit 1 change…".to_string(),
+            n => format!("Submit {n} changes…"),
+        };
+        let submit = ui.add_enabled(
+            capabilities.engine && changes > 0 && !blocked,
+            Button::new(RichText::new(submit_text).strong()),
+        );
+        let submit = if !capabilities.engine {
+            submit.on_disabled_hover_text(NO_ENGINE)
+        } else if blocked {
+            submit.on_disabled_hover_text("Fix the fields marked in red first.")
+        } else {
+            submit.on_disabled_hover_text("Change a field first; nothing differs from the phone.")
+        };
+        if submit.clicked() {
+            intents.push(Intent::ReviewChanges);
+        }
+        let revert = ui
+            .add_enabled(!entry.form.edits.is_empty(), Button::new("Revert"))
+            .on_hover_text("Drop every edit and show what the phone has");
+        if revert.clicked() {
+            intents.push(Intent::RevertAll);
+        }
+        if ui
+            .button("🔑 Password…")
+            .on_hover_text("The phone's admin login, kept in this computer's secret store")
+            .clicked()
+        {
+            intents.push(Intent::OpenCredentials);
+        }
+        ui.separator();
+        let resync = ui
+            .add_enabled(capabilities.engine, Button::new("⟳ Resync now"))
+            .on_hover_text("The phone fetches its profile with its own Profile Rules")
+            .on_disabled_hover_text(NO_ENGINE);
+        if resync.clicked() {
+            intents.push(Intent::ResyncNow(None));
+        }
+        let label = ui.label("or from:");
+        let rule = ui
+            .add(
+                egui::TextEdit::singleline(&mut panel.one_off_rule)
+                    .hint_text("http://server/profile.xml")
+                    .desired_width(220.0),
+            )
+            .labelled_by(label.id)
+            .on_hover_text(
+                "A one-off URL or rule for this resync only; the phone's rules stay as they are",
+            );
+        let once = ui
+            .add_enabled(
+                capabilities.engine && !panel.one_off_rule.trim().is_empty(),
+                Button::new("Resync from URL"),
+            )
+            .on_disabled_hover_text(if capabilities.engine {
+                "Type a URL or rule first"
+            } else {
+                NO_ENGINE
+            });
+        let entered = rule.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if once.clicked()
+            || (entered && capabilities.engine && !panel.one_off_rule.trim().is_empty())
+        {
+            intents.push(Intent::ResyncNow(Some(
+                panel.one_off_rule.trim().to_string(),
+            )));
+        }
+    });
+    let visuals = ui.visuals().clone();
+    ui.horizontal_wrapped(|ui| {
+        if check.errors > 0 {
+            ui.colored_label(
+                style::bad_colour(&visuals),
+                format!("✖ {} field(s) in error", check.errors),
+            );
+        }
+        if check.warnings > 0 {
+            ui.colored_label(
+                style::warn_colour(&visuals),
+                format!("⚠ {} warning(s)", check.warnings),
+            );
+        }
+        if check.errors == 0 && check.warnings == 0 {
+            ui.colored_label(style::good_colour(&visuals), "✔ All values are valid");
+        }
+        if changes > 0 {
+            ui.colored_label(
+                style::progress_colour(&visuals),
+                format!("✏ {changes} field(s) differ from the phone"),
+            );
+        }
+    });
+}

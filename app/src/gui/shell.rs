@@ -1,0 +1,748 @@
+//! The shell: owns the state, the background runtime and the channels. Each frame it drains
+//! background reports, draws the panels, and turns the intents they return into state
+//! changes and background work. Nothing here waits on the network.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch};
+
+use super::background::{Report, Reporter};
+use super::credentials_dialog::{self, CredentialsDraft};
+use super::intent::Intent;
+use super::phones_panel::{self, PhonesPanelState, ScanView};
+use super::profile_panel::{self, Capabilities, ProfilePanelState};
+use super::review::{self, ReviewRow};
+use super::settings_window::{self, SettingsDraft};
+use super::{files, menu, style, timeline_panel};
+use crate::session::credentials::{
+    CredentialError, CredentialScope, MemorySecretStore, OsSecretStore, SecretStore,
+};
+use crate::session::{
+    ActivityLog, FormCheck, PersistError, PhoneAddress, PhoneId, PhoneList, SavedState, Settings,
+    StateFile, ThemeChoice, profile_files,
+};
+
+/// Below this width (in points) the resync status goes under the form instead of beside it.
+const NARROW_WIDTH: f32 = 1100.0;
+
+/// How long edits wait before they are written to disk (typing is not saved per key).
+const SAVE_DELAY: Duration = Duration::from_millis(800);
+
+pub struct Shell {
+    runtime: tokio::runtime::Runtime,
+    reporter: Reporter,
+    reports: mpsc::UnboundedReceiver<Report>,
+    state_file: Option<StateFile>,
+    /// Latest encoded state for the writer task (it writes only the newest).
+    save_sender: Option<watch::Sender<Option<String>>>,
+    save_due: Option<Instant>,
+    settings: Settings,
+    phones: PhoneList,
+    activity: ActivityLog,
+    phones_panel: PhonesPanelState,
+    profile_panel: ProfilePanelState,
+    review: Option<Vec<ReviewRow>>,
+    settings_draft: Option<SettingsDraft>,
+    credentials_draft: Option<CredentialsDraft>,
+    /// The system's secret store, and this run's memory when the system has none.
+    secret_store: Arc<dyn SecretStore>,
+    session_secrets: Arc<MemorySecretStore>,
+    scan: ScanView,
+    capabilities: Capabilities,
+    /// Validation and rule previews of the selected phone's form, recomputed on change.
+    form_check: FormCheck,
+    zone: jiff::tz::TimeZone,
+    /// A problem to show above everything until dismissed.
+    notice: Option<String>,
+    /// `--demo`: the emulated phones and their throwaway state directory, kept alive here.
+    demo: Option<(super::demo::DemoPhones, tempfile::TempDir)>,
+}
+
+impl Shell {
+    pub fn new(
+        ctx: &egui::Context,
+        runtime: tokio::runtime::Runtime,
+        state_file: Result<StateFile, PersistError>,
+    ) -> Self {
+        let (reporter, reports) = Reporter::channel(ctx.clone());
+        let mut activity = ActivityLog::default();
+        let mut notice = None;
+        let (state_file, saved) = match state_file {
+            Ok(file) => {
+                let saved = match file.load() {
+                    Ok(saved) => saved,
+                    Err(error) => {
+                        notice = Some(error.to_string());
+                        SavedState::default()
+                    }
+                };
+                (Some(file), saved)
+            }
+            Err(error) => {
+                notice = Some(format!("{error}. Settings and edits will not be kept."));
+                (None, SavedState::default())
+            }
+        };
+        let save_sender = state_file.as_ref().map(|file| {
+            let (sender, receiver) = watch::channel(None);
+            runtime.spawn(write_state_loop(file.clone(), receiver, reporter.clone()));
+            sender
+        });
+        activity.record(
+            None,
+            match &state_file {
+                Some(file) => format!(
+                    "Started; settings and edits are kept in {}",
+                    file.path.display()
+                ),
+                None => "Started without a place to keep settings".to_string(),
+            },
+        );
+        let shell = Shell {
+            runtime,
+            reporter,
+            reports,
+            state_file,
+            save_sender,
+            save_due: None,
+            settings: saved.settings,
+            phones: saved.phones,
+            activity,
+            phones_panel: PhonesPanelState::default(),
+            profile_panel: ProfilePanelState::default(),
+            review: None,
+            settings_draft: None,
+            credentials_draft: None,
+            secret_store: Arc::new(OsSecretStore),
+            session_secrets: Arc::new(MemorySecretStore::default()),
+            scan: ScanView::default(),
+            capabilities: Capabilities { engine: false },
+            form_check: FormCheck::default(),
+            zone: jiff::tz::TimeZone::system(),
+            notice,
+            demo: None,
+        };
+        apply_appearance(ctx, &shell.settings);
+        shell
+    }
+
+    /// Shows the demo phones (already running) in the list, by address like any phone.
+    pub fn start_demo(&mut self, phones: super::demo::DemoPhones, dir: tempfile::TempDir) {
+        for phone in &phones.phones {
+            match PhoneAddress::parse(&phone.url) {
+                Ok(address) => {
+                    let id = self.phones.add_manual(address).id();
+                    self.phones.rename(id, &phone.name);
+                    if let Some(entry) = self.phones.get_mut(id) {
+                        entry.sources = vec!["demo".to_string()];
+                    }
+                }
+                Err(error) => self.notice = Some(format!("demo phone {}: {error}", phone.url)),
+            }
+        }
+        self.phones.selected = self.phones.entries.first().map(|e| e.id);
+        self.activity.record(
+            None,
+            format!(
+                "Demo: {} emulated phones started on this computer",
+                phones.phones.len()
+            ),
+        );
+        self.demo = Some((phones, dir));
+    }
+
+    /// Keeps passwords in `store` instead of the system's secret store (tests, portable use).
+    pub fn use_secret_store(&mut self, store: Arc<dyn SecretStore>) {
+        self.secret_store = store;
+    }
+
+    /// The state as it would be saved now.
+    pub fn saved_state(&self) -> SavedState {
+        SavedState {
+            version: 0,
+            settings: self.settings.clone(),
+            phones: self.phones.clone(),
+        }
+    }
+
+    pub fn phones(&self) -> &PhoneList {
+        &self.phones
+    }
+
+    pub fn activity(&self) -> &ActivityLog {
+        &self.activity
+    }
+
+    fn mark_dirty(&mut self, ctx: &egui::Context) {
+        self.save_due = Some(Instant::now() + SAVE_DELAY);
+        ctx.request_repaint_after(SAVE_DELAY);
+    }
+
+    fn save_if_due(&mut self, ctx: &egui::Context) {
+        let Some(due) = self.save_due else { return };
+        let now = Instant::now();
+        if now < due {
+            ctx.request_repaint_after(due - now);
+            return;
+        }
+        self.save_due = None;
+        let Some(sender) = &self.save_sender else {
+            return;
+        };
+        match StateFile::encode(&self.saved_state()) {
+            Ok(json) => {
+                sender.send_replace(Some(json));
+            }
+            Err(error) => self.notice = Some(error.to_string()),
+        }
+    }
+
+    fn drain_reports(&mut self) {
+        while let Ok(report) = self.reports.try_recv() {
+            match report {
+                Report::FileSaved { what, path } => self
+                    .activity
+                    .record(None, format!("Saved {what} to {}", path.display())),
+                Report::DialogCancelled => self.activity.record(
+                    None,
+                    "No file was chosen. (If no file dialog appeared, this system has no \
+                     file-dialog service: install xdg-desktop-portal-gtk or zenity.)",
+                ),
+                Report::FileRead { phone, path, bytes } => {
+                    self.import_profile(phone, &path, &bytes);
+                    self.save_due = Some(Instant::now());
+                }
+                Report::Failed(message) => {
+                    self.activity.record(None, message.clone());
+                    self.notice = Some(message);
+                }
+                Report::CredentialsSaved { phone, message } => {
+                    let name = self.phones.get(phone).map(|e| e.display_name());
+                    self.activity.record(name, message);
+                }
+                Report::StateNotSaved(message) => {
+                    if self.notice.is_none() {
+                        self.notice = Some(message);
+                    }
+                }
+            }
+        }
+    }
+
+    fn export_profile(&mut self, only_changes: bool) {
+        let Some(entry) = self.phones.selected_entry() else {
+            return;
+        };
+        let name = entry.display_name();
+        let line = entry.firmware_line().unwrap_or(profile_panel::ASSUMED_LINE);
+        match profile_files::export(&entry.form, line, only_changes) {
+            Ok(export) => {
+                if !export.left_out.is_empty() {
+                    self.activity.record(
+                        Some(name.clone()),
+                        format!(
+                            "Left out of the export because they hold a password or key: {}",
+                            export.left_out.join(", ")
+                        ),
+                    );
+                }
+                if entry.form.phone_values.is_none() && !only_changes {
+                    self.activity.record(
+                        Some(name.clone()),
+                        "The phone was not read yet: the export holds the form as shown \
+                         (edits and firmware defaults)",
+                    );
+                }
+                let what = if only_changes {
+                    format!("the changes for {name}")
+                } else {
+                    format!("the profile of {name}")
+                };
+                let file_name = format!(
+                    "{}{}.xml",
+                    file_safe(&name),
+                    if only_changes { "-changes" } else { "" }
+                );
+                self.runtime.spawn(files::save_text(
+                    self.reporter.clone(),
+                    what,
+                    file_name,
+                    files::XML,
+                    export.xml,
+                ));
+            }
+            Err(error) => {
+                self.activity.record(Some(name), format!("Export: {error}"));
+            }
+        }
+    }
+
+    fn import_profile(&mut self, phone: PhoneId, path: &std::path::Path, bytes: &[u8]) {
+        let Some(entry) = self.phones.get_mut(phone) else {
+            return;
+        };
+        let name = entry.display_name();
+        let line = entry.firmware_line().unwrap_or(profile_panel::ASSUMED_LINE);
+        let message = match profile_files::import(&mut entry.form, line, bytes) {
+            Ok(imported) => {
+                let mut words = format!(
+                    "Imported {}: {} field(s), {} now differ from the phone (not sent until Submit)",
+                    path.display(),
+                    imported.known,
+                    imported.changes
+                );
+                if !imported.ignored.is_empty() {
+                    words.push_str(&format!(
+                        "; {} other element(s) are not on this page and were left out",
+                        imported.ignored.len()
+                    ));
+                }
+                if !imported.problems.is_empty() {
+                    words.push_str(&format!(
+                        "; the file has problems: {}",
+                        imported.problems.join("; ")
+                    ));
+                }
+                words
+            }
+            Err(error) => {
+                let words = format!("Could not import {}: {error}", path.display());
+                self.notice = Some(words.clone());
+                words
+            }
+        };
+        self.activity.record(Some(name), message);
+    }
+
+    fn handle(&mut self, ctx: &egui::Context, intent: Intent) {
+        // One more frame so hints and checks reflect the change.
+        ctx.request_repaint();
+        match intent {
+            Intent::SelectPhone(id) => {
+                self.phones.selected = Some(id);
+                self.mark_dirty(ctx);
+            }
+            Intent::AddPhone(text) => match PhoneAddress::parse(&text) {
+                Ok(address) => {
+                    let added = self.phones.add_manual(address.clone());
+                    self.phones.selected = Some(added.id());
+                    self.phones_panel.add_text.clear();
+                    self.phones_panel.add_error = None;
+                    let message = match added {
+                        crate::session::phones::Added::New(_) => format!("Added {address}"),
+                        crate::session::phones::Added::Existing(_) => {
+                            format!("{address} is already in the list")
+                        }
+                    };
+                    self.activity.record(None, message);
+                    self.mark_dirty(ctx);
+                }
+                Err(error) => self.phones_panel.add_error = Some(error.to_string()),
+            },
+            Intent::RenamePhone(id, name) => {
+                if self.phones.rename(id, &name) {
+                    let address = self
+                        .phones
+                        .get(id)
+                        .map(|e| e.address.to_string())
+                        .unwrap_or_default();
+                    self.activity
+                        .record(None, format!("Named {address} \"{}\"", name.trim()));
+                    self.mark_dirty(ctx);
+                }
+            }
+            Intent::RemovePhone(id) => {
+                if let Some(entry) = self.phones.get(id) {
+                    let words = format!("Removed {} from the list", entry.display_name());
+                    self.phones.remove(id);
+                    self.activity.record(None, words);
+                    self.mark_dirty(ctx);
+                }
+            }
+            Intent::StartScan | Intent::CancelScan => {
+                self.activity
+                    .record(None, "Network discovery is not part of this build yet");
+            }
+            Intent::EditField(element, text) => {
+                if let Some(entry) = self.phones.selected_entry_mut() {
+                    entry.form.set(&element, &text);
+                    self.mark_dirty(ctx);
+                }
+            }
+            Intent::RestoreDefault(element) | Intent::RevertField(element) => {
+                if let Some(entry) = self.phones.selected_entry_mut() {
+                    entry.form.revert_field(&element);
+                    self.mark_dirty(ctx);
+                }
+            }
+            Intent::RevertAll => {
+                if let Some(entry) = self.phones.selected_entry_mut() {
+                    let count = entry.form.edits.len();
+                    entry.form.revert_all();
+                    let name = entry.display_name();
+                    self.activity
+                        .record(Some(name), format!("Reverted {count} edit(s)"));
+                    self.mark_dirty(ctx);
+                }
+            }
+            Intent::ReviewChanges => {
+                if let Some(entry) = self.phones.selected_entry() {
+                    let rows = entry
+                        .form
+                        .changes()
+                        .into_iter()
+                        .map(|change| ReviewRow {
+                            label: crate::profile::schema::lookup(&change.element)
+                                .map_or_else(|| change.element.clone(), |d| d.label.to_string()),
+                            change,
+                        })
+                        .collect();
+                    self.review = Some(rows);
+                }
+            }
+            Intent::CloseReview => self.review = None,
+            Intent::ConfirmSubmit | Intent::ResyncNow(_) => {
+                self.review = None;
+                self.activity.record(
+                    None,
+                    "Talking to phones is not part of this build yet; nothing was sent",
+                );
+            }
+            Intent::ExportProfile | Intent::ExportChanges => {
+                let only_changes = intent == Intent::ExportChanges;
+                self.export_profile(only_changes);
+            }
+            Intent::ImportProfile => {
+                if let Some(id) = self.phones.selected {
+                    self.runtime
+                        .spawn(files::open_profile(self.reporter.clone(), id));
+                }
+            }
+            Intent::SaveActivityLog => {
+                let text = self.activity.to_text(&self.zone);
+                let name = format!(
+                    "phoneprov-activity-{}.txt",
+                    jiff::Zoned::now().strftime("%Y%m%d-%H%M")
+                );
+                self.runtime.spawn(files::save_text(
+                    self.reporter.clone(),
+                    "the activity log".into(),
+                    name,
+                    files::TEXT,
+                    text,
+                ));
+            }
+            Intent::OpenCredentials => {
+                if let Some(entry) = self.phones.selected_entry() {
+                    self.credentials_draft =
+                        Some(CredentialsDraft::new(entry.id, entry.display_name()));
+                }
+            }
+            Intent::CloseCredentials => self.credentials_draft = None,
+            Intent::SaveCredentials {
+                phone,
+                for_site,
+                login,
+            } => {
+                self.credentials_draft = None;
+                let Some(entry) = self.phones.get(phone) else {
+                    return;
+                };
+                let scope = if for_site {
+                    CredentialScope::Site
+                } else {
+                    CredentialScope::Phone(phone_key(entry))
+                };
+                let store = self.secret_store.clone();
+                let memory = self.session_secrets.clone();
+                let reporter = self.reporter.clone();
+                self.runtime.spawn(async move {
+                    let saved = {
+                        let scope = scope.clone();
+                        let login = login.clone();
+                        tokio::task::spawn_blocking(move || store.save(&scope, &login)).await
+                    };
+                    let message = match saved {
+                        Ok(Ok(())) => "Password saved in this computer's secret store".to_string(),
+                        Ok(Err(error)) => {
+                            // Kept for this run so the work can go on; said plainly.
+                            let _ = memory.save(&scope, &login);
+                            match error {
+                                CredentialError::Unavailable(_) => format!(
+                                    "{error}: the password is kept only until phoneprov closes"
+                                ),
+                                _ => format!(
+                                    "Password not saved: {error}. It is kept only until phoneprov closes"
+                                ),
+                            }
+                        }
+                        Err(error) => format!("Password not saved: {error}"),
+                    };
+                    reporter.send(Report::CredentialsSaved { phone, message });
+                });
+            }
+            Intent::OpenSettings => self.settings_draft = Some(SettingsDraft::new(&self.settings)),
+            Intent::CloseSettings => self.settings_draft = None,
+            Intent::ApplySettings(settings) => {
+                self.settings = settings;
+                self.settings_draft = None;
+                apply_appearance(ctx, &self.settings);
+                self.activity.record(None, "Settings saved");
+                self.mark_dirty(ctx);
+            }
+            Intent::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+        }
+    }
+
+    fn notice_bar(&mut self, ui: &mut egui::Ui) {
+        let Some(notice) = &self.notice else { return };
+        let mut dismissed = false;
+        egui::Frame::new()
+            .fill(ui.visuals().extreme_bg_color)
+            .stroke(egui::Stroke::new(1.0, style::bad_colour(ui.visuals())))
+            .inner_margin(6.0)
+            .show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    ui.colored_label(style::bad_colour(ui.visuals()), format!("⚠ {notice}"));
+                    if ui.button("Dismiss").clicked() {
+                        dismissed = true;
+                    }
+                });
+            });
+        if dismissed {
+            self.notice = None;
+        }
+    }
+}
+
+impl Shell {
+    /// Work between frames: background reports, saving, the form's checks. No drawing.
+    pub fn logic_step(&mut self, ctx: &egui::Context) {
+        self.drain_reports();
+        self.save_if_due(ctx);
+        if let Some(entry) = self.phones.selected_entry() {
+            let line = entry.firmware_line().unwrap_or(profile_panel::ASSUMED_LINE);
+            self.form_check
+                .refresh(&entry.form, line, &entry.identity());
+        }
+    }
+
+    /// Draws one frame and acts on what the user asked for.
+    pub fn draw(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        let mut intents = Vec::new();
+        let selected = self.phones.selected_entry();
+        let menu_state = menu::MenuState {
+            phone_selected: selected.is_some(),
+            has_changes: selected.is_some_and(|e| !e.form.changes().is_empty()),
+        };
+        egui::Panel::top("menu bar").show(ui, |ui| {
+            intents.extend(menu::show(ui, menu_state));
+            self.notice_bar(ui);
+            if let Some((demo, _)) = &self.demo {
+                demo_banner(ui, demo);
+            }
+        });
+        egui::Panel::bottom("status bar").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                if let Some(last) = self.activity.last() {
+                    let time = last
+                        .at
+                        .to_zoned(self.zone.clone())
+                        .strftime("%H:%M:%S")
+                        .to_string();
+                    ui.label(egui::RichText::new(time).monospace().weak());
+                    ui.label(&last.message);
+                }
+            });
+        });
+        // Narrow windows (or 200 % text) keep the form usable: the list gets at most a third
+        // of the width and the resync status moves below the form.
+        let width = ui.available_width();
+        let narrow = width < NARROW_WIDTH;
+        egui::Panel::left("phones")
+            .resizable(true)
+            .default_size((width * 0.26).clamp(220.0, 320.0))
+            .size_range(200.0..=(width * 0.34).max(220.0))
+            .show(ui, |ui| {
+                intents.extend(phones_panel::show(
+                    ui,
+                    &mut self.phones,
+                    &mut self.phones_panel,
+                    &self.scan,
+                ));
+            });
+        let timeline = |ui: &mut egui::Ui| {
+            timeline_panel::show(ui, self.phones.selected_entry(), &self.zone);
+        };
+        if narrow {
+            egui::Panel::bottom("timeline below")
+                .resizable(true)
+                .default_size(150.0)
+                .size_range(110.0..=500.0)
+                .show(ui, timeline);
+        } else {
+            egui::Panel::right("timeline")
+                .resizable(true)
+                .default_size((width * 0.25).clamp(260.0, 380.0))
+                .size_range(240.0..=(width * 0.4).max(260.0))
+                .show(ui, timeline);
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("profile form")
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    intents.extend(profile_panel::show(
+                        ui,
+                        self.phones.selected_entry(),
+                        &mut self.profile_panel,
+                        self.capabilities,
+                        &self.form_check,
+                        &self.zone,
+                    ));
+                });
+        });
+        if let Some(rows) = &self.review {
+            let name = self
+                .phones
+                .selected_entry()
+                .map(|e| e.display_name())
+                .unwrap_or_default();
+            intents.extend(review::show(&ctx, &name, rows));
+        }
+        if let Some(draft) = &mut self.credentials_draft {
+            intents.extend(credentials_dialog::show(&ctx, draft));
+        }
+        if let Some(draft) = &mut self.settings_draft {
+            intents.extend(settings_window::show(&ctx, draft));
+        }
+        for intent in intents {
+            self.handle(&ctx, intent);
+        }
+    }
+
+    /// Writes the state now (on exit the writer task may not get another turn).
+    pub fn save_now(&mut self) -> Result<(), PersistError> {
+        self.save_due = None;
+        match &self.state_file {
+            Some(file) => file.save(&self.saved_state()),
+            None => Ok(()),
+        }
+    }
+}
+
+impl eframe::App for Shell {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.logic_step(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.draw(ui);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        if let Err(error) = self.save_now() {
+            log::error!("{error}");
+        }
+    }
+}
+
+fn demo_banner(ui: &mut egui::Ui, demo: &super::demo::DemoPhones) {
+    egui::CollapsingHeader::new(
+        egui::RichText::new(format!(
+            "Demo: {} emulated phones on this computer (nothing on your network is touched)",
+            demo.phones.len()
+        ))
+        .strong(),
+    )
+    .id_salt("demo banner")
+    .show(ui, |ui| {
+        for phone in &demo.phones {
+            ui.label(format!("{} ({}): {}", phone.name, phone.url, phone.role));
+        }
+    });
+}
+
+/// How a phone is known in the secret store: its MAC when known (stable when it moves),
+/// else its address.
+fn phone_key(entry: &crate::session::PhoneEntry) -> String {
+    entry
+        .mac
+        .map(|mac| mac.colon())
+        .unwrap_or_else(|| entry.address.base_url())
+}
+
+/// A phone name made safe for a file name.
+fn file_safe(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if safe.is_empty() {
+        "phone".into()
+    } else {
+        safe
+    }
+}
+
+/// Writes each new encoded state, newest only, one at a time.
+async fn write_state_loop(
+    file: StateFile,
+    mut receiver: watch::Receiver<Option<String>>,
+    reporter: Reporter,
+) {
+    while receiver.changed().await.is_ok() {
+        let Some(json) = receiver.borrow_and_update().clone() else {
+            continue;
+        };
+        let file = file.clone();
+        let result = tokio::task::spawn_blocking(move || file.write_encoded(&json)).await;
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => reporter.send(Report::StateNotSaved(error.to_string())),
+            Err(error) => reporter.send(Report::StateNotSaved(error.to_string())),
+        }
+    }
+}
+
+fn apply_appearance(ctx: &egui::Context, settings: &Settings) {
+    ctx.set_theme(match settings.theme {
+        ThemeChoice::System => egui::ThemePreference::System,
+        ThemeChoice::Light => egui::ThemePreference::Light,
+        ThemeChoice::Dark => egui::ThemePreference::Dark,
+    });
+    ctx.set_zoom_factor(settings.zoom);
+    ctx.all_styles_mut(|style| {
+        use egui::{FontFamily, FontId, TextStyle};
+        style.text_styles = [
+            (
+                TextStyle::Heading,
+                FontId::new(22.0, FontFamily::Proportional),
+            ),
+            (TextStyle::Body, FontId::new(15.0, FontFamily::Proportional)),
+            (
+                TextStyle::Button,
+                FontId::new(15.0, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Small,
+                FontId::new(12.5, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Monospace,
+                FontId::new(14.0, FontFamily::Monospace),
+            ),
+        ]
+        .into();
+        style.spacing.interact_size.y = 24.0;
+        style.spacing.button_padding = egui::vec2(8.0, 3.0);
+    });
+}

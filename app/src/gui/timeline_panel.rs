@@ -1,0 +1,127 @@
+//! Resync status (right): a headline readable from across the room, then the steps of the
+//! latest attempt with their times and the phone's own words.
+
+use egui::{Frame, RichText, Ui};
+
+use super::style;
+use crate::session::{Outcome, PhoneEntry, Stage};
+
+pub fn show(ui: &mut Ui, entry: Option<&PhoneEntry>, zone: &jiff::tz::TimeZone) {
+    ui.add_space(4.0);
+    ui.heading("Resync status");
+    let Some(entry) = entry else {
+        ui.label("Select a phone to see its resync status.");
+        return;
+    };
+    headline(ui, &entry.timeline.outcome());
+    ui.add_space(6.0);
+    if !entry.reboot_reasons.is_empty() {
+        egui::CollapsingHeader::new("Last reboots (the phone's own record)")
+            .id_salt("reboot reasons")
+            .default_open(true)
+            .show(ui, |ui| {
+                for reason in &entry.reboot_reasons {
+                    ui.label(RichText::new(reason).monospace());
+                }
+            });
+        ui.add_space(6.0);
+    }
+    if entry.timeline.entries.is_empty() {
+        ui.label(
+            "Nothing was sent to this phone in this session. Submit a change or use \
+             \"Resync now\" and every step shows up here as it happens.",
+        );
+        return;
+    }
+    egui::ScrollArea::vertical()
+        .id_salt("timeline")
+        .auto_shrink([false, false])
+        .stick_to_bottom(true)
+        .show(ui, |ui| {
+            for item in &entry.timeline.entries {
+                let colour = style::tone_colour(ui.visuals(), item.stage.tone());
+                let time = item
+                    .at
+                    .to_zoned(zone.clone())
+                    .strftime("%H:%M:%S")
+                    .to_string();
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(RichText::new(time).monospace());
+                    let strong = item.stage.is_step();
+                    let mut words = RichText::new(format!(
+                        "{} {}",
+                        style::stage_icon(item.stage),
+                        item.stage.words()
+                    ))
+                    .color(colour);
+                    if strong {
+                        words = words.strong();
+                    }
+                    ui.label(words);
+                    if !item.detail.is_empty() {
+                        let detail = if item.stage == Stage::Syslog {
+                            RichText::new(&item.detail).monospace()
+                        } else {
+                            RichText::new(&item.detail)
+                        };
+                        ui.label(detail);
+                    }
+                });
+            }
+        });
+}
+
+fn headline(ui: &mut Ui, outcome: &Outcome) {
+    let visuals = ui.visuals().clone();
+    let (icon, words, detail, colour) = match outcome {
+        Outcome::Nothing => (
+            "○",
+            "Nothing sent yet".to_string(),
+            None,
+            style::quiet_colour(&visuals),
+        ),
+        Outcome::InProgress(stage) => (
+            style::stage_icon(*stage),
+            format!("{}…", stage.words()),
+            None,
+            style::progress_colour(&visuals),
+        ),
+        Outcome::Verified => (
+            "✔",
+            "VERIFIED".to_string(),
+            Some("The phone took its configuration.".to_string()),
+            style::good_colour(&visuals),
+        ),
+        Outcome::Failed(reason) => (
+            "✖",
+            "FAILED".to_string(),
+            Some(reason.clone()),
+            style::bad_colour(&visuals),
+        ),
+    };
+    Frame::group(ui.style())
+        .stroke(egui::Stroke::new(3.0, colour))
+        .inner_margin(10.0)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal_wrapped(|ui| {
+                if matches!(outcome, Outcome::InProgress(_)) {
+                    // Animates (and so keeps the window repainting) only while work is pending.
+                    ui.add(
+                        egui::Spinner::new()
+                            .size(style::HEADLINE_SIZE)
+                            .color(colour),
+                    );
+                }
+                ui.label(
+                    RichText::new(format!("{icon} {words}"))
+                        .size(style::HEADLINE_SIZE)
+                        .strong()
+                        .color(colour),
+                );
+            });
+            if let Some(detail) = detail {
+                ui.label(RichText::new(detail).size(18.0));
+            }
+        });
+}

@@ -1,0 +1,1082 @@
+//! apply → verify, resync → follow, rollback. Every operation reports its states as events
+//! while they happen and ends either verified or with the reason in words.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use super::events::{Change, EventKind, EventSink, Mismatch, Via};
+use super::history::{History, HistoryError, Snapshot};
+use super::push::{FetchOutcome, OneTimeProfile};
+use super::schema_bridge::{check_changes, flat_profile, phone_name};
+use super::sighting::PhoneSighting;
+use super::store::{NoDataDir, data_dir};
+use super::syslog::{ResyncLineKind, SyslogLine, SyslogListener};
+use crate::phone::secret::is_secret_parameter;
+use crate::phone::trust::TrustStoreError;
+use crate::phone::{
+    ClientOptions, ConfigSource, Credentials, Phone, PhoneAddress, PhoneClient, PhoneConfig,
+    PhoneError, PhoneStatus, TrustStore,
+};
+
+/// How to send, as the user chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ViaChoice {
+    /// Push, falling back to post when an MPP phone cannot reach this laptop. SPA phones
+    /// have no `/admin/config.xml`: push only.
+    #[default]
+    Auto,
+    Push,
+    Post,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    pub via: ViaChoice,
+    /// The longest the whole operation may take once the phone has been read.
+    pub timeout: Duration,
+    /// Push: how long an idle phone may take to fetch the profile before phoneprov concludes
+    /// it cannot reach this laptop.
+    pub reach_timeout: Duration,
+    /// Values that still differ while others already applied are reported after this long.
+    pub settle: Duration,
+    /// The longest pause between two read-backs (they start faster).
+    pub max_poll_interval: Duration,
+    /// Push: the `host:port` to put in the URL the phone fetches, when it differs from the
+    /// address phoneprov listens on (a laptop behind NAT or a port forward). `None`: the
+    /// local address that routes to the phone.
+    pub push_advertise: Option<String>,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            via: ViaChoice::Auto,
+            timeout: Duration::from_secs(180),
+            reach_timeout: Duration::from_secs(15),
+            settle: Duration::from_secs(3),
+            max_poll_interval: Duration::from_millis(500),
+            push_advertise: None,
+        }
+    }
+}
+
+/// What an apply did, for people (`summary`) and machines (`--json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplyReport {
+    pub phone: String,
+    pub snapshot: Option<String>,
+    pub via: Option<Via>,
+    pub changes: Vec<Change>,
+    /// Names confirmed on the phone.
+    pub verified: Vec<String>,
+    /// Names sent but unreadable (passwords: the phone hides them).
+    pub unverifiable: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl ApplyReport {
+    /// True when every change was read back as intended.
+    pub fn fully_verified(&self) -> bool {
+        self.unverifiable.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApplyError {
+    #[error("refused before touching the phone: {}", errors.join("; "))]
+    Invalid { errors: Vec<String> },
+    #[error("{0}")]
+    Phone(PhoneError),
+    #[error("{0}")]
+    History(String),
+    #[error(
+        "refused: Provision Enable is No on the phone at {phone}, so it refuses every resync. \
+         Send with --via post instead, or set Provision_Enable=Yes first"
+    )]
+    ProvisionDisabled { phone: String },
+    #[error(
+        "the phone at {phone} could not reach this laptop: it did not fetch the profile from {url} \
+         within {seconds} s (a firewall on this laptop, or the phone on another network/VLAN?)"
+    )]
+    CannotReachLaptop {
+        phone: String,
+        url: String,
+        seconds: u64,
+    },
+    #[error("the profile was not given to the phone at {phone}: {reason}")]
+    WrongPhone { phone: String, reason: String },
+    #[error("the phone at {phone} reports the resync failed: {detail}")]
+    ResyncFailed { phone: String, detail: String },
+    #[error(
+        "not verified after {seconds} s: {}", mismatches.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    )]
+    Unverified {
+        phone: String,
+        seconds: u64,
+        mismatches: Vec<Mismatch>,
+        verified: Vec<String>,
+    },
+    #[error(
+        "the phone at {phone} stopped answering {stage} and did not come back within {seconds} s; \
+         it may be rebooting, or have lost power or its network, and may have applied some, all or \
+         none of the changes. {snapshot_hint}"
+    )]
+    Disappeared {
+        phone: String,
+        stage: String,
+        seconds: u64,
+        snapshot_hint: String,
+    },
+    #[error("timed out after {seconds} s {stage}")]
+    TimedOut { stage: String, seconds: u64 },
+    #[error("cancelled {stage}. {snapshot_hint}")]
+    Cancelled {
+        stage: String,
+        snapshot_hint: String,
+    },
+    #[error("cannot start the provisioning server: {0}")]
+    Server(String),
+    #[error("this snapshot is of another phone ({snapshot_phone}), not of the phone at {phone}")]
+    SnapshotOfAnotherPhone {
+        phone: String,
+        snapshot_phone: String,
+    },
+}
+
+impl From<PhoneError> for ApplyError {
+    fn from(e: PhoneError) -> Self {
+        ApplyError::Phone(e)
+    }
+}
+
+impl From<HistoryError> for ApplyError {
+    fn from(e: HistoryError) -> Self {
+        ApplyError::History(e.to_string())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    NoDataDir(#[from] NoDataDir),
+    #[error(transparent)]
+    Trust(#[from] TrustStoreError),
+}
+
+/// Resync options.
+#[derive(Debug, Clone)]
+pub struct ResyncOptions {
+    /// Follow the resync to its outcome (otherwise return once it was requested).
+    pub wait: bool,
+    pub timeout: Duration,
+    pub max_poll_interval: Duration,
+}
+
+impl Default for ResyncOptions {
+    fn default() -> Self {
+        ResyncOptions {
+            wait: true,
+            timeout: Duration::from_secs(180),
+            max_poll_interval: Duration::from_millis(500),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResyncReport {
+    pub phone: String,
+    /// `None` when not followed (`wait` off).
+    pub success: Option<bool>,
+    pub detail: String,
+    pub rebooted: bool,
+    pub syslog: Vec<String>,
+}
+
+/// The provisioning engine. Share it (`Arc<Engine>`): every operation takes `&self` and many
+/// phones can be served at once.
+#[derive(Debug)]
+pub struct Engine {
+    data_dir: PathBuf,
+    history: History,
+    trust: Arc<TrustStore>,
+    sightings: broadcast::Sender<PhoneSighting>,
+    syslog_lines: broadcast::Sender<SyslogLine>,
+    syslog: Mutex<Option<SyslogListener>>,
+}
+
+impl Engine {
+    /// An engine keeping its files in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Self, EngineError> {
+        let trust = TrustStore::open(data_dir.join("trusted-certificates.json"))?;
+        Ok(Engine {
+            data_dir: data_dir.to_path_buf(),
+            history: History::new(data_dir),
+            trust: Arc::new(trust),
+            sightings: broadcast::channel(256).0,
+            syslog_lines: broadcast::channel(256).0,
+            syslog: Mutex::new(None),
+        })
+    }
+
+    /// An engine in the default data directory (`PHONEPROV_DATA_DIR` overrides it).
+    pub fn open_default() -> Result<Self, EngineError> {
+        Engine::open(&data_dir()?)
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    pub fn trust_store(&self) -> &Arc<TrustStore> {
+        &self.trust
+    }
+
+    /// A phone handle using this engine's trust store.
+    pub fn phone(
+        &self,
+        address: PhoneAddress,
+        credentials: Credentials,
+        options: ClientOptions,
+    ) -> Result<Phone, PhoneError> {
+        let client = PhoneClient::new(address, credentials, options, Some(self.trust.clone()))?;
+        Ok(Phone::new(client))
+    }
+
+    /// Phones seen by phoneprov's servers (push fetches, syslog). Each receiver gets every
+    /// sighting from the moment it subscribed; slow receivers lose the oldest (see
+    /// `tokio::sync::broadcast`).
+    pub fn sightings(&self) -> broadcast::Receiver<PhoneSighting> {
+        self.sightings.subscribe()
+    }
+
+    /// Every syslog line the listener receives.
+    pub fn syslog_lines(&self) -> broadcast::Receiver<SyslogLine> {
+        self.syslog_lines.subscribe()
+    }
+
+    /// Turns the syslog listener on at `bind` (e.g. `0.0.0.0:514`); returns the bound address.
+    pub async fn enable_syslog(&self, bind: SocketAddr) -> std::io::Result<SocketAddr> {
+        let listener =
+            SyslogListener::start(bind, self.syslog_lines.clone(), self.sightings.clone()).await?;
+        let address = listener.local_addr();
+        *self.syslog.lock().unwrap_or_else(|e| e.into_inner()) = Some(listener);
+        Ok(address)
+    }
+
+    pub fn disable_syslog(&self) {
+        *self.syslog.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Validates, reads, snapshots, sends what differs and reads back until verified.
+    pub async fn apply(
+        &self,
+        phone: &Phone,
+        changes: &[(String, String)],
+        options: &ApplyOptions,
+        events: &EventSink,
+        cancel: &CancellationToken,
+    ) -> Result<ApplyReport, ApplyError> {
+        let progress = Progress::default();
+        let result = tokio::select! {
+            result = self.apply_steps(phone, changes, options, events, &progress, "before set") => result,
+            _ = cancel.cancelled() => Err(ApplyError::Cancelled {
+                stage: progress.stage(),
+                snapshot_hint: progress.snapshot_hint(phone),
+            }),
+        };
+        if let Err(e) = &result {
+            events.emit(EventKind::Failed {
+                reason: e.to_string(),
+            });
+        }
+        result
+    }
+
+    /// Puts back the values of `snapshot` (only those that differ now), the same way.
+    pub async fn rollback(
+        &self,
+        phone: &Phone,
+        snapshot: &Snapshot,
+        options: &ApplyOptions,
+        events: &EventSink,
+        cancel: &CancellationToken,
+    ) -> Result<ApplyReport, ApplyError> {
+        let values: Vec<(String, String)> = snapshot
+            .values
+            .iter()
+            .map(|(n, v)| (n.clone(), v.clone()))
+            .collect();
+        let progress = Progress {
+            expected_mac: snapshot.mac,
+            ..Progress::default()
+        };
+        let result = tokio::select! {
+            result = self.apply_steps(phone, &values, options, events, &progress, "before rollback") => result,
+            _ = cancel.cancelled() => Err(ApplyError::Cancelled {
+                stage: progress.stage(),
+                snapshot_hint: progress.snapshot_hint(phone),
+            }),
+        };
+        if let Err(e) = &result {
+            events.emit(EventKind::Failed {
+                reason: e.to_string(),
+            });
+        }
+        result
+    }
+
+    async fn apply_steps(
+        &self,
+        phone: &Phone,
+        changes: &[(String, String)],
+        options: &ApplyOptions,
+        events: &EventSink,
+        progress: &Progress,
+        reason: &str,
+    ) -> Result<ApplyReport, ApplyError> {
+        let key = phone.address().key();
+        let changes = last_wins(changes);
+
+        progress.set("while validating");
+        let check = check_changes(&changes, None);
+        if !check.errors.is_empty() {
+            return Err(ApplyError::Invalid {
+                errors: check.errors,
+            });
+        }
+
+        progress.set("while reading the phone's current values");
+        let current = phone.read_config().await?;
+        if let Some(sha256) = phone.client.first_use_fingerprint() {
+            events.emit(EventKind::CertificateTrusted { sha256 });
+        }
+        let mut identity = current.identity.clone();
+        if identity.mac.is_none() || identity.model.is_none() {
+            if let Ok(status) = phone.read_status().await {
+                identity.merge_missing(&status.identity);
+            }
+        }
+        if let (Some(expected), Some(actual)) = (progress.expected_mac, identity.mac) {
+            if expected != actual {
+                return Err(ApplyError::SnapshotOfAnotherPhone {
+                    phone: key,
+                    snapshot_phone: expected.to_string(),
+                });
+            }
+        }
+        // Names as this phone spells them (SPA `Log_Resync_*_Msg`).
+        let line = identity.firmware_line().or_else(|| {
+            (current.source == ConfigSource::SpaCfgXml)
+                .then_some(crate::identity::FirmwareLine::Spa)
+        });
+        let changes: Vec<(String, String)> = changes
+            .into_iter()
+            .map(|(name, value)| (phone_name(&name, line), value))
+            .collect();
+        let firmware_check = check_changes(&changes, line);
+        if !firmware_check.errors.is_empty() {
+            return Err(ApplyError::Invalid {
+                errors: firmware_check.errors,
+            });
+        }
+        let warnings = firmware_check.warnings;
+        events.emit(EventKind::Validated {
+            warnings: warnings.clone(),
+        });
+
+        let to_send: Vec<(String, String)> = changes
+            .iter()
+            .filter(|(name, value)| {
+                is_secret_parameter(name) || !same_value(current.value(name), value)
+            })
+            .cloned()
+            .collect();
+        let shown: Vec<Change> = to_send
+            .iter()
+            .map(|(n, v)| Change::shown(n, current.value(n), v))
+            .collect();
+        events.emit(EventKind::Compared {
+            changes: shown.clone(),
+            unchanged: changes.len() - to_send.len(),
+        });
+        let mut report = ApplyReport {
+            phone: key.clone(),
+            snapshot: None,
+            via: None,
+            changes: shown,
+            verified: Vec::new(),
+            unverifiable: Vec::new(),
+            warnings,
+        };
+        if to_send.is_empty() {
+            events.emit(EventKind::NothingToChange);
+            report.verified = changes.iter().map(|(n, _)| n.clone()).collect();
+            events.emit(EventKind::Verified {
+                names: report.verified.clone(),
+            });
+            return Ok(report);
+        }
+
+        progress.set("while saving the snapshot");
+        let snapshot = Snapshot::new(&key, &identity, reason, &current.values);
+        let path = self.history.save(&snapshot)?;
+        progress.set_snapshot(&snapshot.id);
+        report.snapshot = Some(snapshot.id.clone());
+        events.emit(EventKind::SnapshotSaved {
+            snapshot: snapshot.id.clone(),
+            path: path.display().to_string(),
+        });
+
+        let xml = flat_profile(&to_send).map_err(|e| ApplyError::Invalid { errors: vec![e] })?;
+        let deadline = Instant::now() + options.timeout;
+        let via = self
+            .send(
+                phone, &current, &identity, &xml, options, events, progress, deadline,
+            )
+            .await?;
+        report.via = Some(via);
+
+        let (verified, unverifiable) = self
+            .verify(phone, &to_send, options, events, progress, deadline)
+            .await?;
+        report.verified = verified;
+        report.unverifiable = unverifiable;
+        Ok(report)
+    }
+
+    /// Sends the profile by the chosen way; returns the way that worked.
+    #[allow(clippy::too_many_arguments)]
+    async fn send(
+        &self,
+        phone: &Phone,
+        current: &PhoneConfig,
+        identity: &crate::identity::PhoneIdentity,
+        xml: &str,
+        options: &ApplyOptions,
+        events: &EventSink,
+        progress: &Progress,
+        deadline: Instant,
+    ) -> Result<Via, ApplyError> {
+        let key = phone.address().key();
+        let spa = current.source == ConfigSource::SpaCfgXml || identity.is_spa();
+        let provision_disabled = current
+            .value("Provision_Enable")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("no"));
+        match options.via {
+            ViaChoice::Post => {
+                self.send_post(phone, xml, events, progress).await?;
+                Ok(Via::Post)
+            }
+            ViaChoice::Push | ViaChoice::Auto if provision_disabled => {
+                Err(ApplyError::ProvisionDisabled { phone: key })
+            }
+            ViaChoice::Push => {
+                self.send_push(phone, identity, xml, options, events, progress, deadline)
+                    .await?;
+                Ok(Via::Push)
+            }
+            ViaChoice::Auto => {
+                match self
+                    .send_push(phone, identity, xml, options, events, progress, deadline)
+                    .await
+                {
+                    Ok(()) => Ok(Via::Push),
+                    Err(error @ ApplyError::CannotReachLaptop { .. }) if !spa => {
+                        events.emit(EventKind::FallingBack {
+                            from: Via::Push,
+                            to: Via::Post,
+                            reason: error.to_string(),
+                        });
+                        self.send_post(phone, xml, events, progress).await?;
+                        Ok(Via::Post)
+                    }
+                    Err(error) => Err(error),
+                }
+            }
+        }
+    }
+
+    async fn send_post(
+        &self,
+        phone: &Phone,
+        xml: &str,
+        events: &EventSink,
+        progress: &Progress,
+    ) -> Result<(), ApplyError> {
+        progress.set("while posting the profile to the phone");
+        phone.post_config(xml).await?;
+        progress.set("after the profile was posted");
+        events.emit(EventKind::Sent {
+            via: Via::Post,
+            detail: "POST /admin/config.xml accepted".to_string(),
+        });
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn send_push(
+        &self,
+        phone: &Phone,
+        identity: &crate::identity::PhoneIdentity,
+        xml: &str,
+        options: &ApplyOptions,
+        events: &EventSink,
+        progress: &Progress,
+        deadline: Instant,
+    ) -> Result<(), ApplyError> {
+        let key = phone.address().key();
+        let ip = phone
+            .address()
+            .resolve_ip()
+            .await
+            .map_err(|e| ApplyError::Server(e.to_string()))?;
+        let mut profile = OneTimeProfile::start(
+            ip,
+            xml.to_string(),
+            identity.clone(),
+            options.timeout,
+            self.sightings.clone(),
+        )
+        .await
+        .map_err(|e| ApplyError::Server(e.to_string()))?;
+        if let Some(advertised) = &options.push_advertise {
+            profile.advertise(advertised);
+        }
+        let mut syslog = self.syslog_lines.subscribe();
+        let status_before = phone.read_status().await.ok();
+
+        progress.set("while asking the phone to resync");
+        phone.trigger_resync(Some(profile.url())).await?;
+        progress.set("after the phone was asked to resync");
+        events.emit(EventKind::Sent {
+            via: Via::Push,
+            detail: format!("the phone was asked to resync from {}", profile.shown_url()),
+        });
+
+        let mut reach_deadline = Instant::now() + options.reach_timeout;
+        let mut waiting_reported = false;
+        let mut down = false;
+        let mut pause = Duration::from_millis(25);
+        loop {
+            tokio::select! {
+                outcome = profile.fetched() => match outcome {
+                    FetchOutcome::Served { user_agent } => {
+                        if down {
+                            events.emit(EventKind::BackOnline);
+                        }
+                        progress.set("after the phone fetched the profile");
+                        events.emit(EventKind::ProfileFetched { user_agent });
+                        return Ok(());
+                    }
+                    FetchOutcome::WrongPhone { reason, .. } => {
+                        return Err(ApplyError::WrongPhone { phone: key, reason });
+                    }
+                    FetchOutcome::Waiting => {}
+                },
+                line = syslog.recv() => {
+                    if let Ok(line) = line {
+                        if line.from == ip {
+                            events.emit(EventKind::Syslog { text: line.text.clone() });
+                            if line.kind == ResyncLineKind::Failure {
+                                return Err(ApplyError::CannotReachLaptop {
+                                    phone: key,
+                                    url: format!("{} (the phone says: {})", profile.shown_url(), line.text),
+                                    seconds: options.reach_timeout.as_secs(),
+                                });
+                            }
+                        }
+                    }
+                },
+                _ = tokio::time::sleep(pause) => {
+                    pause = (pause * 2).min(options.max_poll_interval);
+                    match phone.read_status().await {
+                        Ok(status) => {
+                            if down {
+                                events.emit(EventKind::BackOnline);
+                                down = false;
+                            }
+                            if status.waiting_for_idle() {
+                                if !waiting_reported {
+                                    events.emit(EventKind::WaitingForIdle);
+                                    waiting_reported = true;
+                                }
+                                // The phone fetches only when idle: the reach clock restarts.
+                                reach_deadline = Instant::now() + options.reach_timeout;
+                            }
+                            // A failed resync while our server saw nothing: the phone could
+                            // not reach us (its own words say how).
+                            if let Some(failure) = new_failure(status_before.as_ref(), &status) {
+                                return Err(ApplyError::CannotReachLaptop {
+                                    phone: key,
+                                    url: format!("{} (the phone says: {failure})", profile.shown_url()),
+                                    seconds: options.reach_timeout.as_secs(),
+                                });
+                            }
+                        }
+                        Err(e) if e.is_unreachable() => {
+                            if !down {
+                                events.emit(EventKind::Rebooting);
+                                down = true;
+                            }
+                        }
+                        Err(_) => {}
+                    }
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return Err(if down {
+                            ApplyError::Disappeared {
+                                phone: key,
+                                stage: progress.stage(),
+                                seconds: options.timeout.as_secs(),
+                                snapshot_hint: progress.snapshot_hint(phone),
+                            }
+                        } else {
+                            ApplyError::TimedOut {
+                                stage: "waiting for the phone to fetch the profile".to_string(),
+                                seconds: options.timeout.as_secs(),
+                            }
+                        });
+                    }
+                    if now >= reach_deadline && !down {
+                        return Err(ApplyError::CannotReachLaptop {
+                            phone: key,
+                            url: profile.shown_url(),
+                            seconds: options.reach_timeout.as_secs(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads back until every sent value reads as intended. Returns (verified, unverifiable).
+    async fn verify(
+        &self,
+        phone: &Phone,
+        sent: &[(String, String)],
+        options: &ApplyOptions,
+        events: &EventSink,
+        progress: &Progress,
+        deadline: Instant,
+    ) -> Result<(Vec<String>, Vec<String>), ApplyError> {
+        let key = phone.address().key();
+        let (secret, readable): (Vec<_>, Vec<_>) =
+            sent.iter().partition(|(name, _)| is_secret_parameter(name));
+        let unverifiable: Vec<String> = secret.iter().map(|(n, _)| n.clone()).collect();
+        if !unverifiable.is_empty() {
+            events.emit(EventKind::Note {
+                message: format!(
+                    "{} cannot be verified: the phone hides password values",
+                    unverifiable.join(", ")
+                ),
+            });
+        }
+        // The stage stays what sending left ("after the phone fetched the profile", …): that is
+        // what a technician needs when the phone disappears now.
+        let started = Instant::now();
+        let mut down = false;
+        let mut waiting_reported = false;
+        let mut settled_since: Option<Instant> = None;
+        let mut last_mismatches: Vec<Mismatch> = Vec::new();
+        let mut last_verified: Vec<String> = Vec::new();
+        let mut pause = Duration::from_millis(10);
+        let mut reads = 0u32;
+        let mut applied_reported = false;
+        loop {
+            match phone.read_config().await {
+                Ok(config) => {
+                    if down {
+                        events.emit(EventKind::BackOnline);
+                        down = false;
+                        settled_since = None;
+                    }
+                    let (verified, mismatches) = compare(&config, &readable);
+                    // Values can read as wanted while the phone is still finishing its resync
+                    // (and about to reboot): confirm once it is done.
+                    let busy = mismatches.is_empty()
+                        && phone
+                            .read_status()
+                            .await
+                            .is_ok_and(|status| status.provisioning_busy());
+                    if mismatches.is_empty() && !applied_reported {
+                        events.emit(EventKind::Applied {
+                            names: verified.clone(),
+                        });
+                        applied_reported = true;
+                    }
+                    if mismatches.is_empty() && !busy {
+                        events.emit(EventKind::Verified {
+                            names: verified.clone(),
+                        });
+                        return Ok((verified, unverifiable));
+                    }
+                    reads += 1;
+                    if !busy && reads % 4 == 1 {
+                        if let Ok(status) = phone.read_status().await {
+                            if status.waiting_for_idle() {
+                                if !waiting_reported {
+                                    events.emit(EventKind::WaitingForIdle);
+                                    waiting_reported = true;
+                                }
+                                settled_since = None;
+                            }
+                        }
+                    }
+                    // Some values landed and the rest does not follow: the phone dropped them.
+                    if !verified.is_empty() && mismatches == last_mismatches {
+                        let since = *settled_since.get_or_insert_with(Instant::now);
+                        if since.elapsed() >= options.settle {
+                            if !applied_reported {
+                                events.emit(EventKind::Applied {
+                                    names: verified.clone(),
+                                });
+                            }
+                            return Err(ApplyError::Unverified {
+                                phone: key,
+                                seconds: started.elapsed().as_secs(),
+                                mismatches,
+                                verified,
+                            });
+                        }
+                    } else {
+                        settled_since = None;
+                    }
+                    last_mismatches = mismatches;
+                    last_verified = verified;
+                }
+                Err(e) if e.is_unreachable() => {
+                    if !down {
+                        events.emit(EventKind::Rebooting);
+                        down = true;
+                    }
+                }
+                Err(e) => return Err(ApplyError::Phone(e)),
+            }
+            if Instant::now() >= deadline {
+                let seconds = options.timeout.as_secs();
+                return Err(if down {
+                    ApplyError::Disappeared {
+                        phone: key,
+                        stage: progress.stage(),
+                        seconds,
+                        snapshot_hint: progress.snapshot_hint(phone),
+                    }
+                } else {
+                    ApplyError::Unverified {
+                        phone: key,
+                        seconds,
+                        mismatches: last_mismatches,
+                        verified: last_verified,
+                    }
+                });
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(options.max_poll_interval);
+        }
+    }
+
+    /// Triggers a resync (the phone's own rules, or `rule` once) and follows it to its
+    /// outcome through the status page, the phone's reachability and its syslog lines.
+    pub async fn resync(
+        &self,
+        phone: &Phone,
+        rule: Option<&str>,
+        options: &ResyncOptions,
+        events: &EventSink,
+        cancel: &CancellationToken,
+    ) -> Result<ResyncReport, ApplyError> {
+        let result = tokio::select! {
+            result = self.resync_steps(phone, rule, options, events) => result,
+            _ = cancel.cancelled() => Err(ApplyError::Cancelled {
+                stage: "while following the resync".to_string(),
+                snapshot_hint: String::new(),
+            }),
+        };
+        if let Err(e) = &result {
+            events.emit(EventKind::Failed {
+                reason: e.to_string(),
+            });
+        }
+        result
+    }
+
+    async fn resync_steps(
+        &self,
+        phone: &Phone,
+        rule: Option<&str>,
+        options: &ResyncOptions,
+        events: &EventSink,
+    ) -> Result<ResyncReport, ApplyError> {
+        let key = phone.address().key();
+        let config = phone.read_config().await?;
+        if config
+            .value("Provision_Enable")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("no"))
+        {
+            return Err(ApplyError::ProvisionDisabled { phone: key });
+        }
+        let before = phone.read_status().await.ok();
+        let ip = phone.address().resolve_ip().await.ok();
+        let mut syslog = self.syslog_lines.subscribe();
+        phone.trigger_resync(rule).await?;
+        events.emit(EventKind::ResyncRequested {
+            rule: rule.map(redact_rule),
+        });
+        let mut report = ResyncReport {
+            phone: key.clone(),
+            success: None,
+            detail: "requested".to_string(),
+            rebooted: false,
+            syslog: Vec::new(),
+        };
+        if !options.wait {
+            return Ok(report);
+        }
+        let deadline = Instant::now() + options.timeout;
+        let mut down = false;
+        let mut waiting_reported = false;
+        let mut pause = Duration::from_millis(25);
+        let finish = |report: &mut ResyncReport, success: bool, detail: String| {
+            events.emit(EventKind::ResyncFinished {
+                success,
+                detail: detail.clone(),
+            });
+            report.success = Some(success);
+            report.detail = detail;
+        };
+        loop {
+            tokio::select! {
+                line = syslog.recv() => {
+                    let Ok(line) = line else { continue };
+                    if Some(line.from) != ip {
+                        continue;
+                    }
+                    events.emit(EventKind::Syslog { text: line.text.clone() });
+                    report.syslog.push(line.text.clone());
+                    match line.kind {
+                        ResyncLineKind::Success => {
+                            finish(&mut report, true, line.text);
+                            return Ok(report);
+                        }
+                        ResyncLineKind::Failure => {
+                            finish(&mut report, false, line.text.clone());
+                            return Err(ApplyError::ResyncFailed { phone: key, detail: line.text });
+                        }
+                        _ => {}
+                    }
+                },
+                _ = tokio::time::sleep(pause) => {
+                    pause = (pause * 2).min(options.max_poll_interval);
+                    match phone.read_status().await {
+                        Ok(status) => {
+                            if down {
+                                events.emit(EventKind::BackOnline);
+                                down = false;
+                                report.rebooted = true;
+                            }
+                            if status.waiting_for_idle() && !waiting_reported {
+                                events.emit(EventKind::WaitingForIdle);
+                                waiting_reported = true;
+                            }
+                            if let Some(failure) = new_failure(before.as_ref(), &status) {
+                                finish(&mut report, false, failure.clone());
+                                return Err(ApplyError::ResyncFailed { phone: key, detail: failure });
+                            }
+                            if let Some(success) = new_success(before.as_ref(), &status) {
+                                finish(&mut report, true, success);
+                                return Ok(report);
+                            }
+                            if report.rebooted {
+                                if let Some(reason) = new_provisioning_reboot(before.as_ref(), &status) {
+                                    finish(&mut report, true, format!("the phone rebooted to apply the new profile ({reason})"));
+                                    return Ok(report);
+                                }
+                            }
+                        }
+                        Err(e) if e.is_unreachable() => {
+                            if !down {
+                                events.emit(EventKind::Rebooting);
+                                down = true;
+                            }
+                        }
+                        Err(e) => return Err(ApplyError::Phone(e)),
+                    }
+                    if Instant::now() >= deadline {
+                        return Err(ApplyError::TimedOut {
+                            stage: "waiting for the resync's outcome (no status change, syslog line or reboot seen)".to_string(),
+                            seconds: options.timeout.as_secs(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Where an operation is, for errors about cancellation and disappearing phones.
+#[derive(Debug, Default)]
+struct Progress {
+    stage: Mutex<String>,
+    snapshot: Mutex<Option<String>>,
+    expected_mac: Option<crate::identity::Mac>,
+}
+
+impl Progress {
+    fn set(&self, stage: &str) {
+        *self.stage.lock().unwrap_or_else(|e| e.into_inner()) = stage.to_string();
+    }
+
+    fn stage(&self) -> String {
+        self.stage.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn set_snapshot(&self, id: &str) {
+        *self.snapshot.lock().unwrap_or_else(|e| e.into_inner()) = Some(id.to_string());
+    }
+
+    fn snapshot_hint(&self, phone: &Phone) -> String {
+        match &*self.snapshot.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some(id) => format!(
+                "The values from before are in snapshot {id} (`phoneprov rollback {} {id}`).",
+                phone.address().key()
+            ),
+            None => "Nothing was sent to the phone.".to_string(),
+        }
+    }
+}
+
+/// The same parameter twice: the last wins (as on the phone).
+fn last_wins(changes: &[(String, String)]) -> Vec<(String, String)> {
+    let mut order: Vec<String> = Vec::new();
+    let mut values: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in changes {
+        let name = name.trim().to_string();
+        if values.insert(name.clone(), value.clone()).is_none() {
+            order.push(name);
+        }
+    }
+    order
+        .into_iter()
+        .filter_map(|name| values.remove(&name).map(|value| (name, value)))
+        .collect()
+}
+
+/// Phones trim values and turn newlines into spaces: compare the way they store (the
+/// profile model's rule).
+fn same_value(current: Option<&str>, wanted: &str) -> bool {
+    current.is_some_and(|c| crate::profile::values::same_value(c, wanted))
+}
+
+fn compare(config: &PhoneConfig, sent: &[&(String, String)]) -> (Vec<String>, Vec<Mismatch>) {
+    let mut verified = Vec::new();
+    let mut mismatches = Vec::new();
+    for (name, wanted) in sent {
+        let read = config.value(name);
+        if same_value(read, wanted) {
+            verified.push(name.clone());
+        } else {
+            mismatches.push(Mismatch {
+                name: name.clone(),
+                wanted: wanted.clone(),
+                read_back: read.map(str::to_string),
+            });
+        }
+    }
+    (verified, mismatches)
+}
+
+/// A failure entry that was not on the status page before.
+fn new_failure(before: Option<&PhoneStatus>, now: &PhoneStatus) -> Option<String> {
+    let latest = now.latest_provisioning()?;
+    let old = before.and_then(|b| b.latest_provisioning());
+    (old != Some(latest) && latest.is_failure()).then(|| latest.text.clone())
+}
+
+fn new_success(before: Option<&PhoneStatus>, now: &PhoneStatus) -> Option<String> {
+    let latest = now.latest_provisioning()?;
+    let old = before.and_then(|b| b.latest_provisioning());
+    (old != Some(latest) && latest.is_success()).then(|| latest.text.clone())
+}
+
+fn new_provisioning_reboot(before: Option<&PhoneStatus>, now: &PhoneStatus) -> Option<String> {
+    let latest = now.reboot_reasons.first()?;
+    let old = before.and_then(|b| b.reboot_reasons.first());
+    (old != Some(latest) && latest.to_ascii_lowercase().contains("provision"))
+        .then(|| latest.clone())
+}
+
+/// A rule for events and logs: the values of `--pwd` and `--key` hidden.
+pub fn redact_rule(rule: &str) -> String {
+    let mut out = Vec::new();
+    let mut hide_next = false;
+    for word in rule.split(' ') {
+        if hide_next && !word.is_empty() {
+            // `secret]http://…`: keep what follows the closing bracket.
+            let rest = word.find(']').map_or("", |i| &word[i..]);
+            out.push(format!("***{rest}"));
+            hide_next = false;
+            continue;
+        }
+        hide_next = matches!(word.trim_start_matches('['), "--pwd" | "--key");
+        out.push(word.to_string());
+    }
+    out.join(" ")
+}
+
+/// The phone's IP for events about a sighting (re-exported for the CLI).
+pub fn phone_ip(address: &PhoneAddress) -> Option<IpAddr> {
+    address.host.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_are_redacted() {
+        assert_eq!(
+            redact_rule("[--uid u --pwd secret]http://x/p.xml"),
+            "[--uid u --pwd ***]http://x/p.xml"
+        );
+        assert_eq!(
+            redact_rule("[--key abc] https://p/x.cfg"),
+            "[--key ***] https://p/x.cfg"
+        );
+        assert_eq!(redact_rule("http://x/p.xml"), "http://x/p.xml");
+    }
+
+    #[test]
+    fn duplicates_last_wins_in_first_order() {
+        let input: Vec<(String, String)> = [("A", "1"), ("B", "2"), ("A", "3")]
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(
+            last_wins(&input),
+            vec![
+                ("A".to_string(), "3".to_string()),
+                ("B".to_string(), "2".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn values_compare_as_the_phone_stores_them() {
+        assert!(same_value(Some(" 3600 "), "3600"));
+        assert!(same_value(Some("a b"), "a\nb"));
+        assert!(!same_value(None, ""));
+        assert!(!same_value(Some("Yes"), "No"));
+    }
+}

@@ -1,0 +1,336 @@
+//! The one-time provisioning server for "push": serves one `<flat-profile>` at a random-token
+//! path, once, to one phone's address only, until it expires. It binds to the laptop address
+//! that routes to the phone, records the User-Agent of the fetch and checks it names the
+//! expected phone. Every Cisco-looking request is also a passive sighting.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::{broadcast, watch};
+use tokio_util::sync::CancellationToken;
+
+use super::sighting::{PhoneSighting, SightingSource};
+use crate::identity::PhoneIdentity;
+
+/// The local address this machine uses to reach `phone` (no packet is sent: connecting a UDP
+/// socket only asks the routing table).
+pub fn local_address_towards(phone: IpAddr) -> std::io::Result<IpAddr> {
+    let unspecified: SocketAddr = if phone.is_ipv4() {
+        "0.0.0.0:0".parse().map_err(std::io::Error::other)?
+    } else {
+        "[::]:0".parse().map_err(std::io::Error::other)?
+    };
+    let socket = std::net::UdpSocket::bind(unspecified)?;
+    socket.connect(SocketAddr::new(phone, 9))?;
+    Ok(socket.local_addr()?.ip())
+}
+
+/// What happened to the profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchOutcome {
+    /// Not fetched yet.
+    Waiting,
+    /// Served to the phone.
+    Served { user_agent: Option<String> },
+    /// The right address asked, but its User-Agent names another phone: not served.
+    WrongPhone { user_agent: String, reason: String },
+}
+
+struct Shared {
+    phone: IpAddr,
+    path: String,
+    body: Vec<u8>,
+    expected: PhoneIdentity,
+    expires: Instant,
+    served: bool,
+    outcome: watch::Sender<FetchOutcome>,
+    sightings: broadcast::Sender<PhoneSighting>,
+}
+
+/// A running one-time server; stops when dropped.
+pub struct OneTimeProfile {
+    url: String,
+    outcome: watch::Receiver<FetchOutcome>,
+    stop: CancellationToken,
+}
+
+impl std::fmt::Debug for OneTimeProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The token is a capability: do not print it.
+        f.debug_struct("OneTimeProfile").finish_non_exhaustive()
+    }
+}
+
+impl OneTimeProfile {
+    /// Starts serving `profile_xml` to `phone` for at most `ttl`.
+    pub async fn start(
+        phone: IpAddr,
+        profile_xml: String,
+        expected: PhoneIdentity,
+        ttl: Duration,
+        sightings: broadcast::Sender<PhoneSighting>,
+    ) -> std::io::Result<Self> {
+        let local = local_address_towards(phone)?;
+        let listener = tokio::net::TcpListener::bind(SocketAddr::new(local, 0)).await?;
+        let bound = listener.local_addr()?;
+        let token = hex::encode(rand::random::<[u8; 16]>());
+        let path = format!("/{token}.xml");
+        let host = match bound.ip() {
+            IpAddr::V6(ip) => format!("[{ip}]"),
+            IpAddr::V4(ip) => ip.to_string(),
+        };
+        let url = format!("http://{host}:{}{path}", bound.port());
+        let (outcome_tx, outcome) = watch::channel(FetchOutcome::Waiting);
+        let shared = Arc::new(Mutex::new(Shared {
+            phone,
+            path,
+            body: profile_xml.into_bytes(),
+            expected,
+            expires: Instant::now() + ttl,
+            served: false,
+            outcome: outcome_tx,
+            sightings,
+        }));
+        let app = axum::Router::new().fallback(serve).with_state(shared);
+        let stop = CancellationToken::new();
+        let stopped = stop.clone();
+        tokio::spawn(async move {
+            let server = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move { stopped.cancelled().await });
+            if let Err(e) = server.await {
+                log::warn!("the provisioning server stopped: {e}");
+            }
+        });
+        Ok(OneTimeProfile { url, outcome, stop })
+    }
+
+    /// The URL to give the phone (`http://<laptop>:<port>/<token>.xml`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Puts `host:port` in the URL instead of the bound address (NAT, port forwards).
+    pub fn advertise(&mut self, host_port: &str) {
+        if let Some((_, path)) = self.url.rsplit_once('/') {
+            self.url = format!("http://{}/{path}", host_port.trim_end_matches('/'));
+        }
+    }
+
+    /// The URL with the token hidden, for events and logs.
+    pub fn shown_url(&self) -> String {
+        match self.url.rsplit_once('/') {
+            Some((base, _)) => format!("{base}/…"),
+            None => self.url.clone(),
+        }
+    }
+
+    /// Waits until the profile was fetched (or refused to the wrong phone).
+    pub async fn fetched(&mut self) -> FetchOutcome {
+        loop {
+            let current = self.outcome.borrow_and_update().clone();
+            if current != FetchOutcome::Waiting {
+                return current;
+            }
+            if self.outcome.changed().await.is_err() {
+                return self.outcome.borrow().clone();
+            }
+        }
+    }
+
+    pub fn stop(&self) {
+        self.stop.cancel();
+    }
+}
+
+impl Drop for OneTimeProfile {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+async fn serve(
+    State(shared): State<Arc<Mutex<Shared>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let mut shared = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let ua_identity = user_agent
+        .as_deref()
+        .and_then(PhoneIdentity::from_user_agent);
+    if ua_identity.is_some() || peer.ip() == shared.phone {
+        let _ = shared.sightings.send(PhoneSighting {
+            at: jiff::Timestamp::now(),
+            ip: peer.ip(),
+            source: SightingSource::ProvisioningFetch,
+            user_agent: user_agent.clone(),
+            syslog_host: None,
+            identity: ua_identity.clone().unwrap_or_default(),
+        });
+    }
+    let not_found = || (StatusCode::NOT_FOUND, "not found").into_response();
+    if peer.ip() != shared.phone || uri.path() != shared.path {
+        return not_found();
+    }
+    if shared.served || Instant::now() > shared.expires {
+        return (
+            StatusCode::GONE,
+            "this one-time profile was already used or has expired",
+        )
+            .into_response();
+    }
+    if let (Some(seen), Some(ua)) = (&ua_identity, &user_agent) {
+        if let Some(reason) = identity_mismatch(&shared.expected, seen) {
+            shared.served = true;
+            let _ = shared.outcome.send(FetchOutcome::WrongPhone {
+                user_agent: ua.clone(),
+                reason,
+            });
+            return (StatusCode::FORBIDDEN, "this profile is for another phone").into_response();
+        }
+    }
+    shared.served = true;
+    let _ = shared.outcome.send(FetchOutcome::Served { user_agent });
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+        shared.body.clone(),
+    )
+        .into_response()
+}
+
+/// Why the fetching phone is not the expected one, if it is not.
+fn identity_mismatch(expected: &PhoneIdentity, seen: &PhoneIdentity) -> Option<String> {
+    if let (Some(a), Some(b)) = (expected.mac, seen.mac) {
+        if a != b {
+            return Some(format!("the phone that fetched has MAC {b}, expected {a}"));
+        }
+    }
+    if let (Some(a), Some(b)) = (&expected.model, &seen.model) {
+        if !a.eq_ignore_ascii_case(b) {
+            return Some(format!("the phone that fetched is a {b}, expected a {a}"));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expected() -> PhoneIdentity {
+        PhoneIdentity {
+            model: Some("CP-8861-3PCC".into()),
+            mac: Some("00562b043615".parse().unwrap()),
+            ..PhoneIdentity::default()
+        }
+    }
+
+    async fn get(url: &str, user_agent: &str) -> reqwest::Response {
+        crate::net::client_builder()
+            .no_proxy()
+            .build()
+            .unwrap()
+            .get(url)
+            .header("User-Agent", user_agent)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    #[test]
+    fn loopback_routes_to_loopback() {
+        let local = local_address_towards("127.0.0.1".parse().unwrap()).unwrap();
+        assert!(local.is_loopback());
+    }
+
+    #[tokio::test]
+    async fn serves_once_to_the_phone_and_records_its_user_agent() {
+        let (sightings, mut seen) = broadcast::channel(8);
+        let mut profile = OneTimeProfile::start(
+            "127.0.0.1".parse().unwrap(),
+            "<flat-profile><A>1</A></flat-profile>".into(),
+            expected(),
+            Duration::from_secs(30),
+            sightings,
+        )
+        .await
+        .unwrap();
+        assert!(profile.url().starts_with("http://127.0.0.1:"));
+        // Guessing another path gets nothing.
+        let base = profile.url().rsplit_once('/').unwrap().0.to_string();
+        assert_eq!(get(&format!("{base}/other.xml"), "x").await.status(), 404);
+        let ua = "Cisco-CP-8861-3PCC/11.3.7 (00562b043615)";
+        let first = get(profile.url(), ua).await;
+        assert_eq!(first.status(), 200);
+        assert_eq!(
+            first.text().await.unwrap(),
+            "<flat-profile><A>1</A></flat-profile>"
+        );
+        assert_eq!(
+            profile.fetched().await,
+            FetchOutcome::Served {
+                user_agent: Some(ua.into())
+            }
+        );
+        // Once only.
+        assert_eq!(get(profile.url(), ua).await.status(), 410);
+        // Sightings were published (the guess had no Cisco UA but came from the phone's IP).
+        let mut uas = Vec::new();
+        while let Ok(s) = seen.try_recv() {
+            uas.push(s.user_agent);
+        }
+        assert!(uas.contains(&Some(ua.to_string())), "{uas:?}");
+    }
+
+    #[tokio::test]
+    async fn another_phone_at_the_address_is_refused() {
+        let (sightings, _) = broadcast::channel(8);
+        let mut profile = OneTimeProfile::start(
+            "127.0.0.1".parse().unwrap(),
+            "<flat-profile/>".into(),
+            expected(),
+            Duration::from_secs(30),
+            sightings,
+        )
+        .await
+        .unwrap();
+        let answer = get(profile.url(), "Cisco-CP-7841-3PCC/11.3.7 (00562b0436ff)").await;
+        assert_eq!(answer.status(), 403);
+        let FetchOutcome::WrongPhone { reason, .. } = profile.fetched().await else {
+            panic!("expected a refusal");
+        };
+        assert!(reason.contains("MAC"), "{reason}");
+    }
+
+    #[tokio::test]
+    async fn expired_profiles_are_not_served() {
+        let (sightings, _) = broadcast::channel(8);
+        let profile = OneTimeProfile::start(
+            "127.0.0.1".parse().unwrap(),
+            "<flat-profile/>".into(),
+            expected(),
+            Duration::ZERO,
+            sightings,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            get(profile.url(), "Cisco-CP-8861-3PCC/11.3.7 (00562b043615)")
+                .await
+                .status(),
+            410
+        );
+    }
+}

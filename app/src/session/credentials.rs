@@ -1,0 +1,207 @@
+//! Phone passwords: kept in the operating system's secret store (Secret Service, Keychain,
+//! Credential Manager) per phone or for the whole site, never in phoneprov's own files, never
+//! shown or logged. When the system has no secret store, they are kept in memory until the
+//! app closes, and the technician is told so.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+/// The service name under which phoneprov's entries appear in the secret store.
+const SERVICE: &str = "phoneprov";
+
+/// Whose password it is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CredentialScope {
+    /// One phone, by MAC when known, else its address.
+    Phone(String),
+    /// Every phone of this site without its own entry.
+    Site,
+}
+
+impl CredentialScope {
+    fn account(&self) -> String {
+        match self {
+            CredentialScope::Phone(key) => format!("phone:{key}"),
+            CredentialScope::Site => "site".to_string(),
+        }
+    }
+}
+
+/// A user name and password. `Debug` never shows the password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneLogin {
+    pub user: String,
+    pub password: String,
+}
+
+impl fmt::Debug for PhoneLogin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PhoneLogin")
+            .field("user", &self.user)
+            .field("password", &"****")
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CredentialError {
+    #[error("this system's secret store is not available ({0})")]
+    Unavailable(String),
+    #[error("the secret store refused: {0}")]
+    Refused(String),
+    #[error("the stored entry is damaged; enter the password again")]
+    Damaged,
+}
+
+/// Where logins are kept.
+pub trait SecretStore: Send + Sync {
+    fn load(&self, scope: &CredentialScope) -> Result<Option<PhoneLogin>, CredentialError>;
+    fn save(&self, scope: &CredentialScope, login: &PhoneLogin) -> Result<(), CredentialError>;
+    fn forget(&self, scope: &CredentialScope) -> Result<(), CredentialError>;
+}
+
+/// The operating system's secret store (through the keyring crate). Calls may block on
+/// the system's service: run them off the UI thread.
+#[derive(Debug, Default)]
+pub struct OsSecretStore;
+
+fn entry(scope: &CredentialScope) -> Result<keyring::Entry, CredentialError> {
+    keyring::Entry::new(SERVICE, &scope.account()).map_err(|error| match error {
+        keyring::Error::NoDefaultStore | keyring::Error::NoStorageAccess(_) => {
+            CredentialError::Unavailable(error.to_string())
+        }
+        other => CredentialError::Refused(other.to_string()),
+    })
+}
+
+fn refused(error: keyring::Error) -> CredentialError {
+    match error {
+        keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_) => {
+            CredentialError::Unavailable(error.to_string())
+        }
+        other => CredentialError::Refused(other.to_string()),
+    }
+}
+
+impl SecretStore for OsSecretStore {
+    fn load(&self, scope: &CredentialScope) -> Result<Option<PhoneLogin>, CredentialError> {
+        match entry(scope)?.get_password() {
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|_| CredentialError::Damaged),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(error) => Err(refused(error)),
+        }
+    }
+
+    fn save(&self, scope: &CredentialScope, login: &PhoneLogin) -> Result<(), CredentialError> {
+        let text = serde_json::to_string(login).map_err(|_| CredentialError::Damaged)?;
+        entry(scope)?.set_password(&text).map_err(refused)
+    }
+
+    fn forget(&self, scope: &CredentialScope) -> Result<(), CredentialError> {
+        match entry(scope)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(error) => Err(refused(error)),
+        }
+    }
+}
+
+/// Logins kept for this run only (no secret store on the system, and tests).
+#[derive(Debug, Default)]
+pub struct MemorySecretStore {
+    logins: Mutex<HashMap<CredentialScope, PhoneLogin>>,
+}
+
+impl SecretStore for MemorySecretStore {
+    fn load(&self, scope: &CredentialScope) -> Result<Option<PhoneLogin>, CredentialError> {
+        Ok(self
+            .logins
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(scope)
+            .cloned())
+    }
+
+    fn save(&self, scope: &CredentialScope, login: &PhoneLogin) -> Result<(), CredentialError> {
+        self.logins
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(scope.clone(), login.clone());
+        Ok(())
+    }
+
+    fn forget(&self, scope: &CredentialScope) -> Result<(), CredentialError> {
+        self.logins
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(scope);
+        Ok(())
+    }
+}
+
+/// The login to use for a phone: its own entry, else the site's.
+pub fn login_for(
+    store: &dyn SecretStore,
+    phone_key: &str,
+) -> Result<Option<PhoneLogin>, CredentialError> {
+    if let Some(login) = store.load(&CredentialScope::Phone(phone_key.to_string()))? {
+        return Ok(Some(login));
+    }
+    store.load(&CredentialScope::Site)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn login(user: &str, password: &str) -> PhoneLogin {
+        PhoneLogin {
+            user: user.into(),
+            password: password.into(),
+        }
+    }
+
+    #[test]
+    fn a_phone_entry_wins_over_the_site_entry() {
+        let store = MemorySecretStore::default();
+        assert_eq!(login_for(&store, "00:56:2b:04:36:15").unwrap(), None);
+        store
+            .save(&CredentialScope::Site, &login("admin", "site-pw"))
+            .unwrap();
+        assert_eq!(
+            login_for(&store, "00:56:2b:04:36:15")
+                .unwrap()
+                .unwrap()
+                .password,
+            "site-pw"
+        );
+        let phone = CredentialScope::Phone("00:56:2b:04:36:15".into());
+        store.save(&phone, &login("admin", "phone-pw")).unwrap();
+        assert_eq!(
+            login_for(&store, "00:56:2b:04:36:15")
+                .unwrap()
+                .unwrap()
+                .password,
+            "phone-pw"
+        );
+        store.forget(&phone).unwrap();
+        assert_eq!(
+            login_for(&store, "00:56:2b:04:36:15")
+                .unwrap()
+                .unwrap()
+                .password,
+            "site-pw"
+        );
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_password() {
+        let text = format!("{:?}", login("admin", "hunter2"));
+        assert!(!text.contains("hunter2"));
+        assert!(text.contains("admin"));
+    }
+}

@@ -1,0 +1,23 @@
+//! The desktop app's view model: what the window shows, as plain Rust with no egui in it, so
+//! it can be tested without a window and so engine and discovery events map onto it.
+
+pub mod activity;
+pub mod address;
+pub mod credentials;
+pub mod form;
+pub mod form_check;
+pub mod persist;
+pub mod phones;
+pub mod profile_files;
+pub mod settings;
+pub mod timeline;
+
+pub use activity::{ActivityEntry, ActivityLog};
+pub use address::{PhoneAddress, PhoneAddressError};
+pub use credentials::{CredentialScope, PhoneLogin, SecretStore};
+pub use form::{Change, FormState};
+pub use form_check::FormCheck;
+pub use persist::{PersistError, SavedState, StateFile};
+pub use phones::{PhoneEntry, PhoneId, PhoneList, PhoneStatus};
+pub use settings::{DiscoverySettings, Settings, SyslogSettings, ThemeChoice};
+pub use timeline::{Outcome, Stage, Timeline, TimelineEntry, Tone};

@@ -1,0 +1,171 @@
+//! Shared helpers for the end-to-end tests: phoneprov's engine against in-process phone-sim
+//! phones on 127.0.0.1.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use phone_sim::{PhoneConfig, PhoneSim, RunningPhone};
+use phoneprov::phone::{ClientOptions, Credentials, Phone, PhoneAddress, Secret};
+use phoneprov::provision::{
+    ApplyError, ApplyOptions, ApplyReport, Engine, EventKind, EventSink, ViaChoice,
+};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// An engine with its own data directory.
+pub struct Setup {
+    pub engine: Arc<Engine>,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn setup() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(Engine::open(dir.path()).unwrap());
+    Setup { engine, dir }
+}
+
+/// A phone-sim phone that reboots quickly (tests that are about reboots set their own time).
+pub async fn sim(config: PhoneConfig) -> RunningPhone {
+    PhoneSim::start(PhoneConfig {
+        reboot_secs: if config.reboot_secs == PhoneConfig::default().reboot_secs {
+            0.3
+        } else {
+            config.reboot_secs
+        },
+        ..config
+    })
+    .await
+    .unwrap()
+}
+
+pub fn phone_for(engine: &Engine, sim: &RunningPhone, password: Option<&str>) -> Arc<Phone> {
+    let address: PhoneAddress = sim.url().parse().unwrap();
+    Arc::new(
+        engine
+            .phone(
+                address,
+                Credentials::new("admin", password.map(Secret::new)),
+                ClientOptions {
+                    connect_timeout: Duration::from_secs(2),
+                    request_timeout: Duration::from_secs(3),
+                    ..ClientOptions::default()
+                },
+            )
+            .unwrap(),
+    )
+}
+
+/// The Configuration Profile of the 10.4 article's worked example (configuration-profile.md).
+pub fn worked_example() -> Vec<(String, String)> {
+    [
+        ("Provision_Enable", "Yes"),
+        ("Resync_On_Reset", "Yes"),
+        ("Resync_Random_Delay", "3"),
+        ("Resync_At__HHmm_", "1800"),
+        ("Resync_At_Random_Delay", "666"),
+        ("Resync_Periodic", "3665"),
+        ("Resync_Error_Retry_Delay", "3601"),
+        ("Forced_Resync_Delay", "14401"),
+        ("Resync_From_SIP", "Yes"),
+        ("Resync_Fails_On_FNF", "Yes"),
+        (
+            "Profile_Rule",
+            "http://10.74.121.56/dms/CP-8861-3PCC/8861-3PCC.xml",
+        ),
+        ("User_Configurable_Resync", "Yes"),
+    ]
+    .iter()
+    .map(|(n, v)| (n.to_string(), v.to_string()))
+    .collect()
+}
+
+pub fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Options for tests: short timeouts, fast polling.
+pub fn options(via: ViaChoice) -> ApplyOptions {
+    ApplyOptions {
+        via,
+        timeout: Duration::from_secs(20),
+        reach_timeout: Duration::from_secs(5),
+        settle: Duration::from_secs(1),
+        max_poll_interval: Duration::from_millis(150),
+        ..ApplyOptions::default()
+    }
+}
+
+/// Runs `apply` in a task and hands every event to `on_event` as it arrives.
+pub async fn apply_watching(
+    engine: &Arc<Engine>,
+    phone: &Arc<Phone>,
+    changes: Vec<(String, String)>,
+    options: ApplyOptions,
+    mut on_event: impl FnMut(&EventKind),
+) -> (Result<ApplyReport, ApplyError>, Vec<EventKind>) {
+    let (sender, mut receiver) = mpsc::unbounded_channel();
+    let sink = EventSink::new(phone.address().key(), sender);
+    let task = {
+        let engine = engine.clone();
+        let phone = phone.clone();
+        tokio::spawn(async move {
+            engine
+                .apply(&phone, &changes, &options, &sink, &CancellationToken::new())
+                .await
+        })
+    };
+    let mut events = Vec::new();
+    while let Some(event) = receiver.recv().await {
+        on_event(&event.kind);
+        events.push(event.kind);
+    }
+    (task.await.unwrap(), events)
+}
+
+pub async fn apply(
+    engine: &Arc<Engine>,
+    phone: &Arc<Phone>,
+    changes: Vec<(String, String)>,
+    options: ApplyOptions,
+) -> (Result<ApplyReport, ApplyError>, Vec<EventKind>) {
+    apply_watching(engine, phone, changes, options, |_| {}).await
+}
+
+/// The states an operation passed, as short names, in order.
+pub fn states(events: &[EventKind]) -> Vec<&'static str> {
+    events
+        .iter()
+        .map(|e| match e {
+            EventKind::Validated { .. } => "validated",
+            EventKind::CertificateTrusted { .. } => "certificate-trusted",
+            EventKind::Compared { .. } => "compared",
+            EventKind::NothingToChange => "nothing-to-change",
+            EventKind::SnapshotSaved { .. } => "snapshot-saved",
+            EventKind::Sent { .. } => "sent",
+            EventKind::WaitingForIdle => "waiting-for-idle",
+            EventKind::ProfileFetched { .. } => "profile-fetched",
+            EventKind::FallingBack { .. } => "falling-back",
+            EventKind::Rebooting => "rebooting",
+            EventKind::BackOnline => "back-online",
+            EventKind::Applied { .. } => "applied",
+            EventKind::Verified { .. } => "verified",
+            EventKind::ResyncRequested { .. } => "resync-requested",
+            EventKind::ResyncFinished { .. } => "resync-finished",
+            EventKind::Syslog { .. } => "syslog",
+            EventKind::Note { .. } => "note",
+            EventKind::Failed { .. } => "failed",
+        })
+        .collect()
+}
+
+/// Values as the phone holds them (phone-sim's own view, not phoneprov's reading).
+pub fn sim_values(sim: &RunningPhone, names: &[(String, String)]) -> Vec<(String, String)> {
+    let control = sim.control();
+    names
+        .iter()
+        .map(|(n, _)| (n.clone(), control.value(n).unwrap_or_default()))
+        .collect()
+}
