@@ -167,13 +167,20 @@ async fn bench(cidr: ipnet::IpNet, hosts: &[IpAddr]) -> Result<(), String> {
                 confirmed.entry(mac).or_insert_with(|| started.elapsed());
             }
         }
+        let mut slowest = Duration::ZERO;
         for mac in &expected {
             let (Some(r), Some(c)) = (resolved.get(mac), confirmed.get(mac)) else {
                 return Err(format!("mDNS did not resolve and confirm {mac}"));
             };
             resolved_times.push(*r);
             confirmed_times.push(*c);
+            slowest = slowest.max(*r);
         }
+        println!(
+            "  mDNS run {}: all 4 phones resolved after {:.0} ms",
+            resolved_times.len() / expected.len(),
+            slowest.as_secs_f64() * 1000.0
+        );
     }
     println!(
         "mDNS, start to each of 4 phones resolved (TXT model/MAC/firmware): {}",

@@ -176,6 +176,12 @@ async fn the_sweep_finds_every_phone_and_leaves_the_silent_rest() {
     // Not phones: a printer's web page, and a server that accepts and never answers.
     let printer = serve_forever(SocketAddr::new(h[14], 80), Some(PRINTER_PAGE)).await;
     let mute = serve_forever(SocketAddr::new(h[15], 80), None).await;
+    // On a real LAN the sweep's connection puts the locked phone in the ARP table; here its
+    // address is local, so the entry is made by hand (with the phone's own MAC).
+    let _arp = NeighbourEntry::add(
+        &locked.addr().ip().to_string(),
+        &mac_of(&locked).to_string(),
+    );
 
     let options = ScanOptions {
         extra_ports: vec![8080],
@@ -218,6 +224,15 @@ async fn the_sweep_finds_every_phone_and_leaves_the_silent_rest() {
     assert_eq!(locked_phone.access, Access::NeedsCredentials);
     assert!(locked_phone.confidence().cisco_phone >= Certainty::Likely);
     assert_eq!(locked_phone.identity.model.as_deref(), Some("CP-8851-3PCC"));
+    assert_eq!(
+        locked_phone.identity.mac,
+        Some(mac_of(&locked)),
+        "MAC from the ARP table"
+    );
+    assert!(
+        locked_phone.sources.contains(&Source::Arp)
+            && locked_phone.sources.contains(&Source::Sweep)
+    );
 
     // Nothing else: the other namespace hosts and the silent addresses are not phones.
     let ours: Vec<IpAddr> = [&mpp, &spa, &https_only, &locked, &on_user_port]
@@ -488,4 +503,117 @@ async fn the_cli_prints_found_phones_as_json_and_remembers_them() {
     .await;
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--yes-large"));
+}
+
+/// A permanent neighbour-table entry in the namespace, removed again on drop.
+struct NeighbourEntry(String);
+
+impl NeighbourEntry {
+    fn add(address: &str, mac: &str) -> NeighbourEntry {
+        let status = std::process::Command::new("ip")
+            .args([
+                "neigh",
+                "replace",
+                address,
+                "lladdr",
+                mac,
+                "dev",
+                "v0",
+                "nud",
+                "permanent",
+            ])
+            .status()
+            .expect("ip (iproute2) runs");
+        assert!(status.success(), "ip neigh replace {address} failed");
+        NeighbourEntry(address.to_string())
+    }
+}
+
+impl Drop for NeighbourEntry {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args(["neigh", "del", &self.0, "dev", "v0"])
+            .status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cisco_hardware_in_the_arp_table_is_marked_before_it_answers() {
+    let lan = lan();
+    let _lan = LAN_IN_USE.lock().await;
+    // Two silent hosts the system has "talked to": a Cisco phone (00:56:2b, Cisco Systems)
+    // and something else (50:a6:d8, Apple).
+    let _cisco = NeighbourEntry::add("198.18.0.200", "00:56:2b:aa:bb:cc");
+    let _other = NeighbourEntry::add("198.18.0.201", "50:a6:d8:11:22:33");
+    let options = ScanOptions {
+        sweep: false,
+        mdns: false,
+        neighbours: true,
+        cidrs: vec![lan.cidr],
+        ..ScanOptions::default()
+    };
+    let (_, summary) = scan(Scanner::new(options)).await;
+    let mac: Mac = "00:56:2b:aa:bb:cc".parse().unwrap();
+    let found = by_mac(&summary.phones);
+    let phone = found
+        .get(&mac)
+        .unwrap_or_else(|| panic!("the Cisco MAC is listed; found {:?}", summary.phones));
+    assert_eq!(phone.address, "198.18.0.200".parse::<IpAddr>().unwrap());
+    assert_eq!(phone.sources, [Source::Arp].into_iter().collect());
+    assert_eq!(phone.confidence().cisco_phone, Certainty::Possible);
+    assert_eq!(phone.access, Access::Unknown, "it never answered HTTP");
+    assert!(
+        !found.contains_key(&"50:a6:d8:11:22:33".parse().unwrap()),
+        "other vendors' hardware is not listed"
+    );
+    assert_eq!(summary.phones.len(), 1);
+}
+
+/// A locked phone whose every page is refused (phone-sim serves `/status.xml` openly, so
+/// this behaviour is played by a plain server): only the neighbour table can tell its MAC.
+const LOCKED_PAGE: &str = "HTTP/1.1 401 Unauthorized\r\nContent-Type: text/html\r\nContent-Length: 72\r\nConnection: close\r\n\r\n<html><head><title>CP-8861-3PCC Login</title></head><body></body></html>";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_locked_phone_gets_its_mac_from_the_neighbour_table_filled_by_the_sweep() {
+    let lan = lan();
+    let _lan = LAN_IN_USE.lock().await;
+    let address = lan.hosts[4];
+    let locked = serve_forever(SocketAddr::new(address, 80), Some(LOCKED_PAGE)).await;
+    let mac: Mac = "00:56:2b:01:02:03".parse().unwrap();
+    let mut handle = Scanner::new(sweep_only(&lan))
+        .start()
+        .expect("the scan starts");
+    let mut entry = None;
+    let summary = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(event) = handle.next().await {
+            match event {
+                // The table was read before the sweep began; the entry appears during the
+                // sweep, as the sweep's own connection attempt makes it appear on a real LAN.
+                ScanEvent::Progress(_) if entry.is_none() => {
+                    entry = Some(NeighbourEntry::add(&address.to_string(), &mac.to_string()));
+                }
+                ScanEvent::Finished(summary) => return summary,
+                _ => {}
+            }
+        }
+        panic!("no Finished event");
+    })
+    .await
+    .expect("the scan finishes");
+    locked.abort();
+    let phone = summary
+        .phones
+        .iter()
+        .find(|p| p.address == address)
+        .expect("the locked phone is listed");
+    assert_eq!(phone.access, Access::NeedsCredentials);
+    assert_eq!(phone.identity.model.as_deref(), Some("CP-8861-3PCC"));
+    assert_eq!(
+        phone.identity.mac,
+        Some(mac),
+        "MAC from the table read after the sweep"
+    );
+    assert!(phone.sources.contains(&Source::Arp));
+    assert_eq!(phone.confidence().cisco_phone, Certainty::Likely);
+    drop(entry);
 }
