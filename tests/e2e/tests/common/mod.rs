@@ -119,6 +119,8 @@ pub async fn apply_watching(
     };
     let mut events = Vec::new();
     while let Some(event) = receiver.recv().await {
+        // Shown when a test fails: the states as they passed.
+        eprintln!("{}", event.summary());
         on_event(&event.kind);
         events.push(event.kind);
     }
