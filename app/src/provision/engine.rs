@@ -723,9 +723,15 @@ impl Engine {
                         return Ok((verified, unverifiable));
                     }
                     reads += 1;
-                    if !busy && reads % 4 == 1 {
+                    let mut phone_busy = false;
+                    if !busy {
                         if let Ok(status) = phone.read_status().await {
+                            if status.provisioning_busy() {
+                                settled_since = None;
+                                phone_busy = true;
+                            }
                             if status.waiting_for_idle() {
+                                phone_busy = true;
                                 if !waiting_reported {
                                     events.emit(EventKind::WaitingForIdle);
                                     waiting_reported = true;
@@ -734,8 +740,9 @@ impl Engine {
                             }
                         }
                     }
-                    // Some values landed and the rest does not follow: the phone dropped them.
-                    if !verified.is_empty() && mismatches == last_mismatches {
+                    // The phone is up, idle and done, yet the values stay as they are: it
+                    // dropped them (it took the profile: it fetched it, or accepted the POST).
+                    if !busy && !phone_busy && mismatches == last_mismatches {
                         let since = *settled_since.get_or_insert_with(Instant::now);
                         if since.elapsed() >= options.settle {
                             if !applied_reported {

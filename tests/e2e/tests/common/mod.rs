@@ -48,7 +48,7 @@ pub fn phone_for(engine: &Engine, sim: &RunningPhone, password: Option<&str>) ->
                 Credentials::new("admin", password.map(Secret::new)),
                 ClientOptions {
                     connect_timeout: Duration::from_secs(2),
-                    request_timeout: Duration::from_secs(3),
+                    request_timeout: Duration::from_secs(10),
                     ..ClientOptions::default()
                 },
             )
