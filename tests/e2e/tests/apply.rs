@@ -499,7 +499,7 @@ async fn many_phones_at_once() {
             reboot_secs: 0.2,
             ..PhoneConfig::default()
         },
-        12,
+        6,
     )
     .await
     .unwrap();
