@@ -508,7 +508,7 @@ async fn many_phones_at_once() {
         .enumerate()
         .map(|(i, sim)| {
             let engine = setup.engine.clone();
-            let phone = phone_for(&engine, sim, None);
+            let phone = phone_with_timeout(&engine, sim, None, Duration::from_secs(30));
             let via = if i % 2 == 0 {
                 ViaChoice::Push
             } else {
