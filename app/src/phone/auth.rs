@@ -74,7 +74,7 @@ pub fn with_xpassword(path_and_query: &str, credentials: &Credentials) -> String
 
 /// The challenge scheme of a `WWW-Authenticate` header.
 pub fn challenge_method(header: &str) -> Option<AuthMethod> {
-    let scheme = header.trim_start().split_whitespace().next()?;
+    let scheme = header.split_whitespace().next()?;
     if scheme.eq_ignore_ascii_case("digest") {
         Some(AuthMethod::Digest)
     } else if scheme.eq_ignore_ascii_case("basic") {

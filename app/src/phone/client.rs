@@ -506,10 +506,10 @@ impl PhoneClient {
     /// reqwest's error in words, the URL (which may carry `xpassword=`) removed.
     fn transport_error(&self, error: reqwest::Error, what: &str) -> PhoneError {
         let phone = self.address.key();
-        if let Some(note) = &self.tls_note {
-            if let Some(VerifierNote::Changed(changed)) = lock(note).clone() {
-                return PhoneError::CertificateChanged(changed);
-            }
+        if let Some(note) = &self.tls_note
+            && let Some(VerifierNote::Changed(changed)) = lock(note).clone()
+        {
+            return PhoneError::CertificateChanged(changed);
         }
         if error.is_timeout() {
             let seconds = self.options.request_timeout.as_secs().max(1);

@@ -363,18 +363,18 @@ impl Engine {
             events.emit(EventKind::CertificateTrusted { sha256 });
         }
         let mut identity = current.identity.clone();
-        if identity.mac.is_none() || identity.model.is_none() {
-            if let Ok(status) = phone.read_status().await {
-                identity.merge_missing(&status.identity);
-            }
+        if (identity.mac.is_none() || identity.model.is_none())
+            && let Ok(status) = phone.read_status().await
+        {
+            identity.merge_missing(&status.identity);
         }
-        if let (Some(expected), Some(actual)) = (progress.expected_mac, identity.mac) {
-            if expected != actual {
-                return Err(ApplyError::SnapshotOfAnotherPhone {
-                    phone: key,
-                    snapshot_phone: expected.to_string(),
-                });
-            }
+        if let (Some(expected), Some(actual)) = (progress.expected_mac, identity.mac)
+            && expected != actual
+        {
+            return Err(ApplyError::SnapshotOfAnotherPhone {
+                phone: key,
+                snapshot_phone: expected.to_string(),
+            });
         }
         // Names as this phone spells them (SPA `Log_Resync_*_Msg`).
         let line = identity.firmware_line().or_else(|| {
@@ -586,8 +586,8 @@ impl Engine {
                     FetchOutcome::Waiting => {}
                 },
                 line = syslog.recv() => {
-                    if let Ok(line) = line {
-                        if line.from == ip {
+                    if let Ok(line) = line
+                        && line.from == ip {
                             events.emit(EventKind::Syslog { text: line.text.clone() });
                             if line.kind == ResyncLineKind::Failure {
                                 return Err(ApplyError::CannotReachLaptop {
@@ -597,7 +597,6 @@ impl Engine {
                                 });
                             }
                         }
-                    }
                 },
                 _ = tokio::time::sleep(pause) => {
                     pause = (pause * 2).min(options.max_poll_interval);
@@ -692,7 +691,6 @@ impl Engine {
         let mut last_mismatches: Vec<Mismatch> = Vec::new();
         let mut last_verified: Vec<String> = Vec::new();
         let mut pause = Duration::from_millis(10);
-        let mut reads = 0u32;
         let mut applied_reported = false;
         loop {
             match phone.read_config().await {
@@ -722,20 +720,24 @@ impl Engine {
                         });
                         return Ok((verified, unverifiable));
                     }
-                    reads += 1;
-                    if !busy && reads % 4 == 1 {
-                        if let Ok(status) = phone.read_status().await {
-                            if status.waiting_for_idle() {
-                                if !waiting_reported {
-                                    events.emit(EventKind::WaitingForIdle);
-                                    waiting_reported = true;
-                                }
-                                settled_since = None;
+                    let mut phone_busy = false;
+                    if !busy && let Ok(status) = phone.read_status().await {
+                        if status.provisioning_busy() {
+                            settled_since = None;
+                            phone_busy = true;
+                        }
+                        if status.waiting_for_idle() {
+                            phone_busy = true;
+                            if !waiting_reported {
+                                events.emit(EventKind::WaitingForIdle);
+                                waiting_reported = true;
                             }
+                            settled_since = None;
                         }
                     }
-                    // Some values landed and the rest does not follow: the phone dropped them.
-                    if !verified.is_empty() && mismatches == last_mismatches {
+                    // The phone is up, idle and done, yet the values stay as they are: it
+                    // dropped them (it took the profile: it fetched it, or accepted the POST).
+                    if !busy && !phone_busy && mismatches == last_mismatches {
                         let since = *settled_since.get_or_insert_with(Instant::now);
                         if since.elapsed() >= options.settle {
                             if !applied_reported {
@@ -898,12 +900,11 @@ impl Engine {
                                 finish(&mut report, true, success);
                                 return Ok(report);
                             }
-                            if report.rebooted {
-                                if let Some(reason) = new_provisioning_reboot(before.as_ref(), &status) {
+                            if report.rebooted
+                                && let Some(reason) = new_provisioning_reboot(before.as_ref(), &status) {
                                     finish(&mut report, true, format!("the phone rebooted to apply the new profile ({reason})"));
                                     return Ok(report);
                                 }
-                            }
                         }
                         Err(e) if e.is_unreachable() => {
                             if !down {

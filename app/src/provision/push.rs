@@ -190,15 +190,15 @@ async fn serve(
         )
             .into_response();
     }
-    if let (Some(seen), Some(ua)) = (&ua_identity, &user_agent) {
-        if let Some(reason) = identity_mismatch(&shared.expected, seen) {
-            shared.served = true;
-            let _ = shared.outcome.send(FetchOutcome::WrongPhone {
-                user_agent: ua.clone(),
-                reason,
-            });
-            return (StatusCode::FORBIDDEN, "this profile is for another phone").into_response();
-        }
+    if let (Some(seen), Some(ua)) = (&ua_identity, &user_agent)
+        && let Some(reason) = identity_mismatch(&shared.expected, seen)
+    {
+        shared.served = true;
+        let _ = shared.outcome.send(FetchOutcome::WrongPhone {
+            user_agent: ua.clone(),
+            reason,
+        });
+        return (StatusCode::FORBIDDEN, "this profile is for another phone").into_response();
     }
     shared.served = true;
     let _ = shared.outcome.send(FetchOutcome::Served { user_agent });
@@ -212,15 +212,15 @@ async fn serve(
 
 /// Why the fetching phone is not the expected one, if it is not.
 fn identity_mismatch(expected: &PhoneIdentity, seen: &PhoneIdentity) -> Option<String> {
-    if let (Some(a), Some(b)) = (expected.mac, seen.mac) {
-        if a != b {
-            return Some(format!("the phone that fetched has MAC {b}, expected {a}"));
-        }
+    if let (Some(a), Some(b)) = (expected.mac, seen.mac)
+        && a != b
+    {
+        return Some(format!("the phone that fetched has MAC {b}, expected {a}"));
     }
-    if let (Some(a), Some(b)) = (&expected.model, &seen.model) {
-        if !a.eq_ignore_ascii_case(b) {
-            return Some(format!("the phone that fetched is a {b}, expected a {a}"));
-        }
+    if let (Some(a), Some(b)) = (&expected.model, &seen.model)
+        && !a.eq_ignore_ascii_case(b)
+    {
+        return Some(format!("the phone that fetched is a {b}, expected a {a}"));
     }
     None
 }

@@ -61,13 +61,13 @@ pub fn parse_datagram(from: IpAddr, bytes: &[u8]) -> SyslogLine {
 
 /// `<134>rest` → `rest` (what is left when the header was not recognised).
 fn strip_priority(text: &str) -> &str {
-    if let Some(rest) = text.strip_prefix('<') {
-        if let Some((digits, after)) = rest.split_once('>') {
-            if !digits.is_empty() && digits.len() <= 3 && digits.chars().all(|c| c.is_ascii_digit())
-            {
-                return after.trim_start();
-            }
-        }
+    if let Some(rest) = text.strip_prefix('<')
+        && let Some((digits, after)) = rest.split_once('>')
+        && !digits.is_empty()
+        && digits.len() <= 3
+        && digits.chars().all(|c| c.is_ascii_digit())
+    {
+        return after.trim_start();
     }
     text
 }
@@ -96,10 +96,10 @@ pub fn identity_from_line(text: &str) -> PhoneIdentity {
     for word in text.split_whitespace().take(4) {
         if identity.model.is_none() && looks_like_cisco_model(word) {
             identity.model = Some(word.to_string());
-        } else if identity.mac.is_none() {
-            if let Ok(mac) = word.parse::<Mac>() {
-                identity.mac = Some(mac);
-            }
+        } else if identity.mac.is_none()
+            && let Ok(mac) = word.parse::<Mac>()
+        {
+            identity.mac = Some(mac);
         }
     }
     identity

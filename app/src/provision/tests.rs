@@ -71,11 +71,11 @@ async fn handle(State(mini): State<Arc<Mutex<Mini>>>, request: Request) -> Respo
             let mini = mini.clone();
             tokio::spawn(async move {
                 let client = crate::net::client_builder().no_proxy().build().unwrap();
-                if let Ok(answer) = client.get(&target).header("User-Agent", UA).send().await {
-                    if answer.status().is_success() {
-                        let xml = answer.text().await.unwrap();
-                        apply_profile(&mut mini.lock().unwrap(), &xml);
-                    }
+                if let Ok(answer) = client.get(&target).header("User-Agent", UA).send().await
+                    && answer.status().is_success()
+                {
+                    let xml = answer.text().await.unwrap();
+                    apply_profile(&mut mini.lock().unwrap(), &xml);
                 }
             });
             "OK".into_response()

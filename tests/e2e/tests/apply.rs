@@ -304,11 +304,11 @@ async fn a_phone_that_cannot_reach_the_laptop_is_told_and_auto_falls_back_to_pos
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_value_the_phone_drops_is_named() {
-    let setup = setup();
-    let sim = sim(PhoneConfig::model("CP-8861-3PCC")).await;
-    sim.control().drop_param("Forced_Resync_Delay");
-    let phone = phone_for(&setup.engine, &sim, None);
     for via in [ViaChoice::Post, ViaChoice::Push] {
+        let setup = setup();
+        let sim = sim(PhoneConfig::model("CP-8861-3PCC")).await;
+        sim.control().drop_param("Forced_Resync_Delay");
+        let phone = phone_for(&setup.engine, &sim, None);
         let (result, _) = apply(&setup.engine, &phone, worked_example(), options(via)).await;
         let error = result.unwrap_err();
         let ApplyError::Unverified {
@@ -499,7 +499,7 @@ async fn many_phones_at_once() {
             reboot_secs: 0.2,
             ..PhoneConfig::default()
         },
-        12,
+        6,
     )
     .await
     .unwrap();
@@ -508,7 +508,7 @@ async fn many_phones_at_once() {
         .enumerate()
         .map(|(i, sim)| {
             let engine = setup.engine.clone();
-            let phone = phone_for(&engine, sim, None);
+            let phone = phone_with_timeout(&engine, sim, None, Duration::from_secs(30));
             let via = if i % 2 == 0 {
                 ViaChoice::Push
             } else {

@@ -40,6 +40,16 @@ pub async fn sim(config: PhoneConfig) -> RunningPhone {
 }
 
 pub fn phone_for(engine: &Engine, sim: &RunningPhone, password: Option<&str>) -> Arc<Phone> {
+    phone_with_timeout(engine, sim, password, Duration::from_secs(10))
+}
+
+/// A phone handle whose requests may take up to `request_timeout` each.
+pub fn phone_with_timeout(
+    engine: &Engine,
+    sim: &RunningPhone,
+    password: Option<&str>,
+    request_timeout: Duration,
+) -> Arc<Phone> {
     let address: PhoneAddress = sim.url().parse().unwrap();
     Arc::new(
         engine
@@ -48,7 +58,7 @@ pub fn phone_for(engine: &Engine, sim: &RunningPhone, password: Option<&str>) ->
                 Credentials::new("admin", password.map(Secret::new)),
                 ClientOptions {
                     connect_timeout: Duration::from_secs(2),
-                    request_timeout: Duration::from_secs(3),
+                    request_timeout,
                     ..ClientOptions::default()
                 },
             )
@@ -119,6 +129,8 @@ pub async fn apply_watching(
     };
     let mut events = Vec::new();
     while let Some(event) = receiver.recv().await {
+        // Shown when a test fails: the states as they passed.
+        eprintln!("{}", event.summary());
         on_event(&event.kind);
         events.push(event.kind);
     }
