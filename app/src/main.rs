@@ -9,7 +9,13 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let args = Cli::parse();
     match args.command {
-        Some(command) => cli::run(command),
+        Some(command) => {
+            // `phoneprov show PHONE | head` must end quietly, like any Unix tool, not panic
+            // on a closed pipe. Sockets are unaffected (the standard library sends with
+            // MSG_NOSIGNAL); the window never needs this.
+            sigpipe::reset();
+            cli::run(command)
+        }
         None => phoneprov::gui::run(phoneprov::gui::GuiOptions { demo: args.demo }),
     }
 }

@@ -481,3 +481,29 @@ fn huge_values_with_many_problems_give_a_short_report() {
         assert!(total <= 10, "{name}: {total}");
     }
 }
+
+/// `phoneprov profile show FILE | head -1`: when the reader goes away the program ends
+/// quietly, as Unix tools do, instead of panicking with "failed printing to stdout".
+#[cfg(unix)]
+#[test]
+fn a_closed_output_pipe_ends_the_program_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = Command::new(env!("CARGO_BIN_EXE_phoneprov"))
+        .args(["profile", "show"])
+        .arg(fixture("article-10.4.xml"))
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        output.status.signal(),
+        Some(13),
+        "ended by SIGPIPE like other tools; status {:?}, stderr {stderr}",
+        output.status
+    );
+}

@@ -415,6 +415,7 @@ async fn run_rule(
         &options,
         post_body,
         phone.settings.tftp_server,
+        phone.settings.source_ip,
     )
     .await;
     let body = match result {
@@ -513,11 +514,7 @@ async fn send_syslog(phone: &Phone, macros: &crate::rules::Macros, template_name
         return;
     };
     let Some(addr) = addrs.next() else { return };
-    let bind = if addr.is_ipv4() {
-        "0.0.0.0:0"
-    } else {
-        "[::]:0"
-    };
+    let bind = crate::tftp::local_bind(addr, phone.settings.source_ip);
     let Ok(socket) = tokio::net::UdpSocket::bind(bind).await else {
         return;
     };

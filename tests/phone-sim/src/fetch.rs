@@ -5,7 +5,7 @@
 //! it was given). The emulator cannot carry Cisco's list, so it accepts the profile server's
 //! certificate as it is: tests and demos serve profiles with self-signed certificates.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use md5::{Digest, Md5};
@@ -38,9 +38,13 @@ pub enum FetchError {
 }
 
 /// Builds the phone's HTTP client.
-pub fn http_client(user_agent: &str) -> Result<reqwest::Client, reqwest::Error> {
+pub fn http_client(
+    user_agent: &str,
+    source_ip: Option<IpAddr>,
+) -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
         .user_agent(user_agent)
+        .local_address(source_ip)
         .redirect(reqwest::redirect::Policy::limited(5))
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(30))
@@ -56,6 +60,7 @@ pub async fn fetch(
     options: &RuleOptions,
     post_body: Option<String>,
     tftp_server: Option<SocketAddr>,
+    source_ip: Option<IpAddr>,
 ) -> Result<Vec<u8>, FetchError> {
     if url.scheme == "tftp" {
         let server = if url.server.is_empty() {
@@ -68,16 +73,22 @@ pub async fn fetch(
                     message: format!("cannot resolve {}", url.server),
                 })?
         };
-        return tftp_get(server, &url.path, Duration::from_secs(2), MAX_PROFILE_BYTES)
-            .await
-            .map_err(|e| match e {
-                TftpError::NotFound => FetchError::NotFound("tftp"),
-                TftpError::TooLarge(_) => FetchError::TooLarge,
-                other => FetchError::Connect {
-                    scheme: "tftp",
-                    message: other.to_string(),
-                },
-            });
+        return tftp_get(
+            server,
+            &url.path,
+            Duration::from_secs(2),
+            MAX_PROFILE_BYTES,
+            source_ip,
+        )
+        .await
+        .map_err(|e| match e {
+            TftpError::NotFound => FetchError::NotFound("tftp"),
+            TftpError::TooLarge(_) => FetchError::TooLarge,
+            other => FetchError::Connect {
+                scheme: "tftp",
+                message: other.to_string(),
+            },
+        });
     }
     if url.server.is_empty() {
         return Err(FetchError::NoServer);

@@ -229,7 +229,8 @@ impl PhoneSim {
         for (name, value) in &config.values {
             cfg.set(name, value);
         }
-        let http = fetch::http_client(&identity.user_agent())
+        let source_ip = (!addr.ip().is_unspecified()).then_some(addr.ip());
+        let http = fetch::http_client(&identity.user_agent(), source_ip)
             .map_err(|e| SimError::Http(e.to_string()))?;
         let (requests_tx, requests_rx) = tokio::sync::mpsc::unbounded_channel();
         let settings = Settings {
@@ -238,6 +239,7 @@ impl PhoneSim {
             reboot: Duration::from_secs_f64(config.reboot_secs.clamp(0.0, 86_400.0)),
             tftp_server: config.tftp_server,
             ip,
+            source_ip,
             resync_on_boot: config.resync_on_boot,
         };
         let phone = Arc::new(Phone::new(

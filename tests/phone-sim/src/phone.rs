@@ -31,6 +31,11 @@ pub struct Settings {
     pub tftp_server: Option<SocketAddr>,
     /// The address the phone reports as `Current_IP` / `$IP`.
     pub ip: IpAddr,
+    /// The address the phone's own requests (profile fetches, syslog, TFTP) leave from: its
+    /// listen address when that is a specific one. A real phone has one address; emulated
+    /// phones that share a host must not borrow the host's primary address, or a server
+    /// that serves only to the phone's address would rightly refuse them.
+    pub source_ip: Option<IpAddr>,
     /// Run the `Resync_On_Reset` resync at start and after non-provisioning reboots.
     pub resync_on_boot: bool,
 }

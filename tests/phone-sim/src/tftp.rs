@@ -3,7 +3,7 @@
 //! Written here rather than taken from a crate: the one small client crate available
 //! (`tftp_client`) is blocking and panics on a server error message that is not UTF-8.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use tokio::net::UdpSocket;
@@ -31,18 +31,24 @@ pub enum TftpError {
 }
 
 /// Reads `path` from the TFTP server at `server`.
+/// Where a UDP socket of the phone binds to talk to `peer`: the phone's own address when it
+/// has one of the peer's family, else any address.
+pub fn local_bind(peer: SocketAddr, source_ip: Option<IpAddr>) -> SocketAddr {
+    match source_ip {
+        Some(ip) if ip.is_ipv4() == peer.is_ipv4() => SocketAddr::new(ip, 0),
+        _ if peer.is_ipv4() => SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 0),
+        _ => SocketAddr::new(IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED), 0),
+    }
+}
+
 pub async fn tftp_get(
     server: SocketAddr,
     path: &str,
     wait: Duration,
     max_bytes: usize,
+    source_ip: Option<IpAddr>,
 ) -> Result<Vec<u8>, TftpError> {
-    let bind: SocketAddr = if server.is_ipv4() {
-        "0.0.0.0:0".parse().map_err(|_| TftpError::Timeout)?
-    } else {
-        "[::]:0".parse().map_err(|_| TftpError::Timeout)?
-    };
-    let socket = UdpSocket::bind(bind).await?;
+    let socket = UdpSocket::bind(local_bind(server, source_ip)).await?;
     let mut request = OP_RRQ.to_be_bytes().to_vec();
     // Servers resolve the path relative to their root; the leading '/' is conventional.
     request.extend_from_slice(path.trim_start_matches('/').as_bytes());
