@@ -9,7 +9,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
-use super::sighting::{PhoneSighting, SightingSource};
+use crate::discovery::Sighting;
 use crate::identity::{Mac, PhoneIdentity, looks_like_cisco_model};
 
 /// What a line says about a resync (the default templates' wording; custom templates that
@@ -118,7 +118,7 @@ impl SyslogListener {
     pub async fn start(
         bind: SocketAddr,
         lines: broadcast::Sender<SyslogLine>,
-        sightings: broadcast::Sender<PhoneSighting>,
+        sightings: broadcast::Sender<Sighting>,
     ) -> std::io::Result<Self> {
         let socket = UdpSocket::bind(bind).await?;
         let address = socket.local_addr()?;
@@ -135,14 +135,9 @@ impl SyslogListener {
                     continue;
                 };
                 let line = parse_datagram(from.ip(), &buffer[..length]);
-                let _ = sightings.send(PhoneSighting {
-                    at: line.at,
-                    ip: from.ip(),
-                    source: SightingSource::Syslog,
-                    user_agent: None,
-                    syslog_host: line.host.clone(),
-                    identity: identity_from_line(&line.text),
-                });
+                let mut sighting = Sighting::syslog(from.ip(), line.text.clone());
+                sighting.at = line.at;
+                let _ = sightings.send(sighting);
                 let _ = lines.send(line);
             }
         });
@@ -226,8 +221,14 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(line.kind, ResyncLineKind::Request);
-        let sighting = sighting_rx.recv().await.unwrap();
-        assert_eq!(sighting.source, SightingSource::Syslog);
-        assert_eq!(sighting.identity.model.as_deref(), Some("CP-7841-3PCC"));
+        let sighting = tokio::time::timeout(std::time::Duration::from_secs(5), sighting_rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(sighting.kind, crate::discovery::SightingKind::Syslog);
+        assert_eq!(sighting.address, "127.0.0.1".parse::<IpAddr>().unwrap());
+        let seen = sighting.observation().unwrap();
+        assert_eq!(seen.identity.model.as_deref(), Some("CP-7841-3PCC"));
+        assert_eq!(seen.identity.mac.unwrap().lower_hex(), "00562b043615");
     }
 }
