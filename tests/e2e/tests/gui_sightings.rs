@@ -1,0 +1,74 @@
+//! Passive sightings reach the desktop app: a syslog datagram to the engine's listener (real
+//! UDP on 127.0.0.1) puts the phone in the list and a line in the activity log.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use phoneprov::gui::Shell;
+use phoneprov::session::StateFile;
+
+#[test]
+fn a_phone_that_sends_syslog_appears_in_the_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let engine = std::sync::Arc::new(
+        phoneprov::provision::Engine::open(&dir.path().join("engine")).unwrap(),
+    );
+    // Listen on loopback only (the app's setting binds all interfaces).
+    let listener = runtime
+        .block_on(engine.enable_syslog("127.0.0.1:0".parse().unwrap()))
+        .unwrap();
+    let file = StateFile::in_dir(dir.path());
+    let shell_engine = engine.clone();
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 900.0])
+        .with_max_steps(30)
+        .build_eframe(move |cc| {
+            let mut shell = Shell::new(&cc.egui_ctx, runtime, Ok(file));
+            shell.use_engine(shell_engine);
+            shell
+        });
+    harness.run();
+    assert!(harness.state().phones().entries.is_empty());
+
+    let phone = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    phone
+        .send_to(
+            b"<134>CP-8851-3PCC 00:56:2b:04:36:17 -- Successful resync http://x/p.xml",
+            listener,
+        )
+        .unwrap();
+    wait_for(&mut harness, "the syslog sender in the list", |shell| {
+        shell.phones().entries.iter().any(|e| {
+            e.mac.is_some_and(|m| m.lower_hex() == "00562b043617")
+                && e.model.as_deref() == Some("CP-8851-3PCC")
+                && e.address.host == "127.0.0.1"
+        })
+    });
+    let log = harness.state().activity().to_text(&jiff::tz::TimeZone::UTC);
+    assert!(log.contains("CP-8851-3PCC"), "{log}");
+    assert!(log.contains("sent syslog"), "{log}");
+    assert_eq!(harness.state().phones().entries.len(), 1);
+}
+
+/// Steps the UI until `done` holds, for at most 10 s of wall time.
+fn wait_for(harness: &mut Harness<'_, Shell>, what: &str, done: impl Fn(&Shell) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        harness.step();
+        if done(harness.state()) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: not within 10 s. Activity:\n{}",
+            harness.state().activity().to_text(&jiff::tz::TimeZone::UTC)
+        );
+        // Yield between frames; the condition, not this pause, decides when we stop.
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
