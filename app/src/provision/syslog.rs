@@ -10,7 +10,7 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use crate::discovery::Sighting;
-use crate::identity::{Mac, PhoneIdentity, looks_like_cisco_model};
+use crate::identity::{Mac, looks_like_cisco_model};
 
 /// What a line says about a resync (the default templates' wording; custom templates that
 /// keep the words are recognised too).
@@ -88,21 +88,6 @@ pub fn classify(text: &str) -> ResyncLineKind {
     } else {
         ResyncLineKind::Other
     }
-}
-
-/// `CP-8861-3PCC 00:0e:08:ab:cd:ef -- …` (the `$PN $MAC` start of the default templates).
-pub fn identity_from_line(text: &str) -> PhoneIdentity {
-    let mut identity = PhoneIdentity::default();
-    for word in text.split_whitespace().take(4) {
-        if identity.model.is_none() && looks_like_cisco_model(word) {
-            identity.model = Some(word.to_string());
-        } else if identity.mac.is_none()
-            && let Ok(mac) = word.parse::<Mac>()
-        {
-            identity.mac = Some(mac);
-        }
-    }
-    identity
 }
 
 /// A running listener; stops when dropped or cancelled.
@@ -183,9 +168,6 @@ mod tests {
             ResyncLineKind::Failure
         );
         assert_eq!(classify("REGISTER ok"), ResyncLineKind::Other);
-        let identity = identity_from_line("CP-8861-3PCC 00:0e:08:ab:cd:ef -- Resync failed: x");
-        assert_eq!(identity.model.as_deref(), Some("CP-8861-3PCC"));
-        assert_eq!(identity.mac.unwrap().lower_hex(), "000e08abcdef");
     }
 
     #[test]
