@@ -6,7 +6,7 @@
 
 use crate::identity::{FirmwareLine, PhoneIdentity};
 use crate::phone::PhoneConfig;
-use crate::profile::xml::{UserAccess, write_flat_profile};
+use crate::profile::xml::{UserAccess, is_element_name, write_flat_profile};
 use crate::profile::{Finding, ProfileValues, hint, schema, validate};
 
 /// The outcome of validating a set of changes.
@@ -91,14 +91,6 @@ pub fn describe(finding: &Finding) -> String {
         text.push_str(&format!(" ({fix})"));
     }
     text
-}
-
-fn is_element_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// The element name a phone of `line` uses for `name` (SPA spells the `Log_*_Msg` fields

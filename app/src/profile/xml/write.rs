@@ -113,8 +113,9 @@ fn escape_text(value: &str) -> String {
     out
 }
 
-/// ASCII letters, digits, `_`, `-`, `.`; not starting with a digit, `-` or `.`; not `xml…`.
-fn is_element_name(name: &str) -> bool {
+/// Whether `name` can be written as a parameter's element: ASCII letters, digits, `_`, `-`,
+/// `.`; not starting with a digit, `-` or `.`; not `xml…`.
+pub fn is_element_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()
