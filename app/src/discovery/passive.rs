@@ -19,6 +19,8 @@ pub enum SightingKind {
 /// One request or message from a phone, as our servers received it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sighting {
+    /// When our server received it.
+    pub at: jiff::Timestamp,
     pub address: IpAddr,
     pub kind: SightingKind,
     /// The User-Agent (fetch) or the message (syslog).
@@ -29,6 +31,7 @@ impl Sighting {
     /// A phone fetched from our provisioning server with this User-Agent.
     pub fn provisioning_fetch(address: IpAddr, user_agent: impl Into<String>) -> Self {
         Sighting {
+            at: jiff::Timestamp::now(),
             address,
             kind: SightingKind::ProvisioningFetch,
             text: user_agent.into(),
@@ -38,6 +41,7 @@ impl Sighting {
     /// A phone sent us this syslog message.
     pub fn syslog(address: IpAddr, message: impl Into<String>) -> Self {
         Sighting {
+            at: jiff::Timestamp::now(),
             address,
             kind: SightingKind::Syslog,
             text: message.into(),

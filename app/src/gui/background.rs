@@ -44,6 +44,13 @@ pub enum Report {
     Scan(Box<crate::discovery::ScanEvent>),
     /// A scan could not start; the text says why.
     ScanFailed(String),
+    /// A phone fetched from our provisioning server or sent us syslog.
+    Sighting(Box<crate::discovery::Sighting>),
+    /// The syslog listener was turned on: the address it listens on, or why it could not.
+    Syslog {
+        bind: std::net::SocketAddr,
+        outcome: Result<std::net::SocketAddr, String>,
+    },
     /// Saving the app state failed (shown once, not repeated on every save).
     StateNotSaved(String),
 }

@@ -19,6 +19,7 @@ pub mod review;
 pub mod scan_link;
 pub mod settings_window;
 pub mod shell;
+pub mod sighting_link;
 pub mod style;
 pub mod timeline_panel;
 pub mod widgets;

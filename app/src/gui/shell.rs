@@ -73,6 +73,8 @@ pub struct Shell {
     operations: HashMap<PhoneId, CancellationToken>,
     /// The running scan, to cancel it.
     scan_cancel: Option<CancellationToken>,
+    /// The syslog setting the listener was last started with (`None`: off).
+    syslog_applied: Option<crate::session::SyslogSettings>,
     /// Phones being read now (one read at a time per phone).
     reading: HashSet<PhoneId>,
     /// `--demo`: the emulated phones and their throwaway state directory, kept alive here.
@@ -150,6 +152,7 @@ impl Shell {
             operations: HashMap::new(),
             scan_cancel: None,
             reading: HashSet::new(),
+            syslog_applied: None,
             demo: None,
         };
         apply_appearance(ctx, &shell.settings);
@@ -257,6 +260,41 @@ impl Shell {
     pub fn use_settings(&mut self, ctx: &egui::Context, settings: Settings) {
         self.settings = settings;
         apply_appearance(ctx, &self.settings);
+        self.apply_syslog();
+    }
+
+    /// Starts, stops or moves the engine's syslog listener to match the settings.
+    fn apply_syslog(&mut self) {
+        let Some(engine) = self.engine.clone() else {
+            return;
+        };
+        let wanted = self.settings.syslog.clone();
+        let wanted = wanted.enabled.then_some(wanted);
+        if wanted == self.syslog_applied {
+            return;
+        }
+        if self.syslog_applied.take().is_some() {
+            engine.disable_syslog();
+            self.activity.record(None, "Syslog listener stopped");
+        }
+        if let Some(syslog) = wanted {
+            let bind = std::net::SocketAddr::from(([0, 0, 0, 0], syslog.port));
+            self.syslog_applied = Some(syslog);
+            self.handle.spawn(super::sighting_link::start_syslog(
+                self.reporter.clone(),
+                engine,
+                bind,
+            ));
+        }
+    }
+
+    /// A phone seen by our own servers: into the phone list and the activity log.
+    fn sighting(&mut self, sighting: &crate::discovery::Sighting) {
+        if let Some(recorded) = crate::session::sightings::record(&mut self.phones, sighting) {
+            let name = self.phones.get(recorded.phone).map(|e| e.display_name());
+            self.activity.record(name, recorded.message);
+            self.mark_dirty_quiet();
+        }
     }
 
     /// Shows a problem above everything until dismissed.
@@ -266,8 +304,13 @@ impl Shell {
 
     /// Lets the app talk to phones through `engine`.
     pub fn use_engine(&mut self, engine: Arc<Engine>) {
+        self.handle.spawn(super::sighting_link::forward(
+            self.reporter.clone(),
+            engine.sightings(),
+        ));
         self.engine = Some(engine);
         self.capabilities.engine = true;
+        self.apply_syslog();
         if let Some(id) = self.phones.selected {
             self.read_phone(id);
         }
@@ -510,6 +553,19 @@ impl Shell {
                     self.activity.record(None, format!("Scan: {message}"));
                     self.notice = Some(format!("The scan could not start: {message}"));
                 }
+                Report::Sighting(sighting) => self.sighting(&sighting),
+                Report::Syslog { bind, outcome } => match outcome {
+                    Ok(address) => self.activity.record(
+                        None,
+                        format!("Syslog listener on UDP {address}: phones that log here appear in the list"),
+                    ),
+                    Err(reason) => {
+                        self.syslog_applied = None;
+                        let message = format!("The syslog listener could not use UDP {bind}: {reason}");
+                        self.activity.record(None, message.clone());
+                        self.notice = Some(message);
+                    }
+                },
                 Report::StateNotSaved(message) => {
                     if self.notice.is_none() {
                         self.notice = Some(message);
@@ -900,6 +956,7 @@ impl Shell {
                 self.settings_draft = None;
                 apply_appearance(ctx, &self.settings);
                 self.activity.record(None, "Settings saved");
+                self.apply_syslog();
                 self.mark_dirty(ctx);
             }
             Intent::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),

@@ -15,9 +15,9 @@ use super::events::{Change, EventKind, EventSink, Mismatch, Via};
 use super::history::{History, HistoryError, Snapshot};
 use super::push::{FetchOutcome, OneTimeProfile};
 use super::schema_bridge::{check_changes, flat_profile, phone_name};
-use super::sighting::PhoneSighting;
 use super::store::{NoDataDir, data_dir};
 use super::syslog::{ResyncLineKind, SyslogLine, SyslogListener};
+use crate::discovery::Sighting;
 use crate::phone::secret::is_secret_parameter;
 use crate::phone::trust::TrustStoreError;
 use crate::phone::{
@@ -207,7 +207,7 @@ pub struct Engine {
     data_dir: PathBuf,
     history: History,
     trust: Arc<TrustStore>,
-    sightings: broadcast::Sender<PhoneSighting>,
+    sightings: broadcast::Sender<Sighting>,
     syslog_lines: broadcast::Sender<SyslogLine>,
     syslog: Mutex<Option<SyslogListener>>,
 }
@@ -257,7 +257,7 @@ impl Engine {
     /// Phones seen by phoneprov's servers (push fetches, syslog). Each receiver gets every
     /// sighting from the moment it subscribed; slow receivers lose the oldest (see
     /// `tokio::sync::broadcast`).
-    pub fn sightings(&self) -> broadcast::Receiver<PhoneSighting> {
+    pub fn sightings(&self) -> broadcast::Receiver<Sighting> {
         self.sightings.subscribe()
     }
 

@@ -11,7 +11,6 @@ pub mod events;
 pub mod history;
 pub mod push;
 pub mod schema_bridge;
-pub mod sighting;
 pub mod store;
 pub mod syslog;
 
@@ -21,7 +20,6 @@ pub use engine::{
 };
 pub use events::{Change, EventKind, EventSink, Mismatch, ProvisionEvent, Via};
 pub use history::{History, HistoryError, Snapshot};
-pub use sighting::{PhoneSighting, SightingSource};
 pub use syslog::{SyslogLine, SyslogListener};
 
 #[cfg(test)]

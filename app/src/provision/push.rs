@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
-use super::sighting::{PhoneSighting, SightingSource};
+use crate::discovery::Sighting;
 use crate::identity::PhoneIdentity;
 
 /// The local address this machine uses to reach `phone` (no packet is sent: connecting a UDP
@@ -48,7 +48,7 @@ struct Shared {
     expires: Instant,
     served: bool,
     outcome: watch::Sender<FetchOutcome>,
-    sightings: broadcast::Sender<PhoneSighting>,
+    sightings: broadcast::Sender<Sighting>,
 }
 
 /// A running one-time server; stops when dropped.
@@ -72,7 +72,7 @@ impl OneTimeProfile {
         profile_xml: String,
         expected: PhoneIdentity,
         ttl: Duration,
-        sightings: broadcast::Sender<PhoneSighting>,
+        sightings: broadcast::Sender<Sighting>,
     ) -> std::io::Result<Self> {
         let local = local_address_towards(phone)?;
         let listener = tokio::net::TcpListener::bind(SocketAddr::new(local, 0)).await?;
@@ -170,14 +170,10 @@ async fn serve(
         .as_deref()
         .and_then(PhoneIdentity::from_user_agent);
     if ua_identity.is_some() || peer.ip() == shared.phone {
-        let _ = shared.sightings.send(PhoneSighting {
-            at: jiff::Timestamp::now(),
-            ip: peer.ip(),
-            source: SightingSource::ProvisioningFetch,
-            user_agent: user_agent.clone(),
-            syslog_host: None,
-            identity: ua_identity.clone().unwrap_or_default(),
-        });
+        let _ = shared.sightings.send(Sighting::provisioning_fetch(
+            peer.ip(),
+            user_agent.clone().unwrap_or_default(),
+        ));
     }
     let not_found = || (StatusCode::NOT_FOUND, "not found").into_response();
     if peer.ip() != shared.phone || uri.path() != shared.path {
@@ -289,9 +285,19 @@ mod tests {
         // Sightings were published (the guess had no Cisco UA but came from the phone's IP).
         let mut uas = Vec::new();
         while let Ok(s) = seen.try_recv() {
-            uas.push(s.user_agent);
+            if s.text == ua {
+                // What discovery records: the model and MAC the User-Agent names.
+                let observation = s.observation().unwrap();
+                assert_eq!(observation.identity.model.as_deref(), Some("CP-8861-3PCC"));
+                assert_eq!(
+                    observation.identity.mac.unwrap().lower_hex(),
+                    "00562b043615"
+                );
+                assert_eq!(s.kind, crate::discovery::SightingKind::ProvisioningFetch);
+            }
+            uas.push(s.text);
         }
-        assert!(uas.contains(&Some(ua.to_string())), "{uas:?}");
+        assert!(uas.contains(&ua.to_string()), "{uas:?}");
     }
 
     #[tokio::test]

@@ -9,8 +9,8 @@ use tokio::net::UdpSocket;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
-use super::sighting::{PhoneSighting, SightingSource};
-use crate::identity::{Mac, PhoneIdentity, looks_like_cisco_model};
+use crate::discovery::Sighting;
+use crate::identity::{Mac, looks_like_cisco_model};
 
 /// What a line says about a resync (the default templates' wording; custom templates that
 /// keep the words are recognised too).
@@ -90,21 +90,6 @@ pub fn classify(text: &str) -> ResyncLineKind {
     }
 }
 
-/// `CP-8861-3PCC 00:0e:08:ab:cd:ef -- …` (the `$PN $MAC` start of the default templates).
-pub fn identity_from_line(text: &str) -> PhoneIdentity {
-    let mut identity = PhoneIdentity::default();
-    for word in text.split_whitespace().take(4) {
-        if identity.model.is_none() && looks_like_cisco_model(word) {
-            identity.model = Some(word.to_string());
-        } else if identity.mac.is_none()
-            && let Ok(mac) = word.parse::<Mac>()
-        {
-            identity.mac = Some(mac);
-        }
-    }
-    identity
-}
-
 /// A running listener; stops when dropped or cancelled.
 #[derive(Debug)]
 pub struct SyslogListener {
@@ -118,7 +103,7 @@ impl SyslogListener {
     pub async fn start(
         bind: SocketAddr,
         lines: broadcast::Sender<SyslogLine>,
-        sightings: broadcast::Sender<PhoneSighting>,
+        sightings: broadcast::Sender<Sighting>,
     ) -> std::io::Result<Self> {
         let socket = UdpSocket::bind(bind).await?;
         let address = socket.local_addr()?;
@@ -135,14 +120,9 @@ impl SyslogListener {
                     continue;
                 };
                 let line = parse_datagram(from.ip(), &buffer[..length]);
-                let _ = sightings.send(PhoneSighting {
-                    at: line.at,
-                    ip: from.ip(),
-                    source: SightingSource::Syslog,
-                    user_agent: None,
-                    syslog_host: line.host.clone(),
-                    identity: identity_from_line(&line.text),
-                });
+                let mut sighting = Sighting::syslog(from.ip(), line.text.clone());
+                sighting.at = line.at;
+                let _ = sightings.send(sighting);
                 let _ = lines.send(line);
             }
         });
@@ -188,9 +168,6 @@ mod tests {
             ResyncLineKind::Failure
         );
         assert_eq!(classify("REGISTER ok"), ResyncLineKind::Other);
-        let identity = identity_from_line("CP-8861-3PCC 00:0e:08:ab:cd:ef -- Resync failed: x");
-        assert_eq!(identity.model.as_deref(), Some("CP-8861-3PCC"));
-        assert_eq!(identity.mac.unwrap().lower_hex(), "000e08abcdef");
     }
 
     #[test]
@@ -226,8 +203,14 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(line.kind, ResyncLineKind::Request);
-        let sighting = sighting_rx.recv().await.unwrap();
-        assert_eq!(sighting.source, SightingSource::Syslog);
-        assert_eq!(sighting.identity.model.as_deref(), Some("CP-7841-3PCC"));
+        let sighting = tokio::time::timeout(std::time::Duration::from_secs(5), sighting_rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(sighting.kind, crate::discovery::SightingKind::Syslog);
+        assert_eq!(sighting.address, "127.0.0.1".parse::<IpAddr>().unwrap());
+        let seen = sighting.observation().unwrap();
+        assert_eq!(seen.identity.model.as_deref(), Some("CP-7841-3PCC"));
+        assert_eq!(seen.identity.mac.unwrap().lower_hex(), "00562b043615");
     }
 }

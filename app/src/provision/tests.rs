@@ -224,7 +224,7 @@ async fn push_and_post_both_end_verified_with_a_snapshot_first() {
         assert_eq!(names, expected, "{via:?}: {events:?}");
         if via == ViaChoice::Push {
             let sighting = sightings.try_recv().unwrap();
-            assert_eq!(sighting.user_agent.as_deref(), Some(UA));
+            assert_eq!(sighting.text, UA);
         }
     }
 }
@@ -431,4 +431,33 @@ async fn invalid_changes_never_touch_the_phone() {
             .unwrap()
             .is_empty()
     );
+}
+
+/// The engine's syslog listener, over real UDP: a phone's log line becomes a sighting that
+/// names the phone.
+#[tokio::test]
+async fn a_syslog_datagram_to_the_engine_is_a_sighting() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path()).unwrap();
+    let mut sightings = engine.sightings();
+    let bound = engine
+        .enable_syslog("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let phone = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    phone
+        .send_to(
+            b"<134>CP-8851-3PCC 00:56:2b:04:36:16 -- Successful resync http://x/p.xml",
+            bound,
+        )
+        .await
+        .unwrap();
+    let sighting = tokio::time::timeout(Duration::from_secs(5), sightings.recv())
+        .await
+        .expect("no sighting within 5 s")
+        .unwrap();
+    assert_eq!(sighting.kind, crate::discovery::SightingKind::Syslog);
+    let seen = sighting.observation().unwrap();
+    assert_eq!(seen.identity.model.as_deref(), Some("CP-8851-3PCC"));
+    assert_eq!(seen.identity.mac.unwrap().lower_hex(), "00562b043616");
 }

@@ -11,6 +11,7 @@ pub mod persist;
 pub mod phones;
 pub mod profile_files;
 pub mod settings;
+pub mod sightings;
 pub mod timeline;
 
 pub use activity::{ActivityEntry, ActivityLog};
