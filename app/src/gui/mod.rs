@@ -31,6 +31,9 @@ pub use shell::Shell;
 
 use crate::session::{StateFile, persist};
 
+/// The window's icon (`assets/phoneprov.svg` rendered at 256 px).
+const WINDOW_ICON_PNG: &[u8] = include_bytes!("../../../assets/phoneprov-256.png");
+
 /// How the window starts.
 #[derive(Debug, Clone, Default)]
 pub struct GuiOptions {
@@ -82,13 +85,19 @@ pub fn run(options: GuiOptions) -> ExitCode {
             persist::config_dir().ok().map(|dir| dir.join("window.ron")),
         )
     };
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("phoneprov")
+        .with_app_id("phoneprov")
+        .with_inner_size([1280.0, 800.0])
+        .with_min_inner_size([720.0, 480.0]);
+    // The same picture the desktop file installs (packaging/); a window without it is still fine.
+    match eframe::icon_data::from_png_bytes(WINDOW_ICON_PNG) {
+        Ok(icon) => viewport = viewport.with_icon(icon),
+        Err(error) => log::warn!("window icon not used: {error}"),
+    }
     let native_options = eframe::NativeOptions {
         renderer: eframe::Renderer::Glow,
-        viewport: egui::ViewportBuilder::default()
-            .with_title("phoneprov")
-            .with_app_id("phoneprov")
-            .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([720.0, 480.0]),
+        viewport,
         persistence_path: window_memory,
         ..Default::default()
     };

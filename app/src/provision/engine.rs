@@ -703,11 +703,21 @@ impl Engine {
                     let (verified, mismatches) = compare(&config, &readable);
                     // Values can read as wanted while the phone is still finishing its resync
                     // (and about to reboot): confirm once it is done.
+                    // A phone that stops answering right after reading well is going
+                    // down to reboot: confirm after it is back. A status page the phone does
+                    // not have (or garbles) cannot say, and does not hold verification up.
                     let busy = mismatches.is_empty()
-                        && phone
-                            .read_status()
-                            .await
-                            .is_ok_and(|status| status.provisioning_busy());
+                        && match phone.read_status().await {
+                            Ok(status) => status.provisioning_busy(),
+                            Err(e) if e.is_unreachable() => {
+                                if !down {
+                                    events.emit(EventKind::Rebooting);
+                                    down = true;
+                                }
+                                true
+                            }
+                            Err(_) => false,
+                        };
                     if mismatches.is_empty() && !applied_reported {
                         events.emit(EventKind::Applied {
                             names: verified.clone(),

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use phone_sim::{EventKind as SimEvent, PhoneConfig};
+use phone_sim::{EventKind as SimEvent, Faults, PhoneConfig};
 use phoneprov::phone::PhoneError;
 use phoneprov::provision::{ApplyError, EventKind, Via, ViaChoice};
 
@@ -391,15 +391,10 @@ async fn a_phone_that_disappears_mid_apply_leaves_a_snapshot_and_an_explanation(
     let sim = sim(PhoneConfig::model("CP-8861-3PCC")).await;
     let control = sim.control();
     let phone = phone_for(&setup.engine, &sim, None);
-    // Pulled from the wall right after it fetched the profile.
-    let unplug = tokio::spawn(async move {
-        let fetched = control
-            .wait_for_event(Duration::from_secs(20), |k| {
-                matches!(k, SimEvent::ProfileFetched { .. })
-            })
-            .await;
-        sim.stop().await;
-        fetched.is_some()
+    // Pulled from the wall right after it fetched the profile, before applying it.
+    control.set_faults(Faults {
+        vanish_after_fetch: true,
+        ..Faults::default()
     });
     let mut quick = options(ViaChoice::Push);
     quick.timeout = Duration::from_secs(4);
@@ -410,7 +405,13 @@ async fn a_phone_that_disappears_mid_apply_leaves_a_snapshot_and_an_explanation(
         quick,
     )
     .await;
-    assert!(unplug.await.unwrap(), "the phone never fetched");
+    assert!(
+        control
+            .events()
+            .iter()
+            .any(|e| matches!(e.kind, SimEvent::ProfileFetched { .. })),
+        "the phone never fetched"
+    );
     let error = result.unwrap_err();
     let ApplyError::Disappeared { snapshot_hint, .. } = &error else {
         panic!("{error:?}");

@@ -264,7 +264,8 @@ async fn run_resync(phone: &Arc<Phone>, request: ResyncRequest) {
                 state.last_success = Some(phone.clock.now());
                 state.failures = 0;
                 state.last_error.clear();
-                state.prov_state = ProvisioningState::Idle;
+                // A phone that changed values reboots next: it is not idle in between.
+                state.prov_state = after_resync(&changed_all);
             }
             phone.push_provisioning("Successful", &last_url);
             phone.event(EventKind::ResyncSucceeded {
@@ -279,7 +280,7 @@ async fn run_resync(phone: &Arc<Phone>, request: ResyncRequest) {
                 let mut state = phone.state();
                 state.failures += 1;
                 state.last_error = error.clone();
-                state.prov_state = ProvisioningState::Idle;
+                state.prov_state = after_resync(&changed_all);
                 let index = state.failures - 1;
                 parse_schedule(state.config.value("Resync_Error_Retry_Delay")).and_then(|items| {
                     let item = items[index.min(items.len() - 1)];
@@ -563,5 +564,14 @@ mod tests {
         assert!(allowed_server("example.com, 127.0.0.1", "prov.example.com"));
         assert!(allowed_server("example.com,127.0.0.1", "127.0.0.1"));
         assert!(!allowed_server("example.com", "evilexample.com"));
+    }
+}
+
+/// The provisioning state shown between the end of a resync and what follows it.
+fn after_resync(changed: &[String]) -> ProvisioningState {
+    if changed.is_empty() {
+        ProvisioningState::Idle
+    } else {
+        ProvisioningState::Rebooting
     }
 }
