@@ -38,7 +38,7 @@ pub enum Report {
     /// An apply or resync ended: a summary, or why it failed.
     OperationDone {
         phone: crate::session::PhoneId,
-        outcome: Result<String, String>,
+        outcome: Result<String, OperationFailure>,
     },
     /// A discovery event (phone found or updated, progress, end).
     Scan(Box<crate::discovery::ScanEvent>),
@@ -72,6 +72,26 @@ impl Reporter {
         // A closed channel means the window is gone; nothing left to tell.
         if self.sender.send(report).is_ok() {
             self.ctx.request_repaint();
+        }
+    }
+}
+
+/// Why an apply or resync failed, with the values the phone confirmed and those it did not.
+#[derive(Debug, Clone, Default)]
+pub struct OperationFailure {
+    /// The reason in words.
+    pub reason: String,
+    /// Confirmed on the phone before the operation ended.
+    pub verified: Vec<String>,
+    /// Sent, and read back as something else (or not at all).
+    pub refusals: Vec<(String, crate::session::form::Refusal)>,
+}
+
+impl From<String> for OperationFailure {
+    fn from(reason: String) -> Self {
+        OperationFailure {
+            reason,
+            ..OperationFailure::default()
         }
     }
 }

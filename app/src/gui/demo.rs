@@ -16,6 +16,8 @@ pub struct DemoPhone {
     pub url: String,
     /// What makes it interesting, for the banner.
     pub role: String,
+    /// Started on a call: the banner offers to end it (and start another).
+    pub takes_calls: bool,
 }
 
 /// The running emulated phones; they stop when this is dropped with the runtime.
@@ -27,6 +29,25 @@ pub struct DemoPhones {
 impl DemoPhones {
     pub fn running(&self) -> &[RunningPhone] {
         &self.running
+    }
+
+    /// Whether demo phone `index` is on a call (in-process state: no network involved).
+    pub fn call_active(&self, index: usize) -> bool {
+        self.running
+            .get(index)
+            .is_some_and(|phone| phone.control().call_active())
+    }
+
+    /// Starts or ends a call on demo phone `index`, as the person at the desk would.
+    pub fn set_call(&self, index: usize, active: bool) {
+        if let Some(phone) = self.running.get(index) {
+            let control = phone.control();
+            if active {
+                control.start_call();
+            } else {
+                control.end_call();
+            }
+        }
     }
 }
 
@@ -84,6 +105,7 @@ pub async fn start() -> Result<DemoPhones, SimError> {
             name: name.to_string(),
             url: phone.url(),
             role: role.to_string(),
+            takes_calls: busy,
         });
         running.push(phone);
     }

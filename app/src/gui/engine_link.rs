@@ -7,11 +7,12 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::background::{Report, Reporter};
+use super::background::{OperationFailure, Report, Reporter};
 use crate::identity::PhoneIdentity;
 use crate::phone::{self, ClientOptions, Credentials, Phone, PhoneError, Secret};
 use crate::profile::schema;
-use crate::provision::{ApplyOptions, Engine, EventSink, ResyncOptions};
+use crate::provision::{ApplyError, ApplyOptions, Engine, EventSink, ResyncOptions};
+use crate::session::form::Refusal;
 use crate::session::{PhoneAddress, PhoneId, PhoneLogin};
 
 /// What reading a phone told us.
@@ -161,7 +162,7 @@ pub async fn apply(
             report.unverifiable.len(),
             report.unverifiable.join(", ")
         )),
-        Err(error) => Err(error.to_string()),
+        Err(error) => Err(apply_failure(&error)),
     };
     reporter.send(Report::OperationDone { phone: id, outcome });
     read(reporter, id, phone).await;
@@ -192,11 +193,40 @@ pub async fn resync(
     let outcome = match result {
         Ok(report) => match report.success {
             Some(true) => Ok(format!("Resync succeeded: {}", report.detail)),
-            Some(false) => Err(format!("Resync failed: {}", report.detail)),
+            Some(false) => Err(format!("Resync failed: {}", report.detail).into()),
             None => Ok(format!("Resync requested: {}", report.detail)),
         },
-        Err(error) => Err(error.to_string()),
+        Err(error) => Err(error.to_string().into()),
     };
     reporter.send(Report::OperationDone { phone: id, outcome });
     read(reporter, id, phone).await;
+}
+
+/// An apply's error for the form: the values the phone confirmed and those it reports
+/// differently, field by field.
+fn apply_failure(error: &ApplyError) -> OperationFailure {
+    let mut failure = OperationFailure::from(error.to_string());
+    if let ApplyError::Unverified {
+        mismatches,
+        verified,
+        ..
+    } = error
+    {
+        let at = jiff::Timestamp::now();
+        failure.verified = verified.clone();
+        failure.refusals = mismatches
+            .iter()
+            .map(|mismatch| {
+                (
+                    mismatch.name.clone(),
+                    Refusal {
+                        wanted: mismatch.wanted.clone(),
+                        read_back: mismatch.read_back.clone(),
+                        at,
+                    },
+                )
+            })
+            .collect();
+    }
+    failure
 }

@@ -72,11 +72,7 @@ fn field_row(
                 |ui| {
                     ui.set_width(LABEL_WIDTH);
                     ui.add(egui::Label::new(label_text).wrap())
-                        .on_hover_text(format!(
-                            "{}\n\nXML element: {}",
-                            def.help,
-                            def.element_for(form.line)
-                        ))
+                        .on_hover_text(field_help(def, form.line))
                 },
             )
             .inner;
@@ -110,6 +106,11 @@ fn field_editor(
         });
         if let Some(hint) = hint {
             ui.label(RichText::new(hint).color(quiet));
+        }
+        // What the phone accepts, for numbers and lists (choices show theirs in the list).
+        if let Some(range) = hint::range_hint(def).filter(|_| !matches!(def.kind, Kind::Choice(_)))
+        {
+            ui.label(RichText::new(format!("· {range}")).color(quiet).small());
         }
         if def.read_only {
             ui.label(RichText::new("(read-only)").color(quiet));
@@ -178,6 +179,28 @@ fn field_editor(
         ui.label(
             RichText::new("⏳ Sent; waiting for the phone to confirm")
                 .color(style::progress_colour(&visuals)),
+        );
+    } else if let Some(refusal) = state.refused.get(def.element) {
+        let time = refusal
+            .at
+            .to_zoned(form.zone.clone())
+            .strftime("%H:%M:%S")
+            .to_string();
+        let reads = match &refusal.read_back {
+            Some(value) if value.is_empty() => "reads back empty".to_string(),
+            Some(value) => format!("reads back as {}", hint::excerpt(value)),
+            None => "is not reported by the phone at all".to_string(),
+        };
+        ui.add(
+            egui::Label::new(
+                RichText::new(format!(
+                    "✖ Not taken: sent {}, but at {time} it {reads}. The phone may not accept \
+                     this value on its firmware; your edit is kept.",
+                    hint::excerpt(&refusal.wanted)
+                ))
+                .color(visuals.error_fg_color),
+            )
+            .wrap(),
         );
     } else if let Some(at) = state.confirmed.get(def.element) {
         let time = at
@@ -301,4 +324,14 @@ fn shorten(text: &str, max: usize) -> String {
         let cut: String = text.chars().take(max.saturating_sub(1)).collect();
         format!("{cut}…")
     }
+}
+
+/// The tooltip of a field: the schema's help, what it accepts, its XML element.
+fn field_help(def: &ParamDef, line: FirmwareLine) -> String {
+    let mut text = def.help.to_string();
+    if let Some(range) = hint::range_hint(def) {
+        text.push_str(&format!("\n\nAccepts: {range}"));
+    }
+    text.push_str(&format!("\n\nXML element: {}", def.element_for(line)));
+    text
 }

@@ -6,6 +6,11 @@ use crate::session::{PhoneId, PhoneLogin, Settings};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Intent {
     SelectPhone(PhoneId),
+    /// `--demo` only: start or end the call on demo phone `index` (it applies when idle).
+    DemoCall {
+        index: usize,
+        active: bool,
+    },
     /// "Add by address": the text as typed; the shell parses it and reports errors.
     AddPhone(String),
     RenamePhone(PhoneId, String),

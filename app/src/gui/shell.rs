@@ -319,15 +319,15 @@ impl Shell {
     /// The login to use for a phone: the secret store, else this run's memory.
     fn login_task(
         &self,
-        key: String,
+        keys: Vec<String>,
     ) -> impl std::future::Future<Output = Option<crate::session::PhoneLogin>> + Send + 'static
     {
         let store = self.secret_store.clone();
         let memory = self.session_secrets.clone();
         async move {
-            let lookup_key = key.clone();
+            let lookup_keys = keys.clone();
             let lookup = tokio::task::spawn_blocking(move || {
-                crate::session::credentials::login_for(store.as_ref(), &lookup_key)
+                crate::session::credentials::login_for(store.as_ref(), &lookup_keys)
             });
             // A secret service that does not answer must not hold up talking to the phone.
             let stored = tokio::time::timeout(SECRET_STORE_TIMEOUT, lookup)
@@ -337,7 +337,7 @@ impl Shell {
                 .and_then(Result::ok)
                 .flatten();
             stored.or_else(|| {
-                crate::session::credentials::login_for(memory.as_ref(), &key)
+                crate::session::credentials::login_for(memory.as_ref(), &keys)
                     .ok()
                     .flatten()
             })
@@ -356,7 +356,7 @@ impl Shell {
             return;
         }
         let address = entry.address.clone();
-        let login = self.login_task(phone_key(entry));
+        let login = self.login_task(entry.credential_keys());
         let reporter = self.reporter.clone();
         self.handle.spawn(async move {
             let login = login.await;
@@ -387,10 +387,10 @@ impl Shell {
         }
         entry.status = crate::session::PhoneStatus::Applying;
         let address = entry.address.clone();
-        let key = phone_key(entry);
+        let keys = entry.credential_keys();
         let cancel = CancellationToken::new();
         self.operations.insert(id, cancel.clone());
-        let login = self.login_task(key);
+        let login = self.login_task(keys);
         let reporter = self.reporter.clone();
         self.handle.spawn(async move {
             let login = login.await;
@@ -399,7 +399,7 @@ impl Shell {
                 Err(error) => {
                     reporter.send(Report::OperationDone {
                         phone: id,
-                        outcome: Err(error.to_string()),
+                        outcome: Err(error.to_string().into()),
                     });
                     return;
                 }
@@ -529,7 +529,15 @@ impl Shell {
                         let name = entry.display_name();
                         match outcome {
                             Ok(summary) => self.activity.record(Some(name), summary),
-                            Err(reason) => {
+                            Err(failure) => {
+                                let reason = failure.reason;
+                                let at = jiff::Timestamp::now();
+                                for name in &failure.verified {
+                                    if let Some(value) = entry.form.sent.get(name).cloned() {
+                                        entry.form.mark_confirmed(name, &value, at);
+                                    }
+                                }
+                                entry.form.mark_refused(failure.refusals);
                                 if !matches!(entry.status, crate::session::PhoneStatus::Failed(_)) {
                                     entry.status =
                                         crate::session::PhoneStatus::Failed(reason.clone());
@@ -539,7 +547,6 @@ impl Shell {
                                         reason.clone(),
                                     );
                                 }
-                                entry.form.sent.clear();
                                 self.activity
                                     .record(Some(name), format!("Failed: {reason}"));
                             }
@@ -907,6 +914,18 @@ impl Shell {
                 }
             }
             Intent::CloseCredentials => self.credentials_draft = None,
+            Intent::DemoCall { index, active } => {
+                if let Some((demo, _)) = &self.demo {
+                    demo.set_call(index, active);
+                    let name = demo.phones.get(index).map(|p| p.name.clone());
+                    let words = if active {
+                        "Demo: a call started (changes now wait for it to end)"
+                    } else {
+                        "Demo: the call ended"
+                    };
+                    self.activity.record(name, words);
+                }
+            }
             Intent::SaveCredentials {
                 phone,
                 for_site,
@@ -919,7 +938,9 @@ impl Shell {
                 let scope = if for_site {
                     CredentialScope::Site
                 } else {
-                    CredentialScope::Phone(phone_key(entry))
+                    // Saved under the preferred key; found under any of them later.
+                    let keys = entry.credential_keys();
+                    CredentialScope::Phone(keys.into_iter().next().unwrap_or_default())
                 };
                 let store = self.secret_store.clone();
                 let memory = self.session_secrets.clone();
@@ -1009,7 +1030,7 @@ impl Shell {
             intents.extend(menu::show(ui, menu_state));
             self.notice_bar(ui);
             if let Some((demo, _)) = &self.demo {
-                demo_banner(ui, demo);
+                intents.extend(demo_banner(ui, demo));
             }
         });
         egui::Panel::bottom("status bar").show(ui, |ui| {
@@ -1134,29 +1155,50 @@ impl eframe::App for Shell {
     }
 }
 
-fn demo_banner(ui: &mut egui::Ui, demo: &super::demo::DemoPhones) {
-    egui::CollapsingHeader::new(
-        egui::RichText::new(format!(
-            "Demo: {} emulated phones on this computer (nothing on your network is touched)",
-            demo.phones.len()
-        ))
-        .strong(),
-    )
-    .id_salt("demo banner")
-    .show(ui, |ui| {
-        for phone in &demo.phones {
-            ui.label(format!("{} ({}): {}", phone.name, phone.url, phone.role));
+fn demo_banner(ui: &mut egui::Ui, demo: &super::demo::DemoPhones) -> Option<Intent> {
+    let mut intent = None;
+    ui.horizontal_wrapped(|ui| {
+        egui::CollapsingHeader::new(
+            egui::RichText::new(format!(
+                "Demo: {} emulated phones on this computer (nothing on your network is touched)",
+                demo.phones.len()
+            ))
+            .strong(),
+        )
+        .id_salt("demo banner")
+        .show(ui, |ui| {
+            for phone in &demo.phones {
+                ui.label(format!("{} ({}): {}", phone.name, phone.url, phone.role));
+            }
+        });
+        // The busy phone applies only when its call ends: the person at the desk is played here.
+        for (index, phone) in demo.phones.iter().enumerate() {
+            if !phone.takes_calls {
+                continue;
+            }
+            if demo.call_active(index) {
+                ui.label(format!("☎ {} is on a call", phone.name));
+                if ui
+                    .button(format!("End the call on {}", phone.name))
+                    .clicked()
+                {
+                    intent = Some(Intent::DemoCall {
+                        index,
+                        active: false,
+                    });
+                }
+            } else if ui
+                .button(format!("Start a call on {}", phone.name))
+                .clicked()
+            {
+                intent = Some(Intent::DemoCall {
+                    index,
+                    active: true,
+                });
+            }
         }
     });
-}
-
-/// How a phone is known in the secret store: its MAC when known (stable when it moves),
-/// else its address.
-fn phone_key(entry: &crate::session::PhoneEntry) -> String {
-    entry
-        .mac
-        .map(|mac| mac.colon())
-        .unwrap_or_else(|| entry.address.base_url())
+    intent
 }
 
 /// Work on a phone that goes through the engine.

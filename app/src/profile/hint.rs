@@ -83,6 +83,22 @@ pub fn value_hint(def: &ParamDef, value: &str) -> Option<String> {
     }
 }
 
+/// What the field accepts, in words, for the form and `profile show`: "0–65535 (× 20 s)",
+/// "0000–2400 or empty". `None` for free text and Yes/No (the widget says it all).
+pub fn range_hint(def: &ParamDef) -> Option<String> {
+    match def.kind {
+        Kind::Integer { min, max, unit } => Some(match unit {
+            Unit::TwentySeconds => format!("range {min}–{max} steps of 20 s"),
+            Unit::Seconds => format!("range {min}–{max} s"),
+        }),
+        Kind::TimeHhmm => Some("range 0000–2400, or empty for none".into()),
+        Kind::Schedule => Some("seconds: N, N1,N2,… or N+R; 0 = off".into()),
+        Kind::DhcpOptions => Some("option numbers 1–254, comma separated".into()),
+        Kind::Choice(choices) => Some(format!("one of: {}", choices.join(", "))),
+        _ => None,
+    }
+}
+
 /// A hint about the unit alone, for an empty form field: "× 20 seconds", "seconds".
 pub fn unit_hint(def: &ParamDef) -> Option<&'static str> {
     def.unit().map(Unit::label)
@@ -130,5 +146,18 @@ mod tests {
         let at = lookup("Resync_At__HHmm_").unwrap();
         assert_eq!(value_hint(at, "1800").unwrap(), "daily at 18:00");
         assert_eq!(unit_hint(random), Some("× 20 seconds"));
+    }
+
+    #[test]
+    fn ranges_in_words() {
+        let random = lookup("Resync_Random_Delay").unwrap();
+        assert_eq!(range_hint(random).unwrap(), "range 0–65535 steps of 20 s");
+        let forced = lookup("Forced_Resync_Delay").unwrap();
+        assert_eq!(range_hint(forced).unwrap(), "range 0–65535 s");
+        let at = lookup("Resync_At__HHmm_").unwrap();
+        assert!(range_hint(at).unwrap().contains("0000–2400"));
+        let dhcp = lookup("DHCP_Option_To_Use").unwrap();
+        assert!(range_hint(dhcp).unwrap().contains("1–254"));
+        assert_eq!(range_hint(lookup("Provision_Enable").unwrap()), None);
     }
 }

@@ -143,13 +143,16 @@ impl SecretStore for MemorySecretStore {
     }
 }
 
-/// The login to use for a phone: its own entry, else the site's.
+/// The login to use for a phone: its own entry under any of its keys (see
+/// [`crate::session::PhoneEntry::credential_keys`]), else the site's.
 pub fn login_for(
     store: &dyn SecretStore,
-    phone_key: &str,
+    phone_keys: &[String],
 ) -> Result<Option<PhoneLogin>, CredentialError> {
-    if let Some(login) = store.load(&CredentialScope::Phone(phone_key.to_string()))? {
-        return Ok(Some(login));
+    for key in phone_keys {
+        if let Some(login) = store.load(&CredentialScope::Phone(key.clone()))? {
+            return Ok(Some(login));
+        }
     }
     store.load(&CredentialScope::Site)
 }
@@ -168,33 +171,51 @@ mod tests {
     #[test]
     fn a_phone_entry_wins_over_the_site_entry() {
         let store = MemorySecretStore::default();
-        assert_eq!(login_for(&store, "00:56:2b:04:36:15").unwrap(), None);
+        let keys = ["00:56:2b:04:36:15".to_string()];
+        assert_eq!(login_for(&store, &keys).unwrap(), None);
         store
             .save(&CredentialScope::Site, &login("admin", "site-pw"))
             .unwrap();
         assert_eq!(
-            login_for(&store, "00:56:2b:04:36:15")
-                .unwrap()
-                .unwrap()
-                .password,
+            login_for(&store, &keys).unwrap().unwrap().password,
             "site-pw"
         );
         let phone = CredentialScope::Phone("00:56:2b:04:36:15".into());
         store.save(&phone, &login("admin", "phone-pw")).unwrap();
         assert_eq!(
-            login_for(&store, "00:56:2b:04:36:15")
-                .unwrap()
-                .unwrap()
-                .password,
+            login_for(&store, &keys).unwrap().unwrap().password,
             "phone-pw"
         );
         store.forget(&phone).unwrap();
         assert_eq!(
-            login_for(&store, "00:56:2b:04:36:15")
-                .unwrap()
-                .unwrap()
-                .password,
+            login_for(&store, &keys).unwrap().unwrap().password,
             "site-pw"
+        );
+    }
+
+    #[test]
+    fn a_password_saved_before_the_mac_was_known_is_still_found() {
+        // Saved while the locked phone was known only by its address; a read then taught
+        // phoneprov its MAC, which comes first among its keys from then on.
+        let store = MemorySecretStore::default();
+        let address_scope = CredentialScope::Phone("http://10.1.20.31".into());
+        store
+            .save(&address_scope, &login("admin", "phone-pw"))
+            .unwrap();
+        let keys = [
+            "00:56:2b:04:36:15".to_string(),
+            "http://10.1.20.31".to_string(),
+        ];
+        assert_eq!(
+            login_for(&store, &keys).unwrap().unwrap().password,
+            "phone-pw"
+        );
+        // An entry under the MAC wins over the one under the address.
+        let mac_scope = CredentialScope::Phone("00:56:2b:04:36:15".into());
+        store.save(&mac_scope, &login("admin", "newer-pw")).unwrap();
+        assert_eq!(
+            login_for(&store, &keys).unwrap().unwrap().password,
+            "newer-pw"
         );
     }
 

@@ -108,7 +108,8 @@ pub fn record(entry: &mut PhoneEntry, event: &ProvisionEvent) -> Option<String> 
         EventKind::Syslog { text } => (Stage::Syslog, text.clone()),
         EventKind::Note { message } => (Stage::Note, message.clone()),
         EventKind::Failed { reason } => {
-            entry.form.sent.clear();
+            // What was sent stays marked until the operation's outcome says, field by
+            // field, what the phone confirmed and what it reports instead.
             entry.status = PhoneStatus::Failed(reason.clone());
             (Stage::Failed, reason.clone())
         }

@@ -20,6 +20,18 @@ pub struct FormState {
     /// Elements the phone confirmed (read back as intended), with when.
     #[serde(skip)]
     pub confirmed: BTreeMap<String, jiff::Timestamp>,
+    /// Elements sent whose read-back never matched: what the phone reports instead.
+    #[serde(skip)]
+    pub refused: BTreeMap<String, Refusal>,
+}
+
+/// A value the phone took but does not report back as sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub wanted: String,
+    /// `None`: the phone does not report the parameter at all.
+    pub read_back: Option<String>,
+    pub at: jiff::Timestamp,
 }
 
 /// One row of the Submit review: old → new.
@@ -57,6 +69,7 @@ impl FormState {
             self.edits.insert(element.to_string(), text.to_string());
         }
         self.confirmed.remove(element);
+        self.refused.remove(element);
     }
 
     /// Whether the field differs from what the phone reports (or is edited while the phone's
@@ -112,7 +125,18 @@ impl FormState {
         for change in changes {
             self.sent.insert(change.element.clone(), change.new.clone());
             self.confirmed.remove(&change.element);
+            self.refused.remove(&change.element);
         }
+    }
+
+    /// The apply ended without every value confirmed: what was sent and did not read back
+    /// is marked with what the phone reports instead; the rest of what was sent is no longer
+    /// awaited (the edits stay, so nothing typed is lost).
+    pub fn mark_refused(&mut self, refusals: Vec<(String, Refusal)>) {
+        for (element, refusal) in refusals {
+            self.refused.insert(element, refusal);
+        }
+        self.sent.clear();
     }
 
     /// The phone read back `value` for `element` as intended.
@@ -125,12 +149,38 @@ impl FormState {
             self.edits.remove(element);
         }
         self.confirmed.insert(element.to_string(), at);
+        self.refused.remove(element);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_value_is_marked_and_the_edit_kept_until_typed_again() {
+        let mut form = FormState::default();
+        form.load_phone_values(BTreeMap::from([("P".to_string(), "3600".to_string())]));
+        form.set("P", "7200");
+        form.mark_sent(&form.changes());
+        let at = jiff::Timestamp::UNIX_EPOCH;
+        form.mark_refused(vec![(
+            "P".to_string(),
+            Refusal {
+                wanted: "7200".into(),
+                read_back: Some("3600".into()),
+                at,
+            },
+        )]);
+        assert!(form.sent.is_empty());
+        assert_eq!(form.refused["P"].read_back.as_deref(), Some("3600"));
+        assert_eq!(form.edits["P"], "7200", "what was typed is kept");
+        form.set("P", "7300");
+        assert!(
+            form.refused.is_empty(),
+            "a new value clears the old refusal"
+        );
+    }
 
     fn read_phone(form: &mut FormState, pairs: &[(&str, &str)]) {
         form.load_phone_values(

@@ -84,6 +84,17 @@ impl PhoneEntry {
         }
     }
 
+    /// The keys its own password may be kept under in the secret store, preferred first:
+    /// its MAC (stable when the phone moves), then its address (all that is known of a
+    /// locked phone before its first successful read).
+    pub fn credential_keys(&self) -> Vec<String> {
+        self.mac
+            .map(|mac| mac.colon())
+            .into_iter()
+            .chain(std::iter::once(self.address.base_url()))
+            .collect()
+    }
+
     /// Who the phone is, as far as we know.
     pub fn identity(&self) -> PhoneIdentity {
         PhoneIdentity {

@@ -191,7 +191,8 @@ fn a_password_goes_to_the_secret_store_and_nowhere_else() {
     let deadline = Instant::now() + Duration::from_secs(10);
     let login = loop {
         harness.step();
-        if let Some(login) = login_for(store.as_ref(), "http://198.18.0.15").unwrap() {
+        if let Some(login) = login_for(store.as_ref(), &["http://198.18.0.15".to_string()]).unwrap()
+        {
             break login;
         }
         assert!(
@@ -422,6 +423,38 @@ fn demo_submit_is_verified_on_the_phone_and_a_password_phone_asks_for_one() {
         "Manager read with the password",
         |shell| shell.phones().selected_entry().unwrap().status == PhoneStatus::Reachable,
     );
+    // The read taught phoneprov the phone's MAC; the password saved before must still be
+    // found: reading again asks for nothing.
+    assert!(
+        harness
+            .state()
+            .phones()
+            .selected_entry()
+            .unwrap()
+            .mac
+            .is_some()
+    );
+    let reads = |shell: &Shell| {
+        shell
+            .activity()
+            .entries
+            .iter()
+            .filter(|e| {
+                e.phone.as_deref() == Some("Manager") && e.message.starts_with("Read the phone:")
+            })
+            .count()
+    };
+    let before = reads(harness.state());
+    harness.get_by_label("Read the phone again").click();
+    harness.run_steps(2);
+    wait_for(&mut harness, 20, "Manager read again", |shell| {
+        reads(shell) > before
+    });
+    assert_eq!(
+        harness.state().phones().selected_entry().unwrap().status,
+        PhoneStatus::Reachable
+    );
+    assert!(harness.query_by_label("Password for Manager").is_none());
 }
 
 #[test]
@@ -491,7 +524,10 @@ fn demo_busy_phone_waits_for_idle_then_verifies() {
         PhoneStatus::Verified,
         "not verified while the call goes on"
     );
-    controls[1].end_call();
+    // The person at the desk hangs up: the demo banner plays them.
+    harness.get_by_label("End the call on Warehouse").click();
+    harness.run_steps(2);
+    assert!(!controls[1].call_active(), "the banner ended the call");
     wait_for(
         &mut harness,
         90,
@@ -532,4 +568,47 @@ fn demo_resync_from_a_missing_profile_shows_the_failure_and_its_reason() {
     assert!(reason.contains("resync failed"), "{reason}");
     assert!(reason.contains("missing.xml"), "{reason}");
     assert!(harness.get_all_by_label_contains("missing.xml").count() >= 1);
+}
+
+#[test]
+fn a_value_the_phone_drops_is_marked_on_its_field_and_the_others_confirmed() {
+    use phoneprov::session::PhoneStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut harness, controls) = demo_app_with_controls(dir.path());
+    // Reception takes Resync At but silently keeps its own Resync Periodic.
+    controls[0].drop_param("Resync_Periodic");
+    harness.run();
+    wait_for(&mut harness, 20, "Reception read", |shell| {
+        shell.phones().selected_entry().unwrap().status == PhoneStatus::Reachable
+    });
+    harness.get_by_label("Resync Periodic").focus();
+    harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    harness.key_press(egui::Key::Backspace);
+    harness.run();
+    type_into(&mut harness, "Resync Periodic", "3665");
+    type_into(&mut harness, "Resync At (HHmm)", "1800");
+    harness.get_by_label("Submit 2 changes…").click();
+    harness.run();
+    harness.get_by_label("Send and verify").click();
+    harness.run_steps(2);
+    wait_for(&mut harness, 60, "Reception failed", |shell| {
+        let entry = shell.phones().selected_entry().unwrap();
+        matches!(entry.status, PhoneStatus::Failed(_)) && !entry.form.refused.is_empty()
+    });
+    let entry = harness.state().phones().selected_entry().unwrap();
+    let refusal = &entry.form.refused["Resync_Periodic"];
+    assert_eq!(refusal.wanted, "3665");
+    assert_eq!(refusal.read_back.as_deref(), Some("3600"));
+    assert!(entry.form.confirmed.contains_key("Resync_At__HHmm_"));
+    assert_eq!(
+        entry.form.edits.get("Resync_Periodic").map(String::as_str),
+        Some("3665")
+    );
+    harness.get_by_label_contains("Not taken: sent 3665, but at");
+    assert_eq!(
+        harness
+            .get_all_by_label_contains("Confirmed by the phone at")
+            .count(),
+        1
+    );
 }
