@@ -374,6 +374,7 @@ fn report_apply(
                 print_json(&json!({
                     "phone": report.phone,
                     "verified": all,
+                    "not_restored": report.not_restored,
                     "via": report.via,
                     "snapshot": report.snapshot,
                     "changes": report.changes,
@@ -397,9 +398,7 @@ fn report_apply(
                         .unwrap_or_default()
                 );
             }
-            if all {
-                Ok(exit::OK)
-            } else {
+            if !all {
                 Err(Failure {
                     message: format!(
                         "not verified: {} cannot be read back (the phone hides passwords)",
@@ -407,6 +406,17 @@ fn report_apply(
                     ),
                     code: exit::FAILED,
                 })
+            } else if !report.not_restored.is_empty() {
+                Err(Failure {
+                    message: format!(
+                        "not fully rolled back: {} not restored (it held a password or key, which \
+                         snapshots never store); set it again by hand",
+                        report.not_restored.join(", ")
+                    ),
+                    code: exit::FAILED,
+                })
+            } else {
+                Ok(exit::OK)
             }
         }
         Err(error) => {

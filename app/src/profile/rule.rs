@@ -549,12 +549,13 @@ fn parse_url(chars: &[char], start: usize, end: usize) -> Result<RuleUrl, RuleEr
     })
 }
 
-/// The rule with `--pwd` and `--key` values replaced by `****`; works on any text, parsable
-/// or not, so secrets never reach a log, an error or JSON.
+/// The rule with `--pwd`, `--key` and `--uid` values (the profile server's credentials and
+/// the profile's key) replaced by `****`; works on any text, parsable or not, so secrets
+/// never reach a log, an error or JSON.
 pub fn mask_secrets(text: &str) -> String {
     // Every occurrence of a flag masks what follows it, even inside another masked value,
     // so odd quoting cannot hide a secret; the masked spans are then merged.
-    let mut starts: Vec<usize> = ["--pwd", "--key"]
+    let mut starts: Vec<usize> = ["--pwd", "--key", "--uid"]
         .iter()
         .flat_map(|flag| text.match_indices(flag).map(|(at, f)| at + f.len()))
         .collect();
@@ -798,7 +799,7 @@ mod tests {
     fn secrets_are_masked_in_any_text() {
         assert_eq!(
             mask_secrets("[--uid bob --pwd \"s e c\" --key k1] https://a/b"),
-            "[--uid bob --pwd \"****\" --key ****] https://a/b"
+            "[--uid **** --pwd \"****\" --key ****] https://a/b"
         );
         assert_eq!(mask_secrets("[--pwd hunter2]x"), "[--pwd ****]x");
         assert_eq!(mask_secrets("[--pwd \"unclosed"), "[--pwd \"****\"");

@@ -77,13 +77,26 @@ impl Finding {
     }
 }
 
-/// A value safe to show for a parameter: secret fields become `****`, rule secrets masked.
+/// What replaces a secret wherever phoneprov shows a value ([`rule::mask_secrets`] writes
+/// the same).
+pub const MASK: &str = "****";
+
+/// A value safe to show for a parameter, and the one place that decides it (the validator,
+/// the phone client, the engine and the CLI all use it): secret fields
+/// ([`schema::is_secret_name`]) become [`MASK`]; in any other value the `--key`, `--uid` and
+/// `--pwd` values of rules are masked ([`rule::mask_secrets`]).
 pub fn mask_value(param: &str, value: &str) -> String {
     if schema::is_secret_name(param) && !value.is_empty() {
-        "****".to_string()
+        MASK.to_string()
     } else {
         rule::mask_secrets(value)
     }
+}
+
+/// Whether [`mask_value`] hides anything in this value: such a value must not be written to a
+/// file (a snapshot, an export) — not even masked in place of the real one.
+pub fn holds_secret(param: &str, value: &str) -> bool {
+    mask_value(param, value) != value
 }
 
 /// Validates one value of a known field on a firmware line (no cross-field checks).
@@ -1094,7 +1107,15 @@ mod tests {
         assert!(!f.masked_value().contains("hunter2"));
         assert_eq!(mask_value("GPP_SA", "topsecret"), "****");
         assert_eq!(mask_value("GPP_A", "plain"), "plain");
-        assert_eq!(mask_value("Admin_Passwd", "x"), "****");
+        assert_eq!(mask_value("Admin_Passwd", "x"), MASK);
+        // The rule masker writes the same mask.
+        assert_eq!(
+            mask_value("Profile_Rule", "[--uid u --pwd p]http://a/b"),
+            format!("[--uid {MASK} --pwd {MASK}]http://a/b")
+        );
+        assert!(holds_secret("Profile_Rule", "[--key k]http://a/b"));
+        assert!(!holds_secret("Profile_Rule", "http://a/b"));
+        assert!(!holds_secret("Admin_Passwd", ""));
     }
 
     #[test]

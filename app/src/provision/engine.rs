@@ -18,7 +18,7 @@ use super::schema_bridge::{check_changes, flat_profile, phone_name};
 use super::store::{NoDataDir, data_dir};
 use super::syslog::{ResyncLineKind, SyslogLine, SyslogListener};
 use crate::discovery::Sighting;
-use crate::phone::secret::is_secret_parameter;
+use crate::phone::secret::{is_secret_parameter, shown_value};
 use crate::phone::trust::TrustStoreError;
 use crate::phone::{
     ClientOptions, ConfigSource, Credentials, Phone, PhoneAddress, PhoneClient, PhoneConfig,
@@ -80,12 +80,23 @@ pub struct ApplyReport {
     /// Names sent but unreadable (passwords: the phone hides them).
     pub unverifiable: Vec<String>,
     pub warnings: Vec<String>,
+    /// Rollback: values the snapshot could not hold (they carry a password or key, see
+    /// [`Snapshot::withheld`]) and that now read differently from when it was taken. They were
+    /// not restored; an event says what they were.
+    #[serde(default)]
+    pub not_restored: Vec<String>,
 }
 
 impl ApplyReport {
     /// True when every change was read back as intended.
     pub fn fully_verified(&self) -> bool {
         self.unverifiable.is_empty()
+    }
+
+    /// True when every change was read back as intended and, for a rollback, nothing the
+    /// snapshot could not hold is left different.
+    pub fn complete(&self) -> bool {
+        self.fully_verified() && self.not_restored.is_empty()
     }
 }
 
@@ -289,8 +300,9 @@ impl Engine {
         cancel: &CancellationToken,
     ) -> Result<ApplyReport, ApplyError> {
         let progress = Progress::default();
+        let nothing_withheld = BTreeMap::new();
         let result = tokio::select! {
-            result = self.apply_steps(phone, changes, options, events, &progress, "before set") => result,
+            result = self.apply_steps(phone, changes, &nothing_withheld, options, events, &progress, "before set") => result,
             _ = cancel.cancelled() => Err(ApplyError::Cancelled {
                 stage: progress.stage(),
                 snapshot_hint: progress.snapshot_hint(phone),
@@ -304,7 +316,9 @@ impl Engine {
         result
     }
 
-    /// Puts back the values of `snapshot` (only those that differ now), the same way.
+    /// Puts back the values of `snapshot` (only those that differ now), the same way. Values
+    /// the snapshot withheld (they carry a password or key) cannot be put back: those that
+    /// now read differently are named in [`ApplyReport::not_restored`] and in a note.
     pub async fn rollback(
         &self,
         phone: &Phone,
@@ -323,7 +337,7 @@ impl Engine {
             ..Progress::default()
         };
         let result = tokio::select! {
-            result = self.apply_steps(phone, &values, options, events, &progress, "before rollback") => result,
+            result = self.apply_steps(phone, &values, &snapshot.withheld, options, events, &progress, "before rollback") => result,
             _ = cancel.cancelled() => Err(ApplyError::Cancelled {
                 stage: progress.stage(),
                 snapshot_hint: progress.snapshot_hint(phone),
@@ -337,10 +351,12 @@ impl Engine {
         result
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn apply_steps(
         &self,
         phone: &Phone,
         changes: &[(String, String)],
+        withheld: &BTreeMap<String, String>,
         options: &ApplyOptions,
         events: &EventSink,
         progress: &Progress,
@@ -419,6 +435,7 @@ impl Engine {
             verified: Vec::new(),
             unverifiable: Vec::new(),
             warnings,
+            not_restored: not_restored(&current, withheld, events),
         };
         if to_send.is_empty() {
             events.emit(EventKind::NothingToChange);
@@ -844,7 +861,7 @@ impl Engine {
         let mut syslog = self.syslog_lines.subscribe();
         phone.trigger_resync(rule).await?;
         events.emit(EventKind::ResyncRequested {
-            rule: rule.map(redact_rule),
+            rule: rule.map(|rule| shown_value("Profile_Rule", rule)),
         });
         let mut report = ResyncReport {
             phone: key.clone(),
@@ -998,27 +1015,23 @@ fn compare(config: &PhoneConfig, sent: &[&(String, String)]) -> (Vec<String>, Ve
         if same_value(read, wanted) {
             verified.push(name.clone());
         } else {
-            mismatches.push(Mismatch {
-                name: name.clone(),
-                wanted: wanted.clone(),
-                read_back: read.map(str::to_string),
-            });
+            mismatches.push(Mismatch::shown(name, wanted, read));
         }
     }
     (verified, mismatches)
 }
 
-/// A failure entry that was not on the status page before.
+/// A failure entry that was not on the status page before (masked: it may quote a rule).
 fn new_failure(before: Option<&PhoneStatus>, now: &PhoneStatus) -> Option<String> {
     let latest = now.latest_provisioning()?;
     let old = before.and_then(|b| b.latest_provisioning());
-    (old != Some(latest) && latest.is_failure()).then(|| latest.text.clone())
+    (old != Some(latest) && latest.is_failure()).then(|| shown_value("", &latest.text))
 }
 
 fn new_success(before: Option<&PhoneStatus>, now: &PhoneStatus) -> Option<String> {
     let latest = now.latest_provisioning()?;
     let old = before.and_then(|b| b.latest_provisioning());
-    (old != Some(latest) && latest.is_success()).then(|| latest.text.clone())
+    (old != Some(latest) && latest.is_success()).then(|| shown_value("", &latest.text))
 }
 
 fn new_provisioning_reboot(before: Option<&PhoneStatus>, now: &PhoneStatus) -> Option<String> {
@@ -1028,22 +1041,38 @@ fn new_provisioning_reboot(before: Option<&PhoneStatus>, now: &PhoneStatus) -> O
         .then(|| latest.clone())
 }
 
-/// A rule for events and logs: the values of `--pwd` and `--key` hidden.
-pub fn redact_rule(rule: &str) -> String {
-    let mut out = Vec::new();
-    let mut hide_next = false;
-    for word in rule.split(' ') {
-        if hide_next && !word.is_empty() {
-            // `secret]http://…`: keep what follows the closing bracket.
-            let rest = word.find(']').map_or("", |i| &word[i..]);
-            out.push(format!("***{rest}"));
-            hide_next = false;
-            continue;
+/// Rollback: the withheld values (masked) that read differently now, each said in a note;
+/// those that read the same are said too (their hidden parts cannot be compared).
+fn not_restored(
+    current: &PhoneConfig,
+    withheld: &BTreeMap<String, String>,
+    events: &EventSink,
+) -> Vec<String> {
+    let mut different = Vec::new();
+    for (name, before) in withheld {
+        let now = current.value(name).map(|v| shown_value(name, v));
+        if now.as_deref() == Some(before.as_str()) {
+            events.emit(EventKind::Note {
+                message: format!(
+                    "{name} was not saved in the snapshot (it holds a password or key, which \
+                     phoneprov never writes to a file); it reads as it did then, \"{before}\" \
+                     (the hidden parts cannot be compared)"
+                ),
+            });
+        } else {
+            events.emit(EventKind::Note {
+                message: format!(
+                    "{name} was not restored: it held a password or key, which phoneprov never \
+                     writes to a file. It was \"{before}\" and is now {}; set it again by hand",
+                    now.map_or("not reported by the phone".to_string(), |v| format!(
+                        "\"{v}\""
+                    ))
+                ),
+            });
+            different.push(name.clone());
         }
-        hide_next = matches!(word.trim_start_matches('['), "--pwd" | "--key");
-        out.push(word.to_string());
     }
-    out.join(" ")
+    different
 }
 
 /// The phone's IP for events about a sighting (re-exported for the CLI).
@@ -1054,19 +1083,6 @@ pub fn phone_ip(address: &PhoneAddress) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rules_are_redacted() {
-        assert_eq!(
-            redact_rule("[--uid u --pwd secret]http://x/p.xml"),
-            "[--uid u --pwd ***]http://x/p.xml"
-        );
-        assert_eq!(
-            redact_rule("[--key abc] https://p/x.cfg"),
-            "[--key ***] https://p/x.cfg"
-        );
-        assert_eq!(redact_rule("http://x/p.xml"), "http://x/p.xml");
-    }
 
     #[test]
     fn duplicates_last_wins_in_first_order() {

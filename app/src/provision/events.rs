@@ -1,5 +1,6 @@
 //! What the engine reports while it works: plain, serialisable values with timestamps, sent
-//! through a channel the GUI or the CLI drains. Values of secret parameters never appear.
+//! through a channel the GUI or the CLI drains. Secrets never appear: values pass through the
+//! one masking rule ([`crate::phone::secret::shown_value`]) before they are put in an event.
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
@@ -25,7 +26,8 @@ impl Via {
     }
 }
 
-/// One parameter's change, values redacted when secret.
+/// One parameter's change, values masked: a secret parameter's value is `****`, and so are
+/// the `--key`/`--uid`/`--pwd` values inside rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
     pub name: String,
@@ -38,19 +40,30 @@ impl Change {
     pub fn shown(name: &str, old: Option<&str>, new: &str) -> Self {
         Change {
             name: name.to_string(),
-            old: old.map(|o| shown_value(name, o).to_string()),
-            new: shown_value(name, new).to_string(),
+            old: old.map(|o| shown_value(name, o)),
+            new: shown_value(name, new),
         }
     }
 }
 
-/// A value that does not read back as intended.
+/// A value that does not read back as intended (values masked, as in [`Change`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mismatch {
     pub name: String,
     pub wanted: String,
     /// `None`: the phone does not report the parameter at all.
     pub read_back: Option<String>,
+}
+
+impl Mismatch {
+    /// A mismatch with its values masked for showing.
+    pub fn shown(name: &str, wanted: &str, read_back: Option<&str>) -> Self {
+        Mismatch {
+            name: name.to_string(),
+            wanted: shown_value(name, wanted),
+            read_back: read_back.map(|r| shown_value(name, r)),
+        }
+    }
 }
 
 impl std::fmt::Display for Mismatch {
@@ -104,7 +117,8 @@ pub enum EventKind {
     ProfileFetched {
         user_agent: Option<String>,
     },
-    /// Push did not work; post is used instead.
+    /// Push did not work, or cannot (Provision Enable is No); post is used instead.
+    /// `reason` says why.
     FallingBack {
         from: Via,
         to: Via,
@@ -189,9 +203,9 @@ impl ProvisionEvent {
             ),
             EventKind::FallingBack { from, to, reason } => {
                 format!(
-                    "{} did not work ({reason}); using {} instead",
-                    from.label(),
-                    to.label()
+                    "{reason}; sending by {} instead of {}",
+                    to.label(),
+                    from.label()
                 )
             }
             EventKind::Rebooting => "the phone stopped answering (rebooting?)".to_string(),
@@ -254,5 +268,31 @@ impl EventSink {
         if let Some(sender) = &self.sender {
             let _ = sender.send(event);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULE: &str = "[--uid tech --pwd Pw0rd!]https://srv/p.xml";
+
+    #[test]
+    fn changes_and_mismatches_never_show_credentials_inside_rules() {
+        let change = Change::shown("Profile_Rule", Some(RULE), "[--key K3y]https://srv/q.xml");
+        let json = serde_json::to_string(&change).unwrap();
+        for secret in ["tech", "Pw0rd!", "K3y"] {
+            assert!(!json.contains(secret), "{json}");
+        }
+        assert_eq!(
+            change.old.as_deref(),
+            Some("[--uid **** --pwd ****]https://srv/p.xml")
+        );
+        let mismatch = Mismatch::shown("Profile_Rule", RULE, Some("http://other/p.xml"));
+        let text = mismatch.to_string();
+        assert!(!text.contains("Pw0rd!") && !text.contains("tech"), "{text}");
+        assert!(text.contains("--pwd ****"), "{text}");
+        let secret = Mismatch::shown("Admin_Password", "hunter2", Some(""));
+        assert!(!secret.to_string().contains("hunter2"));
     }
 }

@@ -1,5 +1,8 @@
 //! Local history: a snapshot of a phone's values is saved before every change, so any change
-//! can be rolled back. One JSON file per snapshot under `<data dir>/history/`.
+//! can be rolled back. One JSON file per snapshot under `<data dir>/history/`. No secret is
+//! ever written: password parameters are left out, and so are rule values that carry
+//! credentials or a key (`[--uid u --pwd p]https://…`); those are recorded masked, by name, so
+//! a rollback can say that it did not restore them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,9 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::store::write_atomically;
 use crate::identity::{Mac, PhoneIdentity};
-use crate::phone::secret::is_secret_parameter;
+use crate::phone::secret::{holds_secret, is_secret_parameter, shown_value};
 
-/// The values a phone reported at one moment. Secret parameters are never stored.
+/// The values a phone reported at one moment. Secrets are never stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snapshot {
     /// `20261125T044213.123Z-3fa9c1`: sortable by time, unique.
@@ -23,7 +26,13 @@ pub struct Snapshot {
     pub taken_at: jiff::Timestamp,
     /// Why it was taken (`before set`, `before rollback`, …).
     pub reason: String,
+    /// What can be put back. Password parameters are not here (the phone hides them).
     pub values: BTreeMap<String, String>,
+    /// Values left out because they hold a secret (a rule with `--pwd`, `--uid` or `--key`):
+    /// name → the value masked (`[--uid **** --pwd ****]https://srv/p.xml`). A rollback
+    /// cannot restore these and says so.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub withheld: BTreeMap<String, String>,
 }
 
 impl Snapshot {
@@ -49,8 +58,13 @@ impl Snapshot {
             reason: reason.to_string(),
             values: values
                 .iter()
-                .filter(|(name, _)| !is_secret_parameter(name))
+                .filter(|(name, value)| !is_secret_parameter(name) && !holds_secret(name, value))
                 .map(|(n, v)| (n.clone(), v.clone()))
+                .collect(),
+            withheld: values
+                .iter()
+                .filter(|(name, value)| !is_secret_parameter(name) && holds_secret(name, value))
+                .map(|(n, v)| (n.clone(), shown_value(n, v)))
                 .collect(),
         }
     }
@@ -204,5 +218,43 @@ mod tests {
             Err(HistoryError::NotFound { .. })
         ));
         assert!(history.list("other:80", None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn rules_with_credentials_are_withheld_masked_and_never_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = History::new(dir.path());
+        let values: BTreeMap<String, String> = [
+            ("Profile_Rule", "[--uid tech --pwd Pw0rd!]https://srv/p.xml"),
+            ("Profile_Rule_B", "[--key K3y-9] https://srv/b.xml"),
+            ("Profile_Rule_C", "https://srv/$MA.xml"),
+            ("GPP_SA", "gpp-secret"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let snapshot = Snapshot::new("127.0.0.1:80", &PhoneIdentity::default(), "x", &values);
+        let path = history.save(&snapshot).unwrap();
+        let file = std::fs::read_to_string(&path).unwrap();
+        for secret in ["tech", "Pw0rd!", "K3y-9", "gpp-secret"] {
+            assert!(!file.contains(secret), "{secret} in {file}");
+        }
+        assert_eq!(
+            snapshot.values.keys().collect::<Vec<_>>(),
+            vec!["Profile_Rule_C"]
+        );
+        assert_eq!(
+            snapshot.withheld["Profile_Rule"],
+            "[--uid **** --pwd ****]https://srv/p.xml"
+        );
+        assert!(snapshot.withheld.contains_key("Profile_Rule_B"));
+        assert!(!snapshot.withheld.contains_key("GPP_SA"));
+        // Read back as saved; files from before `withheld` existed still read.
+        let listed = history.list("127.0.0.1:80", None).unwrap();
+        assert_eq!(listed[0], snapshot);
+        let mut old: serde_json::Value = serde_json::from_str(&file).unwrap();
+        old.as_object_mut().unwrap().remove("withheld");
+        let old: Snapshot = serde_json::from_value(old).unwrap();
+        assert!(old.withheld.is_empty());
     }
 }

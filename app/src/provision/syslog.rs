@@ -46,16 +46,18 @@ pub fn parse_datagram(from: IpAddr, bytes: &[u8]) -> SyslogLine {
     if let Some(name) = host.take_if(|h| looks_like_cisco_model(h) || h.parse::<Mac>().is_ok()) {
         text = format!("{name} {text}");
     }
+    let text = if text.is_empty() {
+        raw.to_string()
+    } else {
+        text
+    };
     SyslogLine {
         at: jiff::Timestamp::now(),
         from,
         kind: classify(&text),
         host,
-        text: if text.is_empty() {
-            raw.to_string()
-        } else {
-            text
-        },
+        // A template may quote a rule with its credentials: they go no further.
+        text: crate::phone::secret::shown_value("", &text),
     }
 }
 
@@ -181,6 +183,12 @@ mod tests {
         assert!(line.text.contains("Successful resync"), "{line:?}");
         let bare = parse_datagram(ip, b"SPA504G 00:0e:08:ab:cd:ef -- Resync failed: timeout\n");
         assert_eq!(bare.kind, ResyncLineKind::Failure);
+        let quoting = parse_datagram(
+            ip,
+            b"<134>CP-8861-3PCC 00:0e:08:ab:cd:ef -- Requesting resync [--uid u --pwd Pw1]http://x/p.xml",
+        );
+        assert_eq!(quoting.kind, ResyncLineKind::Request);
+        assert!(!quoting.text.contains("Pw1"), "{quoting:?}");
     }
 
     #[tokio::test]
