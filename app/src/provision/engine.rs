@@ -29,8 +29,8 @@ use crate::phone::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ViaChoice {
-    /// Push, falling back to post when an MPP phone cannot reach this laptop. SPA phones
-    /// have no `/admin/config.xml`: push only.
+    /// Push, falling back to post when an MPP phone cannot reach this laptop or refuses
+    /// resyncs (Provision Enable is No). SPA phones have no `/admin/config.xml`: push only.
     #[default]
     Auto,
     Push,
@@ -108,11 +108,12 @@ pub enum ApplyError {
     Phone(PhoneError),
     #[error("{0}")]
     History(String),
+    /// `advice` says what works instead (post for an MPP phone's changes; Provision Enable to
+    /// Yes first otherwise).
     #[error(
-        "refused: Provision Enable is No on the phone at {phone}, so it refuses every resync. \
-         Send with --via post instead, or set Provision_Enable=Yes first"
+        "refused: Provision Enable is No on the phone at {phone}, so it refuses every resync. {advice}"
     )]
-    ProvisionDisabled { phone: String },
+    ProvisionDisabled { phone: String, advice: String },
     #[error(
         "the phone at {phone} could not reach this laptop: it did not fetch the profile from {url} \
          within {seconds} s (a firewall on this laptop, or the phone on another network/VLAN?)"
@@ -496,8 +497,29 @@ impl Engine {
                 self.send_post(phone, xml, events, progress).await?;
                 Ok(Via::Post)
             }
+            // Push is a resync, which the phone refuses; POST /admin/config.xml still works.
+            ViaChoice::Auto if provision_disabled && !spa => {
+                events.emit(EventKind::FallingBack {
+                    from: Via::Push,
+                    to: Via::Post,
+                    reason: "Provision Enable is No, so the phone refuses resyncs".to_string(),
+                });
+                self.send_post(phone, xml, events, progress).await?;
+                Ok(Via::Post)
+            }
             ViaChoice::Push | ViaChoice::Auto if provision_disabled => {
-                Err(ApplyError::ProvisionDisabled { phone: key })
+                Err(ApplyError::ProvisionDisabled {
+                    phone: key,
+                    advice: if spa {
+                        "SPA phones take changes only by resync (they have no /admin/config.xml): \
+                         set Provision Enable to Yes on the phone's web page \
+                         (Voice > Provisioning) first"
+                            .to_string()
+                    } else {
+                        "Send with --via post (or auto) instead, or set Provision_Enable=Yes first"
+                            .to_string()
+                    },
+                })
             }
             ViaChoice::Push => {
                 self.send_push(phone, identity, xml, options, events, progress, deadline)
@@ -854,7 +876,20 @@ impl Engine {
             .value("Provision_Enable")
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("no"))
         {
-            return Err(ApplyError::ProvisionDisabled { phone: key });
+            let spa = config.source == ConfigSource::SpaCfgXml || config.identity.is_spa();
+            return Err(ApplyError::ProvisionDisabled {
+                phone: key.clone(),
+                advice: if spa {
+                    "Set Provision Enable to Yes on the phone's web page (Voice > Provisioning) \
+                     first"
+                        .to_string()
+                } else {
+                    format!(
+                        "Set it to Yes first (`phoneprov set {key} Provision_Enable=Yes`, which \
+                         sends by POST)"
+                    )
+                },
+            });
         }
         let before = phone.read_status().await.ok();
         let ip = phone.address().resolve_ip().await.ok();

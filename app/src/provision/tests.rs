@@ -272,24 +272,41 @@ async fn a_dropped_value_is_reported_by_name() {
 }
 
 #[tokio::test]
-async fn provision_disabled_refuses_push_but_post_works() {
+async fn provision_disabled_refuses_push_and_auto_posts_instead() {
     let dir = tempfile::tempdir().unwrap();
     let engine = Engine::open(dir.path()).unwrap();
     let mut values = base();
     values[2] = ("Provision_Enable", "No");
     let (address, mini) = start(mini_with(&values)).await;
-    let (result, _) = run(&engine, address, &[("Resync_Periodic", "3665")], quick()).await;
+    let push = ApplyOptions {
+        via: ViaChoice::Push,
+        ..quick()
+    };
+    let (result, _) = run(&engine, address, &[("Resync_Periodic", "3665")], push).await;
     let error = result.unwrap_err();
     assert!(
         matches!(error, ApplyError::ProvisionDisabled { .. }),
         "{error:?}"
     );
     assert!(error.to_string().contains("Provision Enable is No"));
+    assert!(error.to_string().contains("--via post"), "{error}");
     assert_eq!(mini.lock().unwrap().values["Resync_Periodic"], "3600");
+    // Auto knows push cannot work and posts, saying why.
+    let (result, events) = run(&engine, address, &[("Resync_Periodic", "3665")], quick()).await;
+    assert_eq!(result.unwrap().via, Some(Via::Post));
+    let reason = events
+        .iter()
+        .find_map(|e| match e {
+            EventKind::FallingBack { reason, .. } => Some(reason.clone()),
+            _ => None,
+        })
+        .expect("no falling-back event");
+    assert!(reason.contains("Provision Enable is No"), "{reason}");
+    assert_eq!(mini.lock().unwrap().values["Resync_Periodic"], "3665");
     let (result, _) = run(
         &engine,
         address,
-        &[("Resync_Periodic", "3665")],
+        &[("Resync_Periodic", "3600")],
         ApplyOptions {
             via: ViaChoice::Post,
             ..quick()

@@ -213,7 +213,7 @@ async fn a_wrong_password_is_said_and_nothing_is_touched() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn provision_enable_no_refuses_push_in_words() {
+async fn provision_enable_no_refuses_push_in_words_and_auto_posts_instead() {
     let setup = setup();
     let sim = sim(PhoneConfig {
         values: vec![("Provision_Enable".into(), "No".into())],
@@ -221,35 +221,111 @@ async fn provision_enable_no_refuses_push_in_words() {
     })
     .await;
     let phone = phone_for(&setup.engine, &sim, None);
-    for via in [ViaChoice::Push, ViaChoice::Auto] {
-        let (result, events) = apply(
-            &setup.engine,
-            &phone,
-            pairs(&[("Resync_Periodic", "7200")]),
-            options(via),
-        )
-        .await;
-        let error = result.unwrap_err();
-        assert!(
-            matches!(error, ApplyError::ProvisionDisabled { .. }),
-            "{error:?}"
-        );
-        assert!(error.to_string().contains("Provision Enable is No"));
-        assert!(matches!(events.last(), Some(EventKind::Failed { .. })));
-    }
+    let (result, events) = apply(
+        &setup.engine,
+        &phone,
+        pairs(&[("Resync_Periodic", "7200")]),
+        options(ViaChoice::Push),
+    )
+    .await;
+    let error = result.unwrap_err();
+    assert!(
+        matches!(error, ApplyError::ProvisionDisabled { .. }),
+        "{error:?}"
+    );
+    let text = error.to_string();
+    assert!(text.contains("Provision Enable is No"), "{text}");
+    assert!(text.contains("--via post"), "{text}");
+    assert!(matches!(events.last(), Some(EventKind::Failed { .. })));
     assert_eq!(
         sim.control().value("Resync_Periodic").as_deref(),
         Some("3600")
     );
-    // Post is the way that works, and says so.
-    let (result, _) = apply(
+    // Push was never tried: the phone saw no resync request.
+    assert!(
+        !sim.control()
+            .events()
+            .iter()
+            .any(|e| matches!(e.kind, SimEvent::ResyncRequested { .. })),
+        "{:?}",
+        sim.control().events()
+    );
+
+    // Auto knows the phone refuses resyncs and posts instead, saying why before it sends.
+    let (result, events) = apply(
         &setup.engine,
         &phone,
         pairs(&[("Resync_Periodic", "7200")]),
-        options(ViaChoice::Post),
+        options(ViaChoice::Auto),
     )
     .await;
-    result.unwrap();
+    let report = result.unwrap();
+    assert_eq!(report.via, Some(Via::Post));
+    let reason = events
+        .iter()
+        .find_map(|e| match e {
+            EventKind::FallingBack {
+                from: Via::Push,
+                to: Via::Post,
+                reason,
+            } => Some(reason.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no falling-back event: {events:?}"));
+    assert!(
+        reason.contains("Provision Enable is No, so the phone refuses resyncs"),
+        "{reason}"
+    );
+    let states = states(&events);
+    let falling_back = states.iter().position(|s| *s == "falling-back").unwrap();
+    let sent = states.iter().position(|s| *s == "sent").unwrap();
+    assert!(falling_back < sent, "{states:?}");
+    assert_eq!(states.last(), Some(&"verified"), "{states:?}");
+    assert_eq!(
+        sim.control().value("Resync_Periodic").as_deref(),
+        Some("7200")
+    );
+    assert!(
+        sim.control()
+            .events()
+            .iter()
+            .any(|e| matches!(e.kind, SimEvent::ConfigPosted { .. }))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provision_enable_no_on_an_spa_phone_refuses_auto_too() {
+    // SPA phones have no /admin/config.xml: nothing to fall back to.
+    let setup = setup();
+    let sim = sim(PhoneConfig {
+        values: vec![("Provision_Enable".into(), "No".into())],
+        ..PhoneConfig::model("SPA504G")
+    })
+    .await;
+    let phone = phone_for(&setup.engine, &sim, None);
+    let (result, events) = apply(
+        &setup.engine,
+        &phone,
+        pairs(&[("Resync_Periodic", "7200")]),
+        options(ViaChoice::Auto),
+    )
+    .await;
+    let error = result.unwrap_err();
+    assert!(
+        matches!(error, ApplyError::ProvisionDisabled { .. }),
+        "{error:?}"
+    );
+    let text = error.to_string();
+    assert!(text.contains("Provision Enable is No"), "{text}");
+    assert!(
+        text.contains("SPA phones take changes only by resync"),
+        "{text}"
+    );
+    assert!(!states(&events).contains(&"falling-back"), "{events:?}");
+    assert_eq!(
+        sim.control().value("Resync_Periodic").as_deref(),
+        Some("3600")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
