@@ -20,6 +20,8 @@ pub enum Report {
     },
     /// Background work failed; the text is for the technician.
     Failed(String),
+    /// Something worth a line in the activity log, not an interruption.
+    Note(String),
     /// A password was stored; the text says where.
     CredentialsSaved {
         phone: crate::session::PhoneId,
@@ -44,6 +46,8 @@ pub enum Report {
     Scan(Box<crate::discovery::ScanEvent>),
     /// A scan could not start; the text says why.
     ScanFailed(String),
+    /// A scan did not start because its ranges are larger than a /22: ask first.
+    ScanNeedsConfirmation(super::large_scan_dialog::LargeScanQuestion),
     /// A phone fetched from our provisioning server or sent us syslog.
     Sighting(Box<crate::discovery::Sighting>),
     /// The syslog listener was turned on: the address it listens on, or why it could not.

@@ -20,6 +20,9 @@ pub enum Intent {
     /// Stop the selected phone's running apply or resync.
     CancelOperation,
     StartScan,
+    /// The technician confirmed sweeping more than a /22.
+    StartLargeScan,
+    CloseLargeScanQuestion,
     CancelScan,
     /// A field of the selected phone's form was edited (element, text).
     EditField(String, String),

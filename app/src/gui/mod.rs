@@ -12,6 +12,7 @@ pub mod engine_link;
 pub mod files;
 pub mod form_panel;
 pub mod intent;
+pub mod large_scan_dialog;
 pub mod menu;
 pub mod phones_panel;
 pub mod profile_panel;
@@ -112,6 +113,10 @@ pub fn run(options: GuiOptions) -> ExitCode {
                 None => crate::provision::Engine::open_default(),
             };
             let mut shell = Shell::new(&cc.egui_ctx, runtime, state_file);
+            match crate::discovery::KnownPhones::default_path() {
+                Ok(path) => shell.use_known_phones(path),
+                Err(error) => log::warn!("known phones not shared with the CLI: {error}"),
+            }
             if let Some((phones, dir)) = demo {
                 // The demo's phones are throwaway, but the technician's theme and text size
                 // still apply (read only; the demo never writes the real settings).

@@ -319,12 +319,27 @@ fn row_text(ui: &Ui, entry: &PhoneEntry) -> LayoutJob {
     if let Some(firmware) = &entry.firmware {
         details.push(firmware.clone());
     }
+    if let Some(doubt) = identity_doubt(entry) {
+        details.push(doubt.to_string());
+    }
     job.append(
         &format!("\n{}", details.join(" · ")),
         0.0,
         format(&small, visuals.text_color()),
     );
     job
+}
+
+/// Words for a host discovery is not sure of ("possibly a Cisco phone"); `None` when the
+/// phone said who it is, or when it was added by hand.
+fn identity_doubt(entry: &PhoneEntry) -> Option<&'static str> {
+    use crate::discovery::Certainty;
+    match entry.confidence?.cisco_phone {
+        Certainty::Certain => None,
+        Certainty::Likely => Some("likely a Cisco phone"),
+        Certainty::Possible => Some("possibly a Cisco phone"),
+        Certainty::Unknown => Some("not known to be a Cisco phone"),
+    }
 }
 
 fn row_tooltip(entry: &PhoneEntry) -> String {
@@ -340,6 +355,12 @@ fn row_tooltip(entry: &PhoneEntry) -> String {
     }
     if !entry.sources.is_empty() {
         lines.push(format!("Found by: {}", entry.sources.join(", ")));
+    }
+    if let Some(confidence) = entry.confidence {
+        lines.push(format!(
+            "Cisco phone: {} · model: {}",
+            confidence.cisco_phone, confidence.model
+        ));
     }
     if let crate::session::PhoneStatus::Failed(reason) = &entry.status {
         lines.push(format!("Last error: {reason}"));

@@ -12,6 +12,7 @@ pub struct SettingsDraft {
     pub settings: Settings,
     pub ports_text: String,
     pub networks_text: String,
+    pub interfaces_text: String,
     pub error: Option<String>,
 }
 
@@ -21,6 +22,7 @@ impl SettingsDraft {
             settings: settings.clone(),
             ports_text: join(&settings.discovery.extra_ports),
             networks_text: settings.discovery.networks.join(", "),
+            interfaces_text: settings.discovery.interfaces.join(", "),
             error: None,
         }
     }
@@ -48,6 +50,9 @@ impl SettingsDraft {
             }
         }
         settings.discovery.networks = networks;
+        settings.discovery.interfaces = split_list(&self.interfaces_text)
+            .map(str::to_string)
+            .collect();
         Ok(settings.sanitised())
     }
 }
@@ -104,6 +109,18 @@ pub fn show(ctx: &egui::Context, draft: &mut SettingsDraft) -> Vec<Intent> {
             &mut draft.settings.discovery.sweep,
             "Sweep this laptop's networks (ports 80 and 443)",
         );
+        ui.checkbox(
+            &mut draft.settings.discovery.neighbours,
+            "Read this laptop's neighbour (ARP) table and mark Cisco hardware",
+        );
+        ui.horizontal(|ui| {
+            let label = ui.label("Only these interfaces:");
+            ui.add(
+                egui::TextEdit::singleline(&mut draft.interfaces_text)
+                    .hint_text("empty = all, e.g. eth0, wlan0"),
+            )
+            .labelled_by(label.id);
+        });
         ui.horizontal(|ui| {
             let label = ui.label("Other ports:");
             ui.add(egui::TextEdit::singleline(&mut draft.ports_text).hint_text("8080, 8443"))
@@ -163,7 +180,9 @@ mod tests {
         let mut draft = SettingsDraft::new(&Settings::default());
         draft.ports_text = "8080, 8443;8080".into();
         draft.networks_text = "10.0.0.0/24 192.168.1.0/24".into();
+        draft.interfaces_text = "eth0, wlan0".into();
         let settings = draft.parse().unwrap();
+        assert_eq!(settings.discovery.interfaces, vec!["eth0", "wlan0"]);
         assert_eq!(settings.discovery.extra_ports, vec![8080, 8443]);
         assert_eq!(
             settings.discovery.networks,

@@ -56,6 +56,11 @@ pub struct Shell {
     profile_panel: ProfilePanelState,
     review: Option<Vec<ReviewRow>>,
     settings_draft: Option<SettingsDraft>,
+    /// The known-phones file shared with `phoneprov discover` (names by MAC); `None`: not
+    /// used (tests).
+    known_phones: Option<std::path::PathBuf>,
+    /// Discovery asks before sweeping more than a /22.
+    large_scan_question: Option<super::large_scan_dialog::LargeScanQuestion>,
     credentials_draft: Option<CredentialsDraft>,
     /// The system's secret store, and this run's memory when the system has none.
     secret_store: Arc<dyn SecretStore>,
@@ -137,6 +142,8 @@ impl Shell {
             profile_panel: ProfilePanelState::default(),
             review: None,
             settings_draft: None,
+            known_phones: None,
+            large_scan_question: None,
             credentials_draft: None,
             secret_store: Arc::new(OsSecretStore),
             session_secrets: Arc::new(MemorySecretStore::default()),
@@ -160,7 +167,8 @@ impl Shell {
     }
 
     /// Starts discovery with the saved settings; the demo looks only at its own phones.
-    fn start_scan(&mut self) {
+    /// `allow_large`: the technician confirmed sweeping ranges larger than a /22.
+    fn start_scan(&mut self, allow_large: bool) {
         if self.scan_cancel.is_some() {
             return;
         }
@@ -168,6 +176,9 @@ impl Shell {
         let mut options = crate::discovery::ScanOptions {
             mdns: discovery.mdns,
             sweep: discovery.sweep,
+            neighbours: discovery.neighbours,
+            interfaces: (!discovery.interfaces.is_empty()).then(|| discovery.interfaces.clone()),
+            allow_large,
             extra_ports: discovery.extra_ports.clone(),
             cidrs: discovery
                 .networks
@@ -195,46 +206,18 @@ impl Shell {
         self.handle.spawn(super::scan_link::run(
             self.reporter.clone(),
             options,
+            self.known_phones.clone(),
             cancel,
         ));
     }
 
     fn scan_event(&mut self, event: crate::discovery::ScanEvent) {
-        use crate::discovery::{Access, ScanEvent};
+        use crate::discovery::ScanEvent;
         match event {
             ScanEvent::PhoneFound(phone) | ScanEvent::PhoneUpdated { phone, .. } => {
-                let Some(web) = &phone.web else { return };
-                let Ok(address) = PhoneAddress::parse(&web.url(phone.address)) else {
-                    return;
-                };
-                let sources: Vec<String> = phone
-                    .sources
-                    .iter()
-                    .map(|s| s.as_str().to_string())
-                    .collect();
-                let id = match phone.identity.mac {
-                    Some(mac) => self.phones.upsert_identified(
-                        mac,
-                        address,
-                        phone.identity.model.clone(),
-                        phone.identity.firmware.clone(),
-                        sources.first().map_or("scan", String::as_str),
-                    ),
-                    None => self.phones.add_manual(address).id(),
-                };
-                if let Some(entry) = self.phones.get_mut(id) {
-                    for source in sources {
-                        if !entry.sources.contains(&source) {
-                            entry.sources.push(source);
-                        }
-                    }
-                    if phone.access == Access::NeedsCredentials
-                        && entry.status == crate::session::PhoneStatus::NotContacted
-                    {
-                        entry.status = crate::session::PhoneStatus::NeedsCredentials;
-                    }
+                if self.phones.record_discovered(&phone).is_some() {
+                    self.mark_dirty_quiet();
                 }
-                self.mark_dirty_quiet();
             }
             ScanEvent::Progress(progress) => {
                 self.scan.running = Some((progress.done as u64, progress.total as u64));
@@ -303,6 +286,16 @@ impl Shell {
     }
 
     /// Lets the app talk to phones through `engine`.
+    /// The known-phones file in use, if any.
+    pub fn known_phones_path(&self) -> Option<&std::path::Path> {
+        self.known_phones.as_deref()
+    }
+
+    /// Uses the known-phones file at `path` for scans and names (see [`Self::known_phones`]).
+    pub fn use_known_phones(&mut self, path: std::path::PathBuf) {
+        self.known_phones = Some(path);
+    }
+
     pub fn use_engine(&mut self, engine: Arc<Engine>) {
         self.handle.spawn(super::sighting_link::forward(
             self.reporter.clone(),
@@ -437,6 +430,8 @@ impl Shell {
                 phones.phones.len()
             ),
         );
+        // The demo's phones are remembered in its throwaway directory, never in the real file.
+        self.known_phones = Some(dir.path().join("known-phones.json"));
         self.demo = Some((phones, dir));
     }
 
@@ -505,6 +500,7 @@ impl Shell {
                     self.activity.record(None, message.clone());
                     self.notice = Some(message);
                 }
+                Report::Note(message) => self.activity.record(None, message),
                 Report::CredentialsSaved { phone, message } => {
                     let name = self.phones.get(phone).map(|e| e.display_name());
                     self.activity.record(name, message);
@@ -559,6 +555,18 @@ impl Shell {
                     self.scan_cancel = None;
                     self.activity.record(None, format!("Scan: {message}"));
                     self.notice = Some(format!("The scan could not start: {message}"));
+                }
+                Report::ScanNeedsConfirmation(question) => {
+                    self.scan.running = None;
+                    self.scan_cancel = None;
+                    self.activity.record(
+                        None,
+                        format!(
+                            "Scan: {} hold {} addresses; asking before sweeping them",
+                            question.ranges, question.addresses
+                        ),
+                    );
+                    self.large_scan_question = Some(question);
                 }
                 Report::Sighting(sighting) => self.sighting(&sighting),
                 Report::Syslog { bind, outcome } => match outcome {
@@ -793,11 +801,20 @@ impl Shell {
             },
             Intent::RenamePhone(id, name) => {
                 if self.phones.rename(id, &name) {
-                    let address = self
+                    let (address, mac) = self
                         .phones
                         .get(id)
-                        .map(|e| e.address.to_string())
+                        .map(|e| (e.address.to_string(), e.mac))
                         .unwrap_or_default();
+                    // A phone known by MAC keeps its name for `phoneprov discover` too.
+                    if let (Some(path), Some(mac)) = (self.known_phones.clone(), mac) {
+                        self.handle.spawn(super::scan_link::remember_name(
+                            self.reporter.clone(),
+                            path,
+                            mac,
+                            name.trim().to_string(),
+                        ));
+                    }
                     self.activity
                         .record(None, format!("Named {address} \"{}\"", name.trim()));
                     self.mark_dirty(ctx);
@@ -811,7 +828,18 @@ impl Shell {
                     self.mark_dirty(ctx);
                 }
             }
-            Intent::StartScan => self.start_scan(),
+            Intent::StartScan => self.start_scan(false),
+            Intent::StartLargeScan => {
+                self.large_scan_question = None;
+                self.start_scan(true);
+            }
+            Intent::CloseLargeScanQuestion => {
+                self.large_scan_question = None;
+                self.activity.record(
+                    None,
+                    "Scan not started: the range was too large to sweep unasked",
+                );
+            }
             Intent::CancelScan => {
                 if let Some(cancel) = &self.scan_cancel {
                     cancel.cancel();
@@ -1110,6 +1138,9 @@ impl Shell {
         }
         if let Some(draft) = &mut self.credentials_draft {
             intents.extend(credentials_dialog::show(&ctx, draft));
+        }
+        if let Some(question) = &self.large_scan_question {
+            intents.extend(super::large_scan_dialog::show(&ctx, question));
         }
         if let Some(draft) = &mut self.settings_draft {
             intents.extend(settings_window::show(&ctx, draft));

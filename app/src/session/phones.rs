@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::address::PhoneAddress;
 use super::form::FormState;
 use super::timeline::Timeline;
+use crate::discovery::{Access, Confidence, DiscoveredPhone};
 use crate::identity::{FirmwareLine, Mac, PhoneIdentity};
 
 /// Stable handle of a list entry for this run and across restarts.
@@ -70,6 +71,10 @@ pub struct PhoneEntry {
     /// The phone's own last reboot reasons (`Reboot_Reason_1..5`), newest first, as read.
     #[serde(skip)]
     pub reboot_reasons: Vec<String>,
+    /// How sure discovery is that this is a Cisco phone, and of its model; `None` for a
+    /// phone only added by hand.
+    #[serde(default)]
+    pub confidence: Option<Confidence>,
 }
 
 impl PhoneEntry {
@@ -177,6 +182,7 @@ impl PhoneList {
             status: PhoneStatus::NotContacted,
             timeline: Timeline::default(),
             reboot_reasons: Vec::new(),
+            confidence: None,
         });
         Added::New(id)
     }
@@ -224,6 +230,7 @@ impl PhoneList {
                     status: PhoneStatus::NotContacted,
                     timeline: Timeline::default(),
                     reboot_reasons: Vec::new(),
+                    confidence: None,
                 });
                 id
             }
@@ -234,6 +241,76 @@ impl PhoneList {
             entry.sources.push(source.to_string());
         }
         id
+    }
+
+    /// Records what a scan found: by MAC when known (see [`Self::upsert_identified`]), else
+    /// by address. A host whose web server did not answer (Cisco hardware seen only in the
+    /// neighbour table) is listed at port 80, so it can be tried; its confidence says how
+    /// little is known. The name the technician gave it elsewhere (the known-phones store)
+    /// is used when the list has none.
+    pub fn record_discovered(&mut self, phone: &DiscoveredPhone) -> Option<PhoneId> {
+        let url = phone
+            .url()
+            .unwrap_or_else(|| format!("http://{}", phone.address));
+        let address = PhoneAddress::parse(&url).ok()?;
+        let sources: Vec<String> = phone
+            .sources
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect();
+        let first_source = sources.first().map_or("scan", String::as_str);
+        let id = match phone.identity.mac {
+            Some(mac) => self.upsert_identified(
+                mac,
+                address,
+                phone.identity.model.clone(),
+                phone.identity.firmware.clone(),
+                first_source,
+            ),
+            None => match self.entries.iter().find(|e| e.address == address) {
+                Some(existing) => existing.id,
+                None => {
+                    let id = self.allocate_id();
+                    self.entries.push(PhoneEntry {
+                        id,
+                        name: String::new(),
+                        address,
+                        mac: None,
+                        model: phone.identity.model.clone(),
+                        firmware: phone.identity.firmware.clone(),
+                        sources: Vec::new(),
+                        form: FormState::default(),
+                        status: PhoneStatus::NotContacted,
+                        timeline: Timeline::default(),
+                        reboot_reasons: Vec::new(),
+                        confidence: None,
+                    });
+                    id
+                }
+            },
+        };
+        let entry = self.get_mut(id)?;
+        for source in sources {
+            if !entry.sources.contains(&source) {
+                entry.sources.push(source);
+            }
+        }
+        if entry.model.is_none() {
+            entry.model = phone.identity.model.clone();
+        }
+        if entry.firmware.is_none() {
+            entry.firmware = phone.identity.firmware.clone();
+        }
+        if entry.name.trim().is_empty()
+            && let Some(name) = &phone.name
+        {
+            entry.name = name.clone();
+        }
+        entry.confidence = Some(phone.confidence());
+        if phone.access == Access::NeedsCredentials && entry.status == PhoneStatus::NotContacted {
+            entry.status = PhoneStatus::NeedsCredentials;
+        }
+        Some(id)
     }
 
     pub fn rename(&mut self, id: PhoneId, name: &str) -> bool {
@@ -296,6 +373,65 @@ mod tests {
 
     fn address(text: &str) -> PhoneAddress {
         PhoneAddress::parse(text).unwrap()
+    }
+
+    fn discovered(ip: &str, source: crate::discovery::Source) -> DiscoveredPhone {
+        DiscoveredPhone::from_observation(crate::discovery::Observation::new(
+            source,
+            ip.parse().unwrap(),
+        ))
+    }
+
+    #[test]
+    fn a_scan_result_without_a_mac_is_listed_by_address_with_its_own_source() {
+        use crate::discovery::{Source, WebEndpoint, WebScheme};
+        let mut list = PhoneList::default();
+        let mut phone = discovered("10.0.0.7", Source::Sweep);
+        phone.web = Some(WebEndpoint {
+            scheme: WebScheme::Https,
+            port: 443,
+        });
+        phone.access = Access::NeedsCredentials;
+        let id = list.record_discovered(&phone).unwrap();
+        let entry = list.get(id).unwrap();
+        assert_eq!(entry.address.base_url(), "https://10.0.0.7");
+        assert_eq!(entry.sources, vec!["sweep"]);
+        assert_eq!(entry.status, PhoneStatus::NeedsCredentials);
+        assert!(entry.confidence.is_some());
+        // A rescan finds the same entry.
+        assert_eq!(list.record_discovered(&phone), Some(id));
+        assert_eq!(list.entries.len(), 1);
+    }
+
+    #[test]
+    fn cisco_hardware_seen_only_in_the_neighbour_table_is_listed_as_possible() {
+        use crate::discovery::{Certainty, Evidence, Source};
+        let mut list = PhoneList::default();
+        let mut phone = discovered("10.0.0.8", Source::Arp);
+        phone.identity.mac = Some("00:56:2b:04:36:15".parse().unwrap());
+        phone.evidence.insert(Evidence::CiscoOui);
+        let id = list.record_discovered(&phone).unwrap();
+        let entry = list.get(id).unwrap();
+        assert_eq!(entry.address.base_url(), "http://10.0.0.8");
+        assert_eq!(
+            entry.confidence.unwrap().cisco_phone,
+            Certainty::Possible,
+            "a MAC prefix alone is a hint, not proof"
+        );
+    }
+
+    #[test]
+    fn a_name_from_the_known_phones_store_fills_an_unnamed_entry_only() {
+        use crate::discovery::Source;
+        let mut list = PhoneList::default();
+        let mut phone = discovered("10.0.0.9", Source::Sweep);
+        phone.identity.mac = Some("00:56:2b:04:36:16".parse().unwrap());
+        phone.name = Some("Front desk".into());
+        let id = list.record_discovered(&phone).unwrap();
+        assert_eq!(list.get(id).unwrap().name, "Front desk");
+        list.rename(id, "Reception");
+        list.record_discovered(&phone);
+        assert_eq!(list.get(id).unwrap().name, "Reception");
     }
 
     #[test]

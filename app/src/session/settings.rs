@@ -28,6 +28,10 @@ impl ThemeChoice {
 pub struct DiscoverySettings {
     pub mdns: bool,
     pub sweep: bool,
+    /// Read the neighbour (ARP) table and mark Cisco MAC prefixes.
+    pub neighbours: bool,
+    /// Network interfaces to use (names, e.g. `eth0`); empty = every interface.
+    pub interfaces: Vec<String>,
     /// Ports probed besides 80 and 443.
     pub extra_ports: Vec<u16>,
     /// Networks to sweep instead of the laptop's own subnets (CIDR text, as typed).
@@ -39,6 +43,8 @@ impl Default for DiscoverySettings {
         DiscoverySettings {
             mdns: true,
             sweep: true,
+            neighbours: true,
+            interfaces: Vec::new(),
             extra_ports: Vec::new(),
             networks: Vec::new(),
         }

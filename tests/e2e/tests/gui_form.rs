@@ -490,6 +490,60 @@ fn demo_scan_identifies_the_demo_phones_without_duplicating_them() {
         .find(|e| e.name == "Lobby SPA")
         .unwrap();
     assert_eq!(spa.model.as_deref(), Some("SPA504G"));
+
+    // The phones found are remembered by MAC in the known-phones file `phoneprov discover`
+    // reads (the demo's own, in its throwaway directory), and a name given in the app goes
+    // there too.
+    let known_path = harness.state().known_phones_path().unwrap().to_path_buf();
+    let spa_mac = spa.mac.unwrap();
+    let warehouse_mac = warehouse.mac.unwrap();
+    let warehouse_address = warehouse.address.to_string();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let known = loop {
+        harness.step();
+        if let Ok(known) = phoneprov::discovery::KnownPhones::load(&known_path)
+            && known.len() == 4
+        {
+            break known;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the found phones were never remembered"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(
+        known.get(&spa_mac).and_then(|p| p.model.as_deref()),
+        Some("SPA504G")
+    );
+    harness
+        .get_by_label_contains("Warehouse  Not yet contacted")
+        .click();
+    harness.run();
+    harness.get_by_label("Rename…").click();
+    harness.run();
+    let field = format!("New name for the phone at {}", warehouse_address);
+    harness.get_by_label(&field).click();
+    harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    harness.key_press(egui::Key::Backspace);
+    harness.run();
+    type_into(&mut harness, &field, "Warehouse stock room");
+    harness.get_by_label("Save").click();
+    harness.run();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        harness.step();
+        if let Ok(known) = phoneprov::discovery::KnownPhones::load(&known_path)
+            && known.name(&warehouse_mac) == Some("Warehouse stock room")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the new name never reached the known-phones file"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[test]
