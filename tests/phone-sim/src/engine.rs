@@ -45,6 +45,13 @@ fn with_jitter(w: Wait) -> f64 {
     (w.secs + extra) as f64
 }
 
+/// The wait before periodic resync number `index` (0 = the first after a success): the
+/// list's items in turn, the last one repeating. `None` when that item is 0 (off).
+pub fn periodic_wait(items: &[Wait], index: usize) -> Option<Wait> {
+    let item = *items.get(index).or(items.last())?;
+    (item.secs > 0).then_some(item)
+}
+
 /// `HHmm` → seconds after midnight, when valid (0000–2400).
 pub fn parse_hhmm(text: &str) -> Option<u32> {
     let t = text.trim();
@@ -138,12 +145,14 @@ fn next_due(phone: &Phone) -> Option<(f64, ResyncSource)> {
                     }),
             )
         } else {
-            match parse_schedule(state.config.value("Resync_Periodic")) {
-                Some(items) if items[0].secs > 0 => {
-                    Some(base.max(state.last_attempt.unwrap_or(base)) + with_jitter(items[0]))
-                }
-                _ => None,
+            let text = state.config.value("Resync_Periodic").trim().to_string();
+            if text != state.periodic_schedule {
+                state.periodic_schedule = text;
+                state.periodic_index = 0;
             }
+            parse_schedule(&state.periodic_schedule)
+                .and_then(|items| periodic_wait(&items, state.periodic_index))
+                .map(|wait| base.max(state.last_attempt.unwrap_or(base)) + with_jitter(wait))
         };
         state.periodic_due = due;
     }
@@ -155,11 +164,22 @@ async fn scheduled(phone: &Arc<Phone>, source: ResyncSource) {
     {
         let mut state = phone.state();
         match source {
-            ResyncSource::Periodic => state.periodic_due = None,
+            ResyncSource::Periodic => {
+                state.periodic_due = None;
+                // The daily time does not use the list; the periodic timer moves to its next item.
+                if parse_hhmm(state.config.value("Resync_At__HHmm_")).is_none() {
+                    state.periodic_index += 1;
+                }
+            }
             _ => state.retry_due = None,
         }
     }
     if !phone.state().config.is_yes("Provision_Enable") {
+        // The phone refuses it; the timer restarts from now (else it would be due at once again).
+        phone.state().last_attempt = Some(phone.clock.now());
+        phone.event(EventKind::ResyncSuppressed {
+            reason: "Provision_Enable is No".into(),
+        });
         return;
     }
     let macros = phone.macros();
@@ -383,7 +403,7 @@ async fn run_rule(
     }
     macros.set("SCHEME", url.scheme.clone());
     macros.set("SERV", server.clone());
-    macros.set("SERVIP", server.clone());
+    macros.set("SERVIP", server_ip(&server, port).await);
     macros.set("PORT", port.to_string());
     macros.set("PATH", url.path.clone());
     let display = url.to_url(&server);
@@ -470,6 +490,34 @@ async fn run_rule(
     Ok(Some(display))
 }
 
+/// `$SERVIP`: the profile server's IP address. The server as written when it is an address,
+/// else what its name resolves to (the first IPv4 address, else the first); the name as
+/// written when it does not resolve. IPv6 addresses are bracketed so that the default
+/// `$SCHEME://$SERVIP:$PORT$PATH` templates still form a URL.
+async fn server_ip(server: &str, port: u16) -> String {
+    let bare = server.trim_start_matches('[').trim_end_matches(']');
+    let ip = match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => Some(ip),
+        Err(_) if bare.is_empty() => None,
+        Err(_) => match tokio::net::lookup_host((bare, port)).await {
+            Ok(addrs) => {
+                let addrs: Vec<std::net::SocketAddr> = addrs.collect();
+                addrs
+                    .iter()
+                    .find(|a| a.is_ipv4())
+                    .or(addrs.first())
+                    .map(|a| a.ip())
+            }
+            Err(_) => None,
+        },
+    };
+    match ip {
+        Some(std::net::IpAddr::V6(v6)) => format!("[{v6}]"),
+        Some(v4) => v4.to_string(),
+        None => server.to_string(),
+    }
+}
+
 /// `Restricted_Access_Domains`: empty allows every server; else the server must be one of the
 /// listed names or a host inside one of them.
 fn allowed_server(list: &str, server: &str) -> bool {
@@ -536,6 +584,15 @@ async fn send_syslog(phone: &Phone, macros: &crate::rules::Macros, template_name
     }
 }
 
+/// The provisioning state shown between the end of a resync and what follows it.
+fn after_resync(changed: &[String]) -> ProvisioningState {
+    if changed.is_empty() {
+        ProvisioningState::Idle
+    } else {
+        ProvisioningState::Rebooting
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -565,13 +622,35 @@ mod tests {
         assert!(allowed_server("example.com,127.0.0.1", "127.0.0.1"));
         assert!(!allowed_server("example.com", "evilexample.com"));
     }
-}
 
-/// The provisioning state shown between the end of a resync and what follows it.
-fn after_resync(changed: &[String]) -> ProvisioningState {
-    if changed.is_empty() {
-        ProvisioningState::Idle
-    } else {
-        ProvisioningState::Rebooting
+    #[test]
+    fn periodic_list_items_in_turn_the_last_repeating() {
+        let items = parse_schedule("60,120+30,240").unwrap();
+        let secs: Vec<_> = (0..5)
+            .map(|i| periodic_wait(&items, i).map(|w| (w.secs, w.random)))
+            .collect();
+        assert_eq!(
+            secs,
+            [
+                Some((60, 0)),
+                Some((120, 30)),
+                Some((240, 0)),
+                Some((240, 0)),
+                Some((240, 0))
+            ]
+        );
+        assert_eq!(periodic_wait(&parse_schedule("0").unwrap(), 0), None);
+        let stops = parse_schedule("60,0").unwrap();
+        assert!(periodic_wait(&stops, 0).is_some());
+        assert_eq!(periodic_wait(&stops, 1), None);
+        assert_eq!(periodic_wait(&stops, 7), None);
+    }
+
+    #[tokio::test]
+    async fn servip_is_the_servers_address() {
+        assert_eq!(server_ip("10.74.121.56", 80).await, "10.74.121.56");
+        assert_eq!(server_ip("localhost", 80).await, "127.0.0.1");
+        assert_eq!(server_ip("[::1]", 80).await, "[::1]");
+        assert_eq!(server_ip("", 69).await, "");
     }
 }

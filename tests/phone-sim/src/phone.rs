@@ -135,6 +135,11 @@ pub struct State {
     pub retry_due: Option<f64>,
     /// When the next periodic/daily resync is due.
     pub periodic_due: Option<f64>,
+    /// Which item of the `Resync_Periodic` list the next periodic wait uses: the count of
+    /// periodic resyncs since boot or since the schedule last changed.
+    pub periodic_index: usize,
+    /// The `Resync_Periodic` text `periodic_index` counts for (a new text starts at item 0).
+    pub periodic_schedule: String,
     pub last_error: String,
     pub prvst: i32,
     pub upgrades: Vec<String>,
@@ -206,6 +211,8 @@ impl Phone {
                 failures: 0,
                 retry_due: None,
                 periodic_due: None,
+                periodic_index: 0,
+                periodic_schedule: String::new(),
                 last_error: String::new(),
                 prvst: 0,
                 upgrades: Vec::new(),
@@ -465,6 +472,9 @@ impl Phone {
             state.rebooting = true;
             state.prov_state = ProvisioningState::Rebooting;
             state.call_active = false;
+            // A booting phone starts its periodic schedule from the first item again.
+            state.periodic_index = 0;
+            state.periodic_due = None;
         }
         self.event(EventKind::RebootStarted {
             reason: reason.into(),
