@@ -93,16 +93,18 @@ pub async fn fetch(
     if url.server.is_empty() {
         return Err(FetchError::NoServer);
     }
-    let target = url.to_url(&url.server);
-    let mut authorization: Option<String> = None;
+    let mut target = url.to_url(&url.server);
+    // (header name, value) answering the last challenge: Authorization for a 401,
+    // Proxy-Authorization for a 407.
+    let mut authorization: Option<(reqwest::header::HeaderName, String)> = None;
     let mut attempts = 0;
     loop {
         let mut request = match &post_body {
             Some(body) => client.post(&target).body(body.clone()),
             None => client.get(&target),
         };
-        if let Some(value) = &authorization {
-            request = request.header(reqwest::header::AUTHORIZATION, value);
+        if let Some((name, value)) = &authorization {
+            request = request.header(name, value);
         }
         let response = request.send().await.map_err(|e| FetchError::Connect {
             scheme: "http",
@@ -118,15 +120,32 @@ pub async fn fetch(
             if attempts > 2 {
                 return Err(FetchError::Unauthorized);
             }
+            let (challenge_header, answer_header) = if status == StatusCode::UNAUTHORIZED {
+                (
+                    reqwest::header::WWW_AUTHENTICATE,
+                    reqwest::header::AUTHORIZATION,
+                )
+            } else {
+                (
+                    reqwest::header::PROXY_AUTHENTICATE,
+                    reqwest::header::PROXY_AUTHORIZATION,
+                )
+            };
             let challenge = response
                 .headers()
-                .get(reqwest::header::WWW_AUTHENTICATE)
-                .or_else(|| response.headers().get(reqwest::header::PROXY_AUTHENTICATE))
+                .get(&challenge_header)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("Basic")
                 .to_string();
             let method = if post_body.is_some() { "POST" } else { "GET" };
-            authorization = Some(answer_challenge(&challenge, uid, pwd, method, &url.path));
+            // The challenge came from where the redirects ended: answer it there, with the
+            // request-URI as it was sent (path and query, as the client encoded them).
+            let answered = response.url().clone();
+            authorization = Some((
+                answer_header,
+                answer_challenge(&challenge, uid, pwd, method, &request_uri(&answered)),
+            ));
+            target = answered.to_string();
             continue;
         }
         if status == StatusCode::NOT_FOUND {
@@ -153,6 +172,14 @@ pub async fn fetch(
             }
         }
         return Ok(body);
+    }
+}
+
+/// The request-URI of `url` as sent on the request line (origin form): path and query.
+fn request_uri(url: &reqwest::Url) -> String {
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
     }
 }
 
@@ -251,5 +278,30 @@ mod tests {
             "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
         );
         assert_eq!(base64_encode(b"ab"), "YWI=");
+    }
+
+    #[test]
+    fn digest_uri_is_the_request_uri_with_its_query() {
+        let url = reqwest::Url::parse("http://srv:8080/p/a.xml?mac=00562b&n='1'").unwrap();
+        assert_eq!(request_uri(&url), "/p/a.xml?mac=00562b&n=%271%27");
+        let url = reqwest::Url::parse("http://srv/a.xml").unwrap();
+        assert_eq!(request_uri(&url), "/a.xml");
+        let header = answer_challenge(
+            "Digest realm=\"prov\", nonce=\"n1\"",
+            "u",
+            "p",
+            "GET",
+            "/a.xml?x=1",
+        );
+        let ha1 = md5_hex("u:prov:p");
+        let ha2 = md5_hex("GET:/a.xml?x=1");
+        assert!(header.contains("uri=\"/a.xml?x=1\""), "{header}");
+        assert!(
+            header.contains(&format!(
+                "response=\"{}\"",
+                md5_hex(&format!("{ha1}:n1:{ha2}"))
+            )),
+            "{header}"
+        );
     }
 }
