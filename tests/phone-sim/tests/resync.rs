@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use phone_sim::{EventKind, PhoneConfig, PhoneSim};
+use phone_sim::{EventKind, PhoneConfig, PhoneControl, PhoneSim};
 
 fn fast(config: PhoneConfig) -> PhoneConfig {
     PhoneConfig {
@@ -151,7 +151,7 @@ async fn forced_resync_delay_bounds_the_wait_for_idle() {
     )])
     .await;
     let phone = PhoneSim::start(fast(PhoneConfig {
-        time_scale: 200.0,
+        time_scale: 100.0,
         values: vec![("Forced_Resync_Delay".into(), "60".into())],
         ..PhoneConfig::default()
     }))
@@ -160,16 +160,40 @@ async fn forced_resync_delay_bounds_the_wait_for_idle() {
     let control = phone.control();
     control.start_call();
     control.resync(Some(&server.url("/p.xml")));
-    wait_event(&control, 10, "resync despite the call", |k| {
+    let waiting = wait_event(&control, 10, "waiting for idle", |k| {
+        matches!(k, EventKind::WaitingForIdle { max_secs: 60 })
+    })
+    .await;
+    let started = wait_event(&control, 10, "resync despite the call", |k| {
+        matches!(k, EventKind::ResyncStarted { .. })
+    })
+    .await;
+    let done = wait_event(&control, 10, "applied", |k| {
         matches!(k, EventKind::ResyncSucceeded { .. })
     })
     .await;
     assert_eq!(control.value("GPP_B").as_deref(), Some("forced"));
-    let waited = control
+    // 60 phone seconds are 0.6 s real: the phone sat on the request that long, no less.
+    let waited = started.phone_secs - waiting.phone_secs;
+    assert!(
+        (59.5..=90.0).contains(&waited),
+        "waited {waited:.1} phone seconds for idle, Forced_Resync_Delay is 60"
+    );
+    // ... and the call was still up when it gave up waiting: it neither ended nor was cut by
+    // a reboot before the resync ran.
+    let during: Vec<_> = control
         .events()
-        .iter()
-        .any(|e| matches!(e.kind, EventKind::WaitingForIdle { max_secs: 60 }));
-    assert!(waited);
+        .into_iter()
+        .filter(|e| e.seq < done.seq)
+        .collect();
+    assert!(
+        during.iter().any(|e| e.kind == EventKind::CallStarted)
+            && !during.iter().any(|e| matches!(
+                e.kind,
+                EventKind::CallEnded | EventKind::RebootStarted { .. }
+            )),
+        "{during:#?}"
+    );
 }
 
 #[tokio::test]
@@ -653,4 +677,424 @@ async fn a_phone_can_vanish_right_after_fetching_and_be_plugged_back_in() {
     })
     .await;
     assert_eq!(get(&format!("{}/status.xml", phone.url())).await.0, 200);
+}
+
+/// Runs a one-off resync and returns its outcome: the changed names, or the error.
+async fn one_off(control: &PhoneControl, rule: &str) -> Result<Vec<String>, String> {
+    let after = control.last_event_seq();
+    control.resync(Some(rule));
+    let outcome = control
+        .wait_for_event_after(after, Duration::from_secs(15), |k| {
+            matches!(
+                k,
+                EventKind::ResyncSucceeded { .. } | EventKind::ResyncFailed { .. }
+            )
+        })
+        .await
+        .unwrap_or_else(|| panic!("no outcome of {rule}; events: {:#?}", control.events()));
+    match outcome.kind {
+        EventKind::ResyncSucceeded { changed } => Ok(changed),
+        EventKind::ResyncFailed { error } => Err(error),
+        _ => unreachable!(),
+    }
+}
+
+/// A UDP syslog listener on 127.0.0.1.
+struct Syslog(tokio::net::UdpSocket);
+
+impl Syslog {
+    async fn start() -> Syslog {
+        Syslog(tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap())
+    }
+    fn addr(&self) -> String {
+        self.0.local_addr().unwrap().to_string()
+    }
+    async fn line(&self) -> String {
+        let mut buf = vec![0u8; 2048];
+        let (n, _) = tokio::time::timeout(Duration::from_secs(10), self.0.recv_from(&mut buf))
+            .await
+            .expect("no syslog line within 10 s")
+            .unwrap();
+        String::from_utf8_lossy(&buf[..n]).to_string()
+    }
+}
+
+/// The phone-time starts of the resyncs of `source`, and the successes, in order.
+fn starts_and_successes(control: &PhoneControl, source: &str) -> (Vec<f64>, Vec<f64>) {
+    let events = control.events();
+    let starts = events
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::ResyncStarted { source: s } if s == source))
+        .map(|e| e.phone_secs)
+        .collect();
+    let successes = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::ResyncSucceeded { .. }))
+        .map(|e| e.phone_secs)
+        .collect();
+    (starts, successes)
+}
+
+#[tokio::test]
+async fn periodic_schedule_list_waits_each_item_in_turn_and_repeats_the_last() {
+    let server = FileServer::start(&[("/p.xml", "<flat-profile></flat-profile>")]).await;
+    let phone = PhoneSim::start(fast(PhoneConfig {
+        time_scale: 200.0,
+        values: vec![
+            ("Resync_Periodic".into(), "60,120+40,240".into()),
+            ("Profile_Rule".into(), server.url("/p.xml")),
+        ],
+        ..PhoneConfig::default()
+    }))
+    .await
+    .unwrap();
+    let control = phone.control();
+    control.resync(None);
+    // (60 + 160 + 240 + 240) / 200 = 3.5 s at most for four periodic resyncs.
+    let mut after = 0;
+    for n in 1..=4 {
+        let started = control
+            .wait_for_event_after(
+                after,
+                Duration::from_secs(20),
+                |k| matches!(k, EventKind::ResyncStarted { source } if source == "periodic"),
+            )
+            .await
+            .unwrap_or_else(|| panic!("no periodic resync {n}; events: {:#?}", control.events()));
+        let done = wait_event_after(&control, started.seq, "its success", |k| {
+            matches!(k, EventKind::ResyncSucceeded { .. })
+        })
+        .await;
+        after = done.seq;
+    }
+    let (starts, successes) = starts_and_successes(&control, "periodic");
+    // The timer runs from each success to the next start.
+    let gaps: Vec<f64> = starts
+        .iter()
+        .take(4)
+        .zip(&successes)
+        .map(|(start, success)| start - success)
+        .collect();
+    let expected = [(60.0, 60.0), (120.0, 160.0), (240.0, 240.0), (240.0, 240.0)];
+    for (i, (gap, (low, high))) in gaps.iter().zip(expected).enumerate() {
+        assert!(
+            *gap >= low - 0.5 && *gap <= high + 30.0,
+            "wait {} was {gap:.1} phone s, expected {low}..{high} (all: {gaps:.1?})",
+            i + 1
+        );
+    }
+}
+
+#[tokio::test]
+async fn periodic_timer_is_ignored_when_resync_at_is_set() {
+    let server = FileServer::start(&[("/p.xml", "<flat-profile></flat-profile>")]).await;
+    // The daily time two phone hours from now (the phone's clock starts at the wall clock).
+    let daily = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .checked_add(jiff::SignedDuration::from_secs(7200))
+        .unwrap()
+        .strftime("%H%M")
+        .to_string();
+    let phone = PhoneSim::start(fast(PhoneConfig {
+        time_scale: 3600.0, // an hour per second: the periodic 600 s would be 0.17 s
+        values: vec![
+            ("Resync_Periodic".into(), "600".into()),
+            ("Resync_At__HHmm_".into(), daily),
+            ("Resync_At_Random_Delay".into(), "0".into()),
+            ("Profile_Rule".into(), server.url("/p.xml")),
+        ],
+        ..PhoneConfig::default()
+    }))
+    .await
+    .unwrap();
+    let control = phone.control();
+    control.resync(None);
+    let first = wait_event(&control, 10, "first", |k| {
+        matches!(k, EventKind::ResyncSucceeded { .. })
+    })
+    .await;
+    let next = wait_event_after(
+        &control,
+        first.seq,
+        "the daily resync",
+        |k| matches!(k, EventKind::ResyncStarted { source } if source == "periodic"),
+    )
+    .await;
+    wait_event_after(&control, next.seq, "its success", |k| {
+        matches!(k, EventKind::ResyncSucceeded { .. })
+    })
+    .await;
+    let gap = next.phone_secs - first.phone_secs;
+    assert!(
+        (3600.0..=7800.0).contains(&gap),
+        "the next resync came {gap:.0} phone s later: at the daily time (~7200), not after \
+         Resync_Periodic (600)"
+    );
+    assert_eq!(server.seen().len(), 2, "nothing in between");
+}
+
+#[tokio::test]
+async fn provision_enable_no_stops_the_periodic_timer_without_spinning() {
+    let server = FileServer::start(&[("/p.xml", "<flat-profile></flat-profile>")]).await;
+    let phone = PhoneSim::start(fast(PhoneConfig {
+        time_scale: 200.0,
+        values: vec![
+            ("Resync_Periodic".into(), "60".into()),
+            ("Profile_Rule".into(), server.url("/p.xml")),
+        ],
+        ..PhoneConfig::default()
+    }))
+    .await
+    .unwrap();
+    let control = phone.control();
+    control.resync(None);
+    let first = wait_event(&control, 10, "first", |k| {
+        matches!(k, EventKind::ResyncSucceeded { .. })
+    })
+    .await;
+    control.set_value("Provision_Enable", "No");
+    let refused = |k: &EventKind| matches!(k, EventKind::ResyncSuppressed { reason } if reason.contains("Provision_Enable"));
+    let one = wait_event_after(&control, first.seq, "refused periodic", refused).await;
+    let two = wait_event_after(&control, one.seq, "the next refused one", refused).await;
+    // Refused, the timer restarts: the next one is a whole interval later, not at once.
+    let gap = two.phone_secs - one.phone_secs;
+    assert!((59.5..=90.0).contains(&gap), "{gap:.1} phone s apart");
+    assert_eq!(server.seen().len(), 1, "nothing fetched while refused");
+}
+
+#[tokio::test]
+async fn servip_is_the_address_of_the_server_the_rule_names() {
+    let syslog = Syslog::start().await;
+    let server =
+        FileServer::start(&[("/p.xml", "<flat-profile><GPP_A>1</GPP_A></flat-profile>")]).await;
+    let port = server.addr.port();
+    let phone = PhoneSim::start(fast(PhoneConfig {
+        values: vec![
+            ("Syslog_Server".into(), syslog.addr()),
+            ("Log_Request_Msg".into(), "req $SERV $SERVIP $PORT".into()),
+        ],
+        ..PhoneConfig::default()
+    }))
+    .await
+    .unwrap();
+    let mac = phone.identity().mac.colon();
+    // A host name: $SERV is the name, $SERVIP what it resolves to (/etc/hosts).
+    phone
+        .control()
+        .resync(Some(&format!("http://localhost:{port}/p.xml")));
+    let request = syslog.line().await;
+    assert!(
+        request.ends_with(&format!("req localhost 127.0.0.1 {port}")),
+        "{request}"
+    );
+    let success = syslog.line().await;
+    assert!(
+        success.ends_with(&format!(
+            "CP-8861-3PCC {mac} -- Successful resync http://127.0.0.1:{port}/p.xml"
+        )),
+        "{success}"
+    );
+    wait_event(&phone.control(), 10, "up", |k| {
+        matches!(k, EventKind::RebootFinished)
+    })
+    .await;
+    // An address stays as written.
+    phone.control().resync(Some(&server.url("/p.xml")));
+    let request = syslog.line().await;
+    assert!(
+        request.ends_with(&format!("req 127.0.0.1 127.0.0.1 {port}")),
+        "{request}"
+    );
+}
+
+#[tokio::test]
+async fn spa_syslog_uses_the_log_resync_message_names() {
+    let syslog = Syslog::start().await;
+    let server = FileServer::start(&[("/spa.cfg", "<flat-profile></flat-profile>")]).await;
+    let phone = PhoneSim::start(fast(PhoneConfig {
+        values: vec![("Syslog_Server".into(), syslog.addr())],
+        ..PhoneConfig::model("SPA504G")
+    }))
+    .await
+    .unwrap();
+    let control = phone.control();
+    assert_eq!(control.value("Log_Request_Msg"), None, "an MPP name");
+    assert_eq!(
+        control.value("Log_Resync_Request_Msg").as_deref(),
+        Some("$PN $MAC -- Requesting resync $SCHEME://$SERVIP:$PORT$PATH")
+    );
+    assert!(!control.set_value("Log_Success_Msg", "mpp"));
+    assert!(control.set_value("Log_Resync_Success_Msg", "spa-ok $PN $MA"));
+    let mac = phone.identity().mac.colon();
+    // SPA rules may end in a # comment.
+    let url = server.url("/spa.cfg");
+    assert_eq!(
+        one_off(&control, &format!("{url} # SPA comment")).await,
+        Ok(vec![])
+    );
+    let request = syslog.line().await;
+    assert!(
+        request.ends_with(&format!(
+            "SPA504G {mac} -- Requesting resync {}",
+            url.replace("127.0.0.1/", "127.0.0.1:80/")
+        )),
+        "{request}"
+    );
+    let success = syslog.line().await;
+    assert!(
+        success.ends_with(&format!("spa-ok SPA504G {}", phone.mac())),
+        "{success}"
+    );
+    assert!(one_off(&control, &server.url("/none.cfg")).await.is_err());
+    let _request = syslog.line().await;
+    let failure = syslog.line().await;
+    assert!(
+        failure.ends_with(&format!(
+            "SPA504G {mac} -- Resync failed: http_get failed: file not found"
+        )),
+        "{failure}"
+    );
+}
+
+#[tokio::test]
+async fn https_profile_from_a_self_signed_server() {
+    let server = FileServer::start_https(&[(
+        "/p.xml",
+        "<flat-profile><GPP_G>over-tls</GPP_G></flat-profile>",
+    )])
+    .await;
+    let url = server.url("/p.xml");
+    assert!(url.starts_with("https://127.0.0.1:"));
+    let phone = PhoneSim::start(fast(PhoneConfig::default())).await.unwrap();
+    let control = phone.control();
+    let (status, _) = get(&format!("{}/admin/resync?{url}", phone.url())).await;
+    assert_eq!(status, 200);
+    wait_event(&control, 10, "success", |k| {
+        matches!(k, EventKind::ResyncSucceeded { .. })
+    })
+    .await;
+    assert_eq!(control.value("GPP_G").as_deref(), Some("over-tls"));
+    let fetched = wait_event(&control, 1, "fetched", |k| {
+        matches!(k, EventKind::ProfileFetched { .. })
+    })
+    .await;
+    assert!(
+        matches!(&fetched.kind, EventKind::ProfileFetched { url: u, .. } if u == &url),
+        "{fetched:?}"
+    );
+    let seen = server.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].path, "/p.xml");
+    assert!(seen[0].user_agent.starts_with("Cisco-CP-8861-3PCC/"));
+    // The server speaks only TLS: the same address over plain HTTP gets nothing.
+    wait_event(&control, 10, "up", |k| {
+        matches!(k, EventKind::RebootFinished)
+    })
+    .await;
+    let plain = url.replace("https://", "http://");
+    assert!(one_off(&control, &plain).await.is_err());
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn digest_challenge_is_answered_with_the_request_uri_including_the_query() {
+    let server = FileServer::start(&[]).await;
+    let phone = PhoneSim::start(fast(PhoneConfig::default())).await.unwrap();
+    let control = phone.control();
+    let mac = phone.mac();
+    server.put(
+        &format!("/digest/{mac}.xml"),
+        "<flat-profile><GPP_H>digest</GPP_H></flat-profile>",
+    );
+    // The client percent-encodes ' in a query: the Digest uri must be what was sent.
+    let rule = format!(
+        "[--uid {USER} --pwd {PASSWORD}]{}",
+        server.url("/digest/$MA.xml?model=$PN&tag='x'")
+    );
+    assert_eq!(one_off(&control, &rule).await, Ok(vec!["GPP_H".into()]));
+    assert_eq!(control.value("GPP_H").as_deref(), Some("digest"));
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2, "challenged once, then answered: {seen:#?}");
+    assert_eq!(seen[0].authorization, None);
+    let sent = format!("/digest/{mac}.xml?model=CP-8861-3PCC&tag=%27x%27");
+    assert_eq!(seen[1].uri, sent);
+    let answer = seen[1].authorization.as_deref().unwrap();
+    assert!(answer.starts_with("Digest "), "{answer}");
+    assert!(answer.contains(&format!("uri=\"{sent}\"")), "{answer}");
+    wait_event(&control, 10, "up", |k| {
+        matches!(k, EventKind::RebootFinished)
+    })
+    .await;
+
+    // A wrong password: answered at most twice, then the resync fails.
+    let before = server.seen().len();
+    let wrong = format!("[--uid {USER} --pwd nope]{}", server.url("/digest/x.xml"));
+    let error = one_off(&control, &wrong).await.unwrap_err();
+    assert!(error.contains("authentication"), "{error}");
+    assert_eq!(server.seen().len() - before, 3, "{:#?}", server.seen());
+    // Without --uid/--pwd the challenge is not answered.
+    let before = server.seen().len();
+    assert!(
+        one_off(&control, &server.url("/digest/x.xml"))
+            .await
+            .is_err()
+    );
+    assert_eq!(server.seen().len() - before, 1);
+}
+
+#[tokio::test]
+async fn redirects_301_and_302_are_followed_also_to_a_digest_challenge() {
+    let server = FileServer::start(&[(
+        "/final.xml",
+        "<flat-profile><GPP_I>moved</GPP_I></flat-profile>",
+    )])
+    .await;
+    server.put("/digest/moved.xml", "<flat-profile></flat-profile>");
+    server.redirect("/old.xml", 301, "/final.xml");
+    server.redirect("/temp.xml", 302, &server.url("/final.xml"));
+    server.redirect("/guarded.xml", 302, "/digest/moved.xml?from=redirect");
+    let phone = PhoneSim::start(fast(PhoneConfig::default())).await.unwrap();
+    let control = phone.control();
+
+    assert_eq!(
+        one_off(&control, &server.url("/old.xml")).await,
+        Ok(vec!["GPP_I".into()])
+    );
+    let paths: Vec<String> = server.seen().iter().map(|s| s.path.clone()).collect();
+    assert_eq!(paths, ["/old.xml", "/final.xml"]);
+    wait_event(&control, 10, "up", |k| {
+        matches!(k, EventKind::RebootFinished)
+    })
+    .await;
+
+    control.set_value("GPP_I", "");
+    let after = control.last_event_seq();
+    assert_eq!(
+        one_off(&control, &server.url("/temp.xml")).await,
+        Ok(vec!["GPP_I".into()])
+    );
+    let paths: Vec<String> = server.seen().iter().map(|s| s.path.clone()).collect();
+    assert_eq!(paths[2..], ["/temp.xml", "/final.xml"]);
+    assert_eq!(control.value("GPP_I").as_deref(), Some("moved"));
+    wait_event_after(&control, after, "up", |k| {
+        matches!(k, EventKind::RebootFinished)
+    })
+    .await;
+
+    // The challenge comes from where the redirect led: it is answered there, for that URI.
+    let before = server.seen().len();
+    let rule = format!(
+        "[--uid {USER} --pwd {PASSWORD}]{}",
+        server.url("/guarded.xml?x=1")
+    );
+    assert_eq!(one_off(&control, &rule).await, Ok(vec![]));
+    let seen = server.seen()[before..].to_vec();
+    let last = seen.last().unwrap();
+    assert_eq!(last.uri, "/digest/moved.xml?from=redirect", "{seen:#?}");
+    assert!(
+        last.authorization
+            .as_deref()
+            .is_some_and(|a| a.contains("uri=\"/digest/moved.xml?from=redirect\"")),
+        "{seen:#?}"
+    );
 }

@@ -644,3 +644,126 @@ impl PipeJson for &str {
         serde_json::from_str(self).unwrap()
     }
 }
+
+/// Polls until the phone's port is `up` (accepting connections) or not; returns when.
+async fn port_until(addr: std::net::SocketAddr, up: bool, what: &str) -> tokio::time::Instant {
+    eventually(10, what, || async {
+        (reachable(addr).await == up).then(tokio::time::Instant::now)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn admin_reboot_records_the_reason_and_closes_the_port_for_the_reboot_time() {
+    let phone = PhoneSim::start(PhoneConfig {
+        reboot_secs: 1.0,
+        ..PhoneConfig::default().with_password("pw")
+    })
+    .await
+    .unwrap();
+    let control = phone.control();
+    let url = phone.url();
+    // Without the password nothing happens.
+    assert_eq!(get(&format!("{url}/admin/reboot")).await.0, 401);
+    // An MPP phone reboots at once, even on a call (the call is dropped).
+    control.start_call();
+    let after = control.last_event_seq();
+    let (status, body) = get(&format!("{url}/admin/reboot?xuser=admin&xpassword=pw")).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Rebooting"), "{body}");
+    let started = wait_event_after(
+        &control,
+        after,
+        "reboot",
+        |k| matches!(k, EventKind::RebootStarted { reason } if reason == "Web Request"),
+    )
+    .await;
+    assert!(
+        !control
+            .events()
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::RebootStarted { .. }) && e.seq <= after),
+        "the refused request did not reboot"
+    );
+    let down = port_until(phone.addr(), false, "port closed").await;
+    assert!(!control.is_up());
+    let up = port_until(phone.addr(), true, "port open again").await;
+    let closed_for = up - down;
+    assert!(
+        closed_for >= std::time::Duration::from_millis(800)
+            && closed_for <= std::time::Duration::from_secs(4),
+        "the port was closed for {closed_for:?}, the reboot takes 1 s"
+    );
+    let finished = wait_event_after(&control, started.seq, "up", |k| {
+        matches!(k, EventKind::RebootFinished)
+    })
+    .await;
+    let took = finished.phone_secs - started.phone_secs;
+    assert!((1.0..3.0).contains(&took), "reboot took {took:.2} s");
+
+    let (_, status) = get(&format!("{url}/status.xml")).await;
+    let reason = element(&status, "Reboot_Reason_1").unwrap();
+    assert!(
+        reason.starts_with('[') && reason.ends_with("]Web Request"),
+        "{reason}"
+    );
+    assert!(
+        element(&status, "Reboot_Reason_2")
+            .unwrap()
+            .ends_with("]Power Cycle")
+    );
+    assert_eq!(element(&status, "Call_State").as_deref(), Some("Idle"));
+    assert_eq!(control.reboot_history().len(), 2);
+}
+
+#[tokio::test]
+async fn spa_admin_reboot_waits_until_the_phone_is_idle() {
+    let phone = PhoneSim::start(PhoneConfig {
+        reboot_secs: 0.5,
+        ..PhoneConfig::model("SPA504G")
+    })
+    .await
+    .unwrap();
+    let control = phone.control();
+    control.start_call();
+    let after = control.last_event_seq();
+    let (status, _) = get(&format!("{}/admin/reboot", phone.url())).await;
+    assert_eq!(status, 200);
+    // An MPP phone is down within ~20 ms (see above); the busy SPA stays up for the call.
+    let early = control
+        .wait_for_event_after(after, std::time::Duration::from_secs(1), |k| {
+            matches!(k, EventKind::RebootStarted { .. })
+        })
+        .await;
+    assert!(early.is_none(), "rebooted during the call: {early:?}");
+    assert!(reachable(phone.addr()).await);
+    let (_, status_xml) = get(&format!("{}/status.xml", phone.url())).await;
+    assert_eq!(
+        element(&status_xml, "Call_State").as_deref(),
+        Some("Connected")
+    );
+
+    control.end_call();
+    let ended = wait_event_after(&control, after, "call ended", |k| {
+        *k == EventKind::CallEnded
+    })
+    .await;
+    let started = wait_event_after(
+        &control,
+        ended.seq,
+        "reboot once idle",
+        |k| matches!(k, EventKind::RebootStarted { reason } if reason == "Web Request"),
+    )
+    .await;
+    wait_event_after(&control, started.seq, "up", |k| {
+        matches!(k, EventKind::RebootFinished)
+    })
+    .await;
+    port_until(phone.addr(), true, "SPA back").await;
+    let (_, status_xml) = get(&format!("{}/status.xml", phone.url())).await;
+    assert!(
+        element(&status_xml, "Reboot_Reason_1")
+            .unwrap()
+            .ends_with("]Web Request")
+    );
+}
