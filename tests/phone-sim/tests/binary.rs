@@ -92,3 +92,106 @@ fn binary_refuses_an_unknown_model_with_a_clear_error() {
         "{err}"
     );
 }
+
+/// Kills the child when the test ends, also when it fails.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn binary_serves_https_enforces_the_xpassword_and_runs_its_clock_faster() {
+    // An SPA would ask for HTTP Digest by default: --auth xpassword must win.
+    let mut child = Killed(
+        Command::new(env!("CARGO_BIN_EXE_phone-sim"))
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--model",
+                "SPA504G",
+                "--https",
+                "--auth",
+                "xpassword",
+                "--admin-password",
+                "pw",
+                "--time-scale",
+                "60",
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || BufReader::new(stdout).lines().next());
+    let line = tokio::time::timeout(std::time::Duration::from_secs(20), line)
+        .await
+        .expect("no ready line within 20 s")
+        .unwrap()
+        .expect("phone-sim ended without a ready line")
+        .unwrap();
+    let url = line.split(' ').nth(1).unwrap().to_string();
+    assert!(url.starts_with("https://127.0.0.1:"), "{line}");
+
+    // HTTPS with a certificate, and nothing for a client that speaks plain HTTP.
+    let response = client()
+        .get(format!("{url}/status.xml"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let tls = response.extensions().get::<reqwest::tls::TlsInfo>();
+    assert!(tls.and_then(|t| t.peer_certificate()).is_some());
+    let plain = url.replace("https://", "http://");
+    assert!(
+        client()
+            .get(format!("{plain}/status.xml"))
+            .send()
+            .await
+            .is_err()
+    );
+
+    // The admin pages need xuser/xpassword: no Digest challenge, a wrong password refused.
+    let refused = client()
+        .get(format!("{url}/admin/status.xml"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 401);
+    assert!(refused.headers().get("www-authenticate").is_none());
+    let (status, _) = get(&format!("{url}/admin/status.xml?xuser=admin&xpassword=no")).await;
+    assert_eq!(status, 401);
+    let admin = |url: &str| {
+        let url = format!("{url}/admin/status.xml?xuser=admin&xpassword=pw");
+        async move {
+            let (status, xml) = get(&url).await;
+            assert_eq!(status, 200);
+            element(&xml, "Elapsed_Time")
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+        }
+    };
+    // --time-scale 60: a phone minute passes in about a real second.
+    let t0 = std::time::Instant::now();
+    let e0 = admin(&url).await;
+    eventually(10, "a phone minute", || async {
+        (admin(&url).await >= e0 + 60).then_some(())
+    })
+    .await;
+    let real = t0.elapsed();
+    assert!(
+        real >= std::time::Duration::from_millis(800) && real <= std::time::Duration::from_secs(5),
+        "60 phone seconds took {real:?}"
+    );
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(child.0.wait().unwrap().success(), "SIGTERM ends it cleanly");
+}
