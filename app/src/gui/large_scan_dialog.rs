@@ -34,7 +34,7 @@ pub fn show(ctx: &egui::Context, question: &LargeScanQuestion) -> Vec<Intent> {
             egui::Label::new(format!(
                 "{} hold {} addresses, more than the 1,024 of a /22. Sweeping them takes {} \
                  and reaches far beyond one office: sweep only networks you are allowed to \
-                 scan. A smaller range can be set in Settings → Sweep only these networks.",
+                 scan. A smaller range can be set in Settings, under 'Sweep only these networks'.",
                 question.ranges,
                 question.addresses,
                 question.estimate_words()

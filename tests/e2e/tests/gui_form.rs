@@ -666,3 +666,71 @@ fn a_value_the_phone_drops_is_marked_on_its_field_and_the_others_confirmed() {
         1
     );
 }
+
+#[test]
+fn a_range_larger_than_a_slash_22_is_swept_only_after_asking() {
+    // Inside netns-lan: 198.18.0.0/21 is the namespace's /24 and addresses with no route.
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = app(dir.path(), 1.0);
+    harness.run();
+    let mut settings = phoneprov::session::Settings::default();
+    settings.discovery.mdns = false;
+    settings.discovery.neighbours = false;
+    settings.discovery.networks = vec!["198.18.0.0/21".to_string()];
+    let ctx = harness.ctx.clone();
+    harness.state_mut().use_settings(&ctx, settings);
+    harness.run();
+    harness.get_by_label("🔍 Scan the network").click();
+    harness.run_steps(2);
+    let question = "Sweep 2048 addresses?";
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while harness.query_by_label(question).is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "no question before the large sweep: {}",
+            harness.state().activity().to_text(&jiff::tz::TimeZone::UTC)
+        );
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.get_by_label("Cancel").click();
+    harness.run();
+    assert!(harness.query_by_label(question).is_none());
+    assert!(
+        harness
+            .state()
+            .activity()
+            .entries
+            .iter()
+            .any(|e| e.message.starts_with("Scan not started")),
+        "cancelling says nothing was swept"
+    );
+    assert!(
+        !harness
+            .state()
+            .activity()
+            .entries
+            .iter()
+            .any(|e| e.message.starts_with("Scan finished")),
+        "nothing was swept without the answer"
+    );
+
+    // Asked again and confirmed, the sweep runs to its end.
+    harness.get_by_label("🔍 Scan the network").click();
+    harness.run_steps(2);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while harness.query_by_label("Sweep them").is_none() {
+        assert!(Instant::now() < deadline, "no question the second time");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.get_by_label("Sweep them").click();
+    harness.run_steps(2);
+    wait_for(&mut harness, 60, "confirmed scan finished", |shell| {
+        shell
+            .activity()
+            .entries
+            .iter()
+            .any(|e| e.message.starts_with("Scan finished"))
+    });
+}
