@@ -47,15 +47,20 @@ struct Shared {
     expected: PhoneIdentity,
     expires: Instant,
     served: bool,
+    /// Stopped (the operation ended or was cancelled): never served from then on, even by a
+    /// server task that has not shut down yet.
+    revoked: bool,
     outcome: watch::Sender<FetchOutcome>,
     sightings: broadcast::Sender<Sighting>,
 }
 
-/// A running one-time server; stops when dropped.
+/// A running one-time server; stops when dropped, and from that moment the profile is
+/// never served.
 pub struct OneTimeProfile {
     url: String,
     outcome: watch::Receiver<FetchOutcome>,
     stop: CancellationToken,
+    shared: Arc<Mutex<Shared>>,
 }
 
 impl std::fmt::Debug for OneTimeProfile {
@@ -92,10 +97,13 @@ impl OneTimeProfile {
             expected,
             expires: Instant::now() + ttl,
             served: false,
+            revoked: false,
             outcome: outcome_tx,
             sightings,
         }));
-        let app = axum::Router::new().fallback(serve).with_state(shared);
+        let app = axum::Router::new()
+            .fallback(serve)
+            .with_state(shared.clone());
         let stop = CancellationToken::new();
         let stopped = stop.clone();
         tokio::spawn(async move {
@@ -108,7 +116,12 @@ impl OneTimeProfile {
                 log::warn!("the provisioning server stopped: {e}");
             }
         });
-        Ok(OneTimeProfile { url, outcome, stop })
+        Ok(OneTimeProfile {
+            url,
+            outcome,
+            stop,
+            shared,
+        })
     }
 
     /// The URL to give the phone (`http://<laptop>:<port>/<token>.xml`).
@@ -144,14 +157,26 @@ impl OneTimeProfile {
         }
     }
 
+    /// The token is no longer served (a fetch from now on gets 410); the server keeps
+    /// running until [`OneTimeProfile::stop`].
+    pub fn revoke(&self) {
+        self.shared
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .revoked = true;
+    }
+
+    /// Stops serving: the token is revoked at once, so a fetch arriving while the server
+    /// shuts down gets 410, never the profile.
     pub fn stop(&self) {
+        self.revoke();
         self.stop.cancel();
     }
 }
 
 impl Drop for OneTimeProfile {
     fn drop(&mut self) {
-        self.stop.cancel();
+        self.stop();
     }
 }
 
@@ -179,7 +204,7 @@ async fn serve(
     if peer.ip() != shared.phone || uri.path() != shared.path {
         return not_found();
     }
-    if shared.served || Instant::now() > shared.expires {
+    if shared.served || shared.revoked || Instant::now() > shared.expires {
         return (
             StatusCode::GONE,
             "this one-time profile was already used or has expired",
@@ -234,8 +259,14 @@ mod tests {
     }
 
     async fn get(url: &str, user_agent: &str) -> reqwest::Response {
+        get_from("127.0.0.1", url, user_agent).await
+    }
+
+    /// A fetch leaving from `source` (127.0.0.2 is another host on the loopback network).
+    async fn get_from(source: &str, url: &str, user_agent: &str) -> reqwest::Response {
         crate::net::client_builder()
             .no_proxy()
+            .local_address(source.parse::<IpAddr>().unwrap())
             .build()
             .unwrap()
             .get(url)
@@ -337,6 +368,59 @@ mod tests {
                 .await
                 .status(),
             410
+        );
+    }
+
+    #[tokio::test]
+    async fn the_token_is_refused_to_another_address_and_stays_for_the_phone() {
+        let (sightings, _) = broadcast::channel(8);
+        let mut profile = OneTimeProfile::start(
+            "127.0.0.1".parse().unwrap(),
+            "<flat-profile/>".into(),
+            expected(),
+            Duration::from_secs(30),
+            sightings,
+        )
+        .await
+        .unwrap();
+        // Another host that learned the URL, even with the right phone's User-Agent.
+        let ua = "Cisco-CP-8861-3PCC/11.3.7 (00562b043615)";
+        let other = get_from("127.0.0.2", profile.url(), ua).await;
+        assert_eq!(other.status(), 404);
+        assert!(
+            tokio::time::timeout(Duration::ZERO, profile.fetched())
+                .await
+                .is_err(),
+            "the refusal must not count as the fetch"
+        );
+        // The token was not used up: the phone itself still gets it.
+        assert_eq!(get(profile.url(), ua).await.status(), 200);
+        assert!(matches!(
+            profile.fetched().await,
+            FetchOutcome::Served { .. }
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_revoked_profile_is_never_served() {
+        let (sightings, _) = broadcast::channel(8);
+        let mut profile = OneTimeProfile::start(
+            "127.0.0.1".parse().unwrap(),
+            "<flat-profile/>".into(),
+            expected(),
+            Duration::from_secs(30),
+            sightings,
+        )
+        .await
+        .unwrap();
+        // What stop() and dropping do first: the server is still up, the token is dead.
+        profile.revoke();
+        let ua = "Cisco-CP-8861-3PCC/11.3.7 (00562b043615)";
+        assert_eq!(get(profile.url(), ua).await.status(), 410);
+        assert!(
+            tokio::time::timeout(Duration::ZERO, profile.fetched())
+                .await
+                .is_err()
         );
     }
 }

@@ -46,6 +46,13 @@ pub fn parse_datagram(from: IpAddr, bytes: &[u8]) -> SyslogLine {
     if let Some(name) = host.take_if(|h| looks_like_cisco_model(h) || h.parse::<Mac>().is_ok()) {
         text = format!("{name} {text}");
     }
+    // With a header, the `$PN` that starts the default templates is read as the tag
+    // (`… phone7 CP-8861-3PCC 00:0e:… -- …`). It belongs to the message too.
+    if let Some(tag) = message.appname.filter(|a| looks_like_cisco_model(a))
+        && !text.starts_with(tag)
+    {
+        text = format!("{tag} {text}");
+    }
     let text = if text.is_empty() {
         raw.to_string()
     } else {
@@ -180,7 +187,12 @@ mod tests {
             b"<134>Nov 25 04:42:13 phone7 CP-8861-3PCC 00:0e:08:ab:cd:ef -- Successful resync http://x/p.xml",
         );
         assert_eq!(line.kind, ResyncLineKind::Success, "{line:?}");
-        assert!(line.text.contains("Successful resync"), "{line:?}");
+        // The phone's Log_Success_Msg line, whole.
+        assert_eq!(
+            line.text,
+            "CP-8861-3PCC 00:0e:08:ab:cd:ef -- Successful resync http://x/p.xml"
+        );
+        assert_eq!(line.host.as_deref(), Some("phone7"));
         let bare = parse_datagram(ip, b"SPA504G 00:0e:08:ab:cd:ef -- Resync failed: timeout\n");
         assert_eq!(bare.kind, ResyncLineKind::Failure);
         let quoting = parse_datagram(
