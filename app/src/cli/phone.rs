@@ -16,11 +16,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::exit;
 use crate::phone::secret::shown_value;
-use crate::phone::{
-    ClientOptions, Credentials, Phone, PhoneAddress, PhoneError, Secret, is_secret_parameter,
-};
+use crate::phone::{ClientOptions, Credentials, Phone, PhoneAddress, PhoneError, Secret};
 use crate::profile::xml::read_document_bytes;
-use crate::provision::schema_bridge::check_changes;
 use crate::provision::{
     ApplyError, ApplyOptions, ApplyReport, Engine, EventSink, ProvisionEvent, ResyncOptions,
     ViaChoice,
@@ -344,7 +341,7 @@ pub fn set(args: SetArgs) -> ExitCode {
         let engine = open_engine()?;
         let phone = connect(&engine, &args.target)?;
         if args.dry_run {
-            return dry_run(&phone, &changes, args.json).await;
+            return dry_run(&engine, &phone, &changes, args.json).await;
         }
         let options = ApplyOptions {
             via: via(args.via),
@@ -437,29 +434,23 @@ fn report_apply(
     }
 }
 
+/// The diff `set` would send: the engine's own reading, naming and comparison
+/// ([`Engine::preview`]), values masked.
 async fn dry_run(
+    engine: &Engine,
     phone: &Phone,
     changes: &[(String, String)],
     json_output: bool,
 ) -> Result<u8, Failure> {
-    let config = phone.read_config().await?;
-    let check = check_changes(changes, config.identity.firmware_line());
-    let diff: Vec<_> = changes
-        .iter()
-        .filter(|(name, value)| {
-            is_secret_parameter(name)
-                || config
-                    .value(name)
-                    .map(|v| v.split_whitespace().collect::<Vec<_>>())
-                    != Some(value.split_whitespace().collect())
-        })
-        .map(|(name, value)| crate::provision::Change::shown(name, config.value(name), value))
-        .collect();
+    let plan = engine.preview(phone, changes).await?;
+    let check = &plan.check;
+    let diff = &plan.shown;
     if json_output {
         print_json(&json!({
             "phone": phone.address().key(),
             "dry_run": true,
             "changes": diff,
+            "unchanged": plan.unchanged,
             "errors": check.errors,
             "warnings": check.warnings,
         }));
@@ -467,7 +458,7 @@ async fn dry_run(
         if diff.is_empty() {
             println!("nothing to change: every value is already as wanted");
         }
-        for change in &diff {
+        for change in diff {
             println!(
                 "{}: {} -> {}",
                 change.name,

@@ -14,10 +14,11 @@ use tokio_util::sync::CancellationToken;
 use super::events::{Change, EventKind, EventSink, Mismatch, Via};
 use super::history::{History, HistoryError, Snapshot};
 use super::push::{FetchOutcome, OneTimeProfile};
-use super::schema_bridge::{check_changes, flat_profile, phone_name};
+use super::schema_bridge::{ChangeCheck, check_changes, flat_profile, phone_name};
 use super::store::{NoDataDir, data_dir};
 use super::syslog::{ResyncLineKind, SyslogLine, SyslogListener};
 use crate::discovery::Sighting;
+use crate::identity::{FirmwareLine, PhoneIdentity};
 use crate::phone::secret::{is_secret_parameter, shown_value};
 use crate::phone::trust::TrustStoreError;
 use crate::phone::{
@@ -291,6 +292,18 @@ impl Engine {
         *self.syslog.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
+    /// What [`Engine::apply`] would send, from the phone's current values, without sending
+    /// anything or saving a snapshot (`phoneprov set --dry-run`): the same reading, naming
+    /// and comparison as `apply`.
+    pub async fn preview(
+        &self,
+        phone: &Phone,
+        changes: &[(String, String)],
+    ) -> Result<ChangePlan, ApplyError> {
+        let (current, identity) = read_current(phone).await?;
+        Ok(plan_changes(&current, &identity, changes))
+    }
+
     /// Validates, reads, snapshots, sends what differs and reads back until verified.
     pub async fn apply(
         &self,
@@ -375,15 +388,9 @@ impl Engine {
         }
 
         progress.set("while reading the phone's current values");
-        let current = phone.read_config().await?;
+        let (current, identity) = read_current(phone).await?;
         if let Some(sha256) = phone.client.first_use_fingerprint() {
             events.emit(EventKind::CertificateTrusted { sha256 });
-        }
-        let mut identity = current.identity.clone();
-        if (identity.mac.is_none() || identity.model.is_none())
-            && let Ok(status) = phone.read_status().await
-        {
-            identity.merge_missing(&status.identity);
         }
         if let (Some(expected), Some(actual)) = (progress.expected_mac, identity.mac)
             && expected != actual
@@ -393,16 +400,14 @@ impl Engine {
                 snapshot_phone: expected.to_string(),
             });
         }
-        // Names as this phone spells them (SPA `Log_Resync_*_Msg`).
-        let line = identity.firmware_line().or_else(|| {
-            (current.source == ConfigSource::SpaCfgXml)
-                .then_some(crate::identity::FirmwareLine::Spa)
-        });
-        let changes: Vec<(String, String)> = changes
-            .into_iter()
-            .map(|(name, value)| (phone_name(&name, line), value))
-            .collect();
-        let firmware_check = check_changes(&changes, line);
+        let ChangePlan {
+            changes,
+            to_send,
+            shown,
+            unchanged,
+            check: firmware_check,
+            ..
+        } = plan_changes(&current, &identity, &changes);
         if !firmware_check.errors.is_empty() {
             return Err(ApplyError::Invalid {
                 errors: firmware_check.errors,
@@ -412,21 +417,9 @@ impl Engine {
         events.emit(EventKind::Validated {
             warnings: warnings.clone(),
         });
-
-        let to_send: Vec<(String, String)> = changes
-            .iter()
-            .filter(|(name, value)| {
-                is_secret_parameter(name) || !same_value(current.value(name), value)
-            })
-            .cloned()
-            .collect();
-        let shown: Vec<Change> = to_send
-            .iter()
-            .map(|(n, v)| Change::shown(n, current.value(n), v))
-            .collect();
         events.emit(EventKind::Compared {
             changes: shown.clone(),
-            unchanged: changes.len() - to_send.len(),
+            unchanged,
         });
         let mut report = ApplyReport {
             phone: key.clone(),
@@ -480,7 +473,7 @@ impl Engine {
         &self,
         phone: &Phone,
         current: &PhoneConfig,
-        identity: &crate::identity::PhoneIdentity,
+        identity: &PhoneIdentity,
         xml: &str,
         options: &ApplyOptions,
         events: &EventSink,
@@ -568,7 +561,7 @@ impl Engine {
     async fn send_push(
         &self,
         phone: &Phone,
-        identity: &crate::identity::PhoneIdentity,
+        identity: &PhoneIdentity,
         xml: &str,
         options: &ApplyOptions,
         events: &EventSink,
@@ -891,6 +884,18 @@ impl Engine {
                 },
             });
         }
+        // Whether the phone logs the outcome (an empty template sends nothing).
+        let line_of_phone = config
+            .identity
+            .firmware_line()
+            .or_else(|| (config.source == ConfigSource::SpaCfgXml).then_some(FirmwareLine::Spa));
+        let logs = |template: &str| {
+            config
+                .value(&phone_name(template, line_of_phone))
+                .is_none_or(|t| !t.trim().is_empty())
+        };
+        let (logs_success, logs_failure) = (logs("Log_Success_Msg"), logs("Log_Failure_Msg"));
+        let mut request_logged = false;
         let before = phone.read_status().await.ok();
         let ip = phone.address().resolve_ip().await.ok();
         let mut syslog = self.syslog_lines.subscribe();
@@ -938,7 +943,8 @@ impl Engine {
                             finish(&mut report, false, line.text.clone());
                             return Err(ApplyError::ResyncFailed { phone: key, detail: line.text });
                         }
-                        _ => {}
+                        ResyncLineKind::Request => request_logged = true,
+                        ResyncLineKind::Other => {}
                     }
                 },
                 _ = tokio::time::sleep(pause) => {
@@ -954,16 +960,27 @@ impl Engine {
                                 events.emit(EventKind::WaitingForIdle);
                                 waiting_reported = true;
                             }
+                            // The status page can tell before the phone's own line arrives: a
+                            // phone that logged the request to us logs the outcome too.
                             if let Some(failure) = new_failure(before.as_ref(), &status) {
+                                if request_logged && logs_failure {
+                                    outcome_line(&mut syslog, ip, events, &mut report).await;
+                                }
                                 finish(&mut report, false, failure.clone());
                                 return Err(ApplyError::ResyncFailed { phone: key, detail: failure });
                             }
                             if let Some(success) = new_success(before.as_ref(), &status) {
+                                if request_logged && logs_success {
+                                    outcome_line(&mut syslog, ip, events, &mut report).await;
+                                }
                                 finish(&mut report, true, success);
                                 return Ok(report);
                             }
                             if report.rebooted
                                 && let Some(reason) = new_provisioning_reboot(before.as_ref(), &status) {
+                                    if request_logged && logs_success {
+                                        outcome_line(&mut syslog, ip, events, &mut report).await;
+                                    }
                                     finish(&mut report, true, format!("the phone rebooted to apply the new profile ({reason})"));
                                     return Ok(report);
                                 }
@@ -984,6 +1001,36 @@ impl Engine {
                     }
                 }
             }
+        }
+    }
+}
+
+/// How long a resync whose outcome the status page showed first still waits for the phone's
+/// own `Log_Success_Msg` / `Log_Failure_Msg` line (once its `Log_Request_Msg` line came).
+const OUTCOME_LINE_WAIT: Duration = Duration::from_secs(2);
+
+/// Takes the phone's syslog lines into the report until its outcome line (or
+/// [`OUTCOME_LINE_WAIT`]).
+async fn outcome_line(
+    syslog: &mut broadcast::Receiver<SyslogLine>,
+    ip: Option<IpAddr>,
+    events: &EventSink,
+    report: &mut ResyncReport,
+) {
+    let until = tokio::time::Instant::now() + OUTCOME_LINE_WAIT;
+    loop {
+        match tokio::time::timeout_at(until, syslog.recv()).await {
+            Ok(Ok(line)) if Some(line.from) == ip => {
+                events.emit(EventKind::Syslog {
+                    text: line.text.clone(),
+                });
+                report.syslog.push(line.text);
+                if matches!(line.kind, ResyncLineKind::Success | ResyncLineKind::Failure) {
+                    return;
+                }
+            }
+            Ok(Ok(_)) | Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
+            Ok(Err(broadcast::error::RecvError::Closed)) | Err(_) => return,
         }
     }
 }
@@ -1018,6 +1065,75 @@ impl Progress {
             None => "Nothing was sent to the phone.".to_string(),
         }
     }
+}
+
+/// What an apply would do to a phone, worked out from its current values. [`Engine::apply`]
+/// sends exactly `to_send`; `phoneprov set --dry-run` shows `shown`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangePlan {
+    /// The firmware line the changes were named and checked for (`None`: unknown).
+    pub line: Option<FirmwareLine>,
+    /// Every change, named as this phone spells it (SPA `Log_Resync_*_Msg`), the last of
+    /// duplicates winning.
+    pub changes: Vec<(String, String)>,
+    /// What differs from the phone's values, and secrets (the phone hides them, so they
+    /// cannot be compared): what is sent.
+    pub to_send: Vec<(String, String)>,
+    /// `to_send` for showing: the phone's current value and the new one, masked.
+    pub shown: Vec<Change>,
+    /// Changes that already read as wanted.
+    pub unchanged: usize,
+    /// The schema's verdict for this phone's firmware line.
+    pub check: ChangeCheck,
+}
+
+/// The engine's comparison of `changes` with a phone's `current` values (see [`ChangePlan`]).
+pub fn plan_changes(
+    current: &PhoneConfig,
+    identity: &PhoneIdentity,
+    changes: &[(String, String)],
+) -> ChangePlan {
+    let line = identity
+        .firmware_line()
+        .or_else(|| (current.source == ConfigSource::SpaCfgXml).then_some(FirmwareLine::Spa));
+    let named: Vec<(String, String)> = changes
+        .iter()
+        .map(|(name, value)| (phone_name(name.trim(), line), value.clone()))
+        .collect();
+    let changes = last_wins(&named);
+    let check = check_changes(&changes, line);
+    let to_send: Vec<(String, String)> = changes
+        .iter()
+        .filter(|(name, value)| {
+            is_secret_parameter(name) || !same_value(current.value(name), value)
+        })
+        .cloned()
+        .collect();
+    let shown = to_send
+        .iter()
+        .map(|(n, v)| Change::shown(n, current.value(n), v))
+        .collect();
+    ChangePlan {
+        line,
+        unchanged: changes.len() - to_send.len(),
+        changes,
+        to_send,
+        shown,
+        check,
+    }
+}
+
+/// What `apply` reads first: the phone's values, and its identity (the status page fills in
+/// what the configuration dump does not say).
+async fn read_current(phone: &Phone) -> Result<(PhoneConfig, PhoneIdentity), PhoneError> {
+    let current = phone.read_config().await?;
+    let mut identity = current.identity.clone();
+    if (identity.mac.is_none() || identity.model.is_none())
+        && let Ok(status) = phone.read_status().await
+    {
+        identity.merge_missing(&status.identity);
+    }
+    Ok((current, identity))
 }
 
 /// The same parameter twice: the last wins (as on the phone).
@@ -1118,6 +1234,51 @@ pub fn phone_ip(address: &PhoneAddress) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_plan_names_compares_and_masks_as_the_phone_stores() {
+        let values: BTreeMap<String, String> = [
+            ("Log_Resync_Request_Msg", "$PN $MAC -- Requesting resync"),
+            ("Resync_Periodic", "3600"),
+            ("GPP_A", "a b"),
+            ("Profile_Rule", "/spa$PSN.cfg"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let spa = PhoneConfig {
+            source: ConfigSource::SpaCfgXml,
+            values,
+            identity: PhoneIdentity::default(),
+            problems: Vec::new(),
+        };
+        let changes: Vec<(String, String)> = [
+            // The MPP name, as the SPA phone has it: already as wanted.
+            ("Log_Request_Msg", "$PN $MAC -- Requesting resync"),
+            (" Resync_Periodic", " 3600 "),
+            // Two spaces are not one: the phone would store them.
+            ("GPP_A", "a  b"),
+            ("Profile_Rule", "[--uid tech --pwd Pw0rd!]https://srv/p.xml"),
+            // Both spellings of one field: one change, the last wins.
+            ("Log_Success_Msg", "first"),
+            ("Log_Resync_Success_Msg", "second"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let plan = plan_changes(&spa, &PhoneIdentity::default(), &changes);
+        assert_eq!(plan.line, Some(FirmwareLine::Spa));
+        assert_eq!(plan.unchanged, 2, "{plan:?}");
+        let sent: Vec<&str> = plan.to_send.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(sent, ["GPP_A", "Profile_Rule", "Log_Resync_Success_Msg"]);
+        assert_eq!(plan.to_send[2].1, "second");
+        assert_eq!(
+            plan.shown[1].new,
+            "[--uid **** --pwd ****]https://srv/p.xml"
+        );
+        assert_eq!(plan.shown[1].old.as_deref(), Some("/spa$PSN.cfg"));
+        assert!(plan.check.errors.is_empty(), "{:?}", plan.check);
+    }
 
     #[test]
     fn duplicates_last_wins_in_first_order() {

@@ -15,8 +15,8 @@ pub mod store;
 pub mod syslog;
 
 pub use engine::{
-    ApplyError, ApplyOptions, ApplyReport, Engine, EngineError, ResyncOptions, ResyncReport,
-    ViaChoice,
+    ApplyError, ApplyOptions, ApplyReport, ChangePlan, Engine, EngineError, ResyncOptions,
+    ResyncReport, ViaChoice, plan_changes,
 };
 pub use events::{Change, EventKind, EventSink, Mismatch, ProvisionEvent, Via};
 pub use history::{History, HistoryError, Snapshot};

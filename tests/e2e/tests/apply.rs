@@ -5,10 +5,94 @@ mod common;
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use common::*;
 use phone_sim::{EventKind as SimEvent, Faults, PhoneConfig};
-use phoneprov::phone::PhoneError;
-use phoneprov::provision::{ApplyError, EventKind, Via, ViaChoice};
+use phoneprov::identity::PhoneIdentity;
+use phoneprov::phone::{Phone, PhoneError};
+use phoneprov::provision::push::{FetchOutcome, OneTimeProfile};
+use phoneprov::provision::{
+    ApplyError, Engine, EventKind, EventSink, ResyncOptions, ResyncReport, Via, ViaChoice,
+};
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+/// What the profile server gives out: one value the phone does not have yet.
+const PROFILE: &str = "<flat-profile><Resync_Periodic>7200</Resync_Periodic></flat-profile>";
+
+/// A small provisioning server on 127.0.0.1 serving `xml` at `/p.xml`; when `gate` is given,
+/// each answer waits until it opens (at most 10 s). Returns the profile's URL.
+async fn profile_server(xml: &'static str, gate: Option<watch::Receiver<bool>>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = axum::Router::new().route(
+        "/p.xml",
+        axum::routing::get(move || {
+            let gate = gate.clone();
+            async move {
+                if let Some(mut gate) = gate {
+                    let _ =
+                        tokio::time::timeout(Duration::from_secs(10), gate.wait_for(|open| *open))
+                            .await;
+                }
+                xml
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{address}/p.xml")
+}
+
+/// Runs `resync` in a task and hands every event to `on_event` as it arrives.
+async fn resync_watching(
+    engine: &Arc<Engine>,
+    phone: &Arc<Phone>,
+    rule: Option<&str>,
+    mut on_event: impl FnMut(&EventKind),
+) -> (Result<ResyncReport, ApplyError>, Vec<EventKind>) {
+    let (sender, mut receiver) = mpsc::unbounded_channel();
+    let sink = EventSink::new(phone.address().key(), sender);
+    let task = {
+        let (engine, phone) = (engine.clone(), phone.clone());
+        let rule = rule.map(str::to_string);
+        tokio::spawn(async move {
+            let options = ResyncOptions {
+                wait: true,
+                timeout: Duration::from_secs(20),
+                max_poll_interval: Duration::from_millis(150),
+            };
+            engine
+                .resync(
+                    &phone,
+                    rule.as_deref(),
+                    &options,
+                    &sink,
+                    &CancellationToken::new(),
+                )
+                .await
+        })
+    };
+    let mut events = Vec::new();
+    while let Some(event) = receiver.recv().await {
+        eprintln!("{}", event.summary());
+        on_event(&event.kind);
+        events.push(event.kind);
+    }
+    (task.await.unwrap(), events)
+}
+
+/// The `Log_*_Msg` lines the phone sent (phone-sim's own record, without the syslog header).
+fn syslog_sent(sim: &phone_sim::RunningPhone) -> Vec<String> {
+    sim.control()
+        .events()
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            SimEvent::Syslog { line, .. } => Some(line),
+            _ => None,
+        })
+        .collect()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_worked_example_set_by_push_is_verified() {
@@ -611,4 +695,254 @@ async fn many_phones_at_once() {
             Some((4000 + i).to_string())
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resync_from_a_one_off_rule_is_followed_to_its_success() {
+    let setup = setup();
+    let sim = sim(PhoneConfig::model("CP-8861-3PCC")).await;
+    let rule_before = sim.control().value("Profile_Rule");
+    let phone = phone_for(&setup.engine, &sim, None);
+    let url = profile_server(PROFILE, None).await;
+    let (result, events) = resync_watching(&setup.engine, &phone, Some(&url), |_| {}).await;
+    let report = result.unwrap();
+    assert_eq!(report.success, Some(true), "{report:?}");
+    assert_eq!(
+        sim.control().value("Resync_Periodic").as_deref(),
+        Some("7200")
+    );
+    let states = states(&events);
+    assert_eq!(states.first(), Some(&"resync-requested"), "{states:?}");
+    assert_eq!(states.last(), Some(&"resync-finished"), "{states:?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, EventKind::ResyncFinished { success: true, .. })),
+        "{events:?}"
+    );
+    assert!(events.contains(&EventKind::ResyncRequested {
+        rule: Some(url.clone())
+    }));
+    // The phone fetched that profile, and kept its own rule (a one-off rule is not saved).
+    assert!(
+        sim.control().events().iter().any(|e| matches!(
+            &e.kind,
+            SimEvent::ProfileFetched { url: fetched, .. } if fetched.ends_with("/p.xml")
+        )),
+        "{:?}",
+        sim.control().events()
+    );
+    assert_eq!(sim.control().value("Profile_Rule"), rule_before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resync_is_followed_through_the_phones_syslog_lines() {
+    let setup = setup();
+    let listening = setup
+        .engine
+        .enable_syslog("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let sim = sim(PhoneConfig {
+        values: vec![("Syslog_Server".into(), listening.to_string())],
+        ..PhoneConfig::model("CP-8861-3PCC")
+    })
+    .await;
+    let phone = phone_for(&setup.engine, &sim, None);
+    // The profile is handed out only once phoneprov has reported the phone's request line:
+    // the line is not merely sent, it reached the engine while the resync was running.
+    let (open, gate) = watch::channel(false);
+    let url = profile_server(PROFILE, Some(gate)).await;
+    let (result, events) = resync_watching(&setup.engine, &phone, Some(&url), |event| {
+        if let EventKind::Syslog { text } = event
+            && text.contains("Requesting resync")
+        {
+            open.send_replace(true);
+        }
+    })
+    .await;
+    assert!(
+        *open.borrow(),
+        "the phone's request line never reached the engine: {events:?}"
+    );
+    let report = result.unwrap();
+    assert_eq!(report.success, Some(true), "{report:?}");
+    let sent = syslog_sent(&sim);
+    assert!(
+        sent.iter().any(|l| l.contains("-- Requesting resync"))
+            && sent.iter().any(|l| l.contains("-- Successful resync")),
+        "the phone did not log request and outcome: {sent:?}"
+    );
+    // Every line the phone sent, whole, is in the report and was an event, in its order.
+    let reported: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            EventKind::Syslog { text } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    for (i, line) in sent.iter().enumerate() {
+        assert!(
+            report.syslog.get(i) == Some(line),
+            "{line:?} is not line {i} of the report: {:?}",
+            report.syslog
+        );
+        assert!(
+            reported.get(i) == Some(line),
+            "{line:?} is not syslog event {i}: {reported:?}"
+        );
+    }
+    let states = states(&events);
+    let first_line = states.iter().position(|s| *s == "syslog").unwrap();
+    let finished = states.iter().position(|s| *s == "resync-finished").unwrap();
+    assert!(first_line < finished, "{states:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_push_profile_is_refused_to_another_address_even_with_the_phones_identity() {
+    let right = sim(PhoneConfig::model("CP-8861-3PCC")).await;
+    // The same model and MAC (so only the address can tell), on another host of the
+    // loopback network: its fetches leave from 127.0.0.2.
+    let other = sim(PhoneConfig {
+        listen: "127.0.0.2:0".parse().unwrap(),
+        mac: Some(right.mac()),
+        ..PhoneConfig::model("CP-8861-3PCC")
+    })
+    .await;
+    let expected = PhoneIdentity {
+        model: Some("CP-8861-3PCC".into()),
+        mac: Some(right.mac().parse().unwrap()),
+        ..PhoneIdentity::default()
+    };
+    let mut profile = OneTimeProfile::start(
+        right.addr().ip(),
+        PROFILE.to_string(),
+        expected,
+        Duration::from_secs(30),
+        tokio::sync::broadcast::channel(8).0,
+    )
+    .await
+    .unwrap();
+
+    let control = other.control();
+    control.resync(Some(profile.url()));
+    let failed = control
+        .wait_for_event(Duration::from_secs(10), |k| {
+            matches!(
+                k,
+                SimEvent::ResyncFailed { .. } | SimEvent::ProfileFetched { .. }
+            )
+        })
+        .await
+        .expect("the other phone did not finish its resync");
+    assert!(
+        matches!(failed.kind, SimEvent::ResyncFailed { .. }),
+        "{failed:?}"
+    );
+    assert_eq!(control.value("Resync_Periodic").as_deref(), Some("3600"));
+    assert!(
+        tokio::time::timeout(Duration::ZERO, profile.fetched())
+            .await
+            .is_err(),
+        "the refused fetch counted as the phone's"
+    );
+
+    // The token is still the right phone's.
+    right.control().resync(Some(profile.url()));
+    let outcome = tokio::time::timeout(Duration::from_secs(10), profile.fetched())
+        .await
+        .expect("the right phone did not fetch");
+    let FetchOutcome::Served { user_agent } = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert!(user_agent.unwrap().contains(&right.mac()));
+    right
+        .control()
+        .wait_for_event(Duration::from_secs(10), |k| {
+            matches!(k, SimEvent::ProfileApplied { .. })
+        })
+        .await
+        .expect("the right phone did not apply the profile");
+    assert_eq!(
+        right.control().value("Resync_Periodic").as_deref(),
+        Some("7200")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_an_apply_on_a_busy_phone_ends_cancelled_and_never_verified() {
+    let setup = setup();
+    let sim = sim(PhoneConfig::model("CP-8861-3PCC")).await;
+    let control = sim.control();
+    control.start_call();
+    let phone = phone_for(&setup.engine, &sim, None);
+    let cancel = CancellationToken::new();
+    let (sender, mut receiver) = mpsc::unbounded_channel();
+    let sink = EventSink::new(phone.address().key(), sender);
+    let task = {
+        let (engine, phone, cancel) = (setup.engine.clone(), phone.clone(), cancel.clone());
+        tokio::spawn(async move {
+            engine
+                .apply(
+                    &phone,
+                    &pairs(&[("Resync_Periodic", "7200")]),
+                    &options(ViaChoice::Push),
+                    &sink,
+                    &cancel,
+                )
+                .await
+        })
+    };
+    let mut events = Vec::new();
+    while let Some(event) = receiver.recv().await {
+        eprintln!("{}", event.summary());
+        if event.kind == EventKind::WaitingForIdle {
+            // The technician gives up while the phone is on its call.
+            cancel.cancel();
+        }
+        events.push(event.kind);
+    }
+    let error = task.await.unwrap().unwrap_err();
+    let ApplyError::Cancelled { snapshot_hint, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(
+        states(&events).contains(&"waiting-for-idle"),
+        "never waited: {events:?}"
+    );
+    for never in ["applied", "verified"] {
+        assert!(!states(&events).contains(&never), "{never}: {events:?}");
+    }
+    let Some(EventKind::Failed { reason }) = events.last() else {
+        panic!("{events:?}");
+    };
+    assert!(reason.starts_with("cancelled"), "{reason}");
+    let snapshots = setup
+        .engine
+        .history()
+        .list(&phone.address().key(), None)
+        .unwrap();
+    assert_eq!(snapshots.len(), 1);
+    assert!(snapshot_hint.contains(&snapshots[0].id), "{error}");
+
+    // Once cancelled, nothing reaches the phone: when the call ends, its pending resync
+    // finds no profile to fetch.
+    let after = control.last_event_seq();
+    control.end_call();
+    let outcome = control
+        .wait_for_event_after(after, Duration::from_secs(10), |k| {
+            matches!(
+                k,
+                SimEvent::ResyncFailed { .. }
+                    | SimEvent::ProfileFetched { .. }
+                    | SimEvent::ResyncSucceeded { .. }
+            )
+        })
+        .await
+        .expect("the phone did not run its pending resync");
+    assert!(
+        matches!(outcome.kind, SimEvent::ResyncFailed { .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(control.value("Resync_Periodic").as_deref(), Some("3600"));
 }

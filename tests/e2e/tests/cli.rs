@@ -46,6 +46,49 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Everything a command printed.
+fn printed(output: &Output) -> String {
+    format!("{}{}", text(&output.stdout), text(&output.stderr))
+}
+
+/// Every file under `dir`, as text.
+fn files_under(dir: &std::path::Path) -> Vec<(PathBuf, String)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(files_under(&path));
+        } else {
+            let bytes = std::fs::read(&path).unwrap();
+            found.push((path, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    found
+}
+
+/// A small provisioning server on 127.0.0.1 serving `xml` at `/p.xml`; returns its URL.
+async fn profile_server(xml: &'static str) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = axum::Router::new().route("/p.xml", axum::routing::get(move || async move { xml }));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{address}/p.xml")
+}
+
+/// A rule with a profile-server login, and the parts that must never be printed or stored.
+const RULE_WITH_LOGIN: &str = "[--uid techuser7 --pwd Zq9Secr3t!]https://prov.example.com/$MA.xml";
+const HIDDEN: [&str; 2] = ["techuser7", "Zq9Secr3t!"];
+const RULE_SHOWN: &str = "[--uid **** --pwd ****]https://prov.example.com/$MA.xml";
+
+fn assert_nothing_secret(what: &str, printed: &str) {
+    for secret in HIDDEN {
+        assert!(
+            !printed.contains(secret),
+            "{what} shows {secret}: {printed}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn set_verifies_then_history_and_rollback_undo_it() {
     let data = tempfile::tempdir().unwrap();
@@ -251,5 +294,239 @@ async fn an_unreachable_phone_is_exit_2() {
         text(&output.stderr).contains("cannot reach"),
         "{}",
         text(&output.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_inside_a_rule_are_never_printed_nor_written_to_files() {
+    let data = tempfile::tempdir().unwrap();
+    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let address = sim.addr().to_string();
+    let setting = format!("Profile_Rule={RULE_WITH_LOGIN}");
+
+    // The dry run, as text and as JSON.
+    let output = run(&data, &["set", &address, &setting, "--dry-run"], None).await;
+    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+    assert_nothing_secret("set --dry-run", &printed(&output));
+    assert!(
+        text(&output.stdout).contains(&format!("Profile_Rule: \"/$PSN.xml\" -> \"{RULE_SHOWN}\"")),
+        "{}",
+        printed(&output)
+    );
+    let output = run(
+        &data,
+        &["set", &address, &setting, "--dry-run", "--json"],
+        None,
+    )
+    .await;
+    assert_nothing_secret("set --dry-run --json", &printed(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["changes"][0]["new"], RULE_SHOWN);
+
+    // The change itself: progress on stderr, the report on stdout.
+    let output = run(
+        &data,
+        &["set", &address, &setting, "--via", "post", "--json"],
+        None,
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+    assert_nothing_secret("set --json", &printed(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["changes"][0]["name"], "Profile_Rule");
+    assert_eq!(json["changes"][0]["new"], RULE_SHOWN);
+    assert_eq!(
+        sim.control().value("Profile_Rule").as_deref(),
+        Some(RULE_WITH_LOGIN)
+    );
+
+    // The next change snapshots a phone whose rule holds the login.
+    let output = run(
+        &data,
+        &["set", &address, "Resync_Periodic=7200", "--via", "post"],
+        None,
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+    let files = files_under(data.path());
+    assert!(
+        files
+            .iter()
+            .filter(|(p, _)| p.extension().is_some_and(|x| x == "json"))
+            .count()
+            >= 2,
+        "{files:?}"
+    );
+    for (path, content) in &files {
+        assert_nothing_secret(&path.display().to_string(), content);
+    }
+    let output = run(&data, &["history", &address], None).await;
+    assert_nothing_secret("history", &printed(&output));
+
+    // The rule is changed at the phone; a rollback cannot put the login back, and says so.
+    sim.control()
+        .set_value("Profile_Rule", "http://other.example.com/p.xml");
+    let output = run(&data, &["rollback", &address, "--via", "post"], None).await;
+    let all = printed(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert_nothing_secret("rollback", &all);
+    assert!(all.contains("Profile_Rule was not restored"), "{all}");
+    assert!(all.contains(RULE_SHOWN), "{all}");
+    let last = text(&output.stderr).lines().last().unwrap().to_string();
+    assert!(
+        last.starts_with("phoneprov: not fully rolled back: Profile_Rule"),
+        "{all}"
+    );
+    // What could be restored was.
+    assert_eq!(
+        sim.control().value("Resync_Periodic").as_deref(),
+        Some("3600")
+    );
+    assert_eq!(
+        sim.control().value("Profile_Rule").as_deref(),
+        Some("http://other.example.com/p.xml")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_the_phone_drops_is_reported_without_its_credentials() {
+    let data = tempfile::tempdir().unwrap();
+    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    sim.control().drop_param("Profile_Rule");
+    let output = run(
+        &data,
+        &[
+            "set",
+            &sim.addr().to_string(),
+            &format!("Profile_Rule={RULE_WITH_LOGIN}"),
+            "--via",
+            "post",
+            "--json",
+        ],
+        None,
+    )
+    .await;
+    let all = printed(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert_nothing_secret("an unverified set", &all);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["mismatches"][0]["name"], "Profile_Rule");
+    assert_eq!(json["mismatches"][0]["wanted"], RULE_SHOWN);
+    let last = text(&output.stderr).lines().last().unwrap().to_string();
+    assert!(
+        last.contains(&format!(
+            "Profile_Rule reads back as \"/$PSN.xml\" instead of \"{RULE_SHOWN}\""
+        )),
+        "{all}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_on_an_spa_phone_shows_exactly_what_set_sends() {
+    let data = tempfile::tempdir().unwrap();
+    let sim = phone(PhoneConfig::model("SPA504G")).await;
+    let address = sim.addr().to_string();
+    let request_msg = sim.control().value("Log_Resync_Request_Msg").unwrap();
+    assert!(!request_msg.is_empty());
+
+    // The MPP name of a field the SPA phone spells its own way, with the value it has: as
+    // `set` sees it, nothing to change there.
+    let same = format!("Log_Request_Msg={request_msg}");
+    let output = run(
+        &data,
+        &[
+            "set",
+            &address,
+            &same,
+            "Resync_Periodic=7200",
+            "--dry-run",
+            "--json",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let names: Vec<&str> = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Resync_Periodic"], "{json}");
+    assert_eq!(json["unchanged"], 1);
+
+    // A new value: shown under the SPA's name with what the phone has now.
+    let changes = [
+        "Log_Request_Msg=$MAC asks for a profile",
+        "Resync_Periodic=7200",
+    ];
+    let mut dry = vec!["set", &address];
+    dry.extend(changes);
+    dry.push("--dry-run");
+    let output = run(&data, &dry, None).await;
+    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+    let diff = text(&output.stdout);
+    assert!(
+        diff.contains(&format!(
+            "Log_Resync_Request_Msg: \"{request_msg}\" -> \"$MAC asks for a profile\""
+        )),
+        "{diff}"
+    );
+    assert!(!diff.contains("(not on the phone)"), "{diff}");
+    dry.push("--json");
+    let output = run(&data, &dry, None).await;
+    let planned: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+
+    // `set` sends exactly that, and it lands under the SPA's name.
+    let mut set = vec!["set", &address];
+    set.extend(changes);
+    set.push("--json");
+    let output = run(&data, &set, None).await;
+    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+    let done: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(done["changes"], planned["changes"], "{done} vs {planned}");
+    assert_eq!(
+        sim.control().value("Log_Resync_Request_Msg").as_deref(),
+        Some("$MAC asks for a profile")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resync_from_a_one_off_rule_waits_for_success_and_exits_0() {
+    let data = tempfile::tempdir().unwrap();
+    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let url =
+        profile_server("<flat-profile><Resync_Periodic>7200</Resync_Periodic></flat-profile>")
+            .await;
+    // A login for the profile server in the rule: used by the phone, never printed.
+    let rule = format!("[--uid techuser7 --pwd Zq9Secr3t!]{url}");
+    let output = run(
+        &data,
+        &[
+            "resync",
+            &sim.addr().to_string(),
+            "--rule",
+            &rule,
+            "--wait",
+            "--timeout",
+            "20",
+        ],
+        None,
+    )
+    .await;
+    let all = printed(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(text(&output.stdout).contains("resync succeeded"), "{all}");
+    assert!(
+        all.contains(&format!(
+            "resync requested from [--uid **** --pwd ****]{url}"
+        )),
+        "{all}"
+    );
+    assert_nothing_secret("resync", &all);
+    assert_eq!(
+        sim.control().value("Resync_Periodic").as_deref(),
+        Some("7200")
     );
 }
