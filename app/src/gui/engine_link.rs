@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::background::{OperationFailure, Report, Reporter};
 use crate::identity::PhoneIdentity;
-use crate::phone::{self, ClientOptions, Credentials, Phone, PhoneError, Secret};
+use crate::phone::{ClientOptions, Credentials, Phone, PhoneError, Secret};
 use crate::profile::schema;
 use crate::provision::{ApplyError, ApplyOptions, Engine, EventSink, ResyncOptions};
 use crate::session::form::Refusal;
@@ -33,16 +33,6 @@ pub struct ReadFailure {
     pub message: String,
 }
 
-/// The client's address type for one of ours.
-pub fn client_address(address: &PhoneAddress) -> phone::PhoneAddress {
-    let scheme = if address.https {
-        phone::Scheme::Https
-    } else {
-        phone::Scheme::Http
-    };
-    phone::PhoneAddress::new(scheme, address.host.clone(), address.port)
-}
-
 /// A phone handle with the login to use (none: the phone's default `admin` without password).
 pub fn open_phone(
     engine: &Engine,
@@ -56,11 +46,7 @@ pub fn open_phone(
         },
         None => Credentials::default(),
     };
-    engine.phone(
-        client_address(address),
-        credentials,
-        ClientOptions::default(),
-    )
+    engine.phone(address.clone(), credentials, ClientOptions::default())
 }
 
 /// A client error in the words the list and the prompt use.

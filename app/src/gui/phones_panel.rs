@@ -131,11 +131,14 @@ fn rename_box(
         return;
     };
     let mut finished = None;
-    ui.label(format!("Name for {}:", entry.address));
+    ui.label(format!("Name for {}:", entry.address.short()));
     ui.horizontal(|ui| {
         let edit = ui
             .add(egui::TextEdit::singleline(name).desired_width(ui.available_width() - 130.0))
-            .accessible_name(format!("New name for the phone at {}", entry.address));
+            .accessible_name(format!(
+                "New name for the phone at {}",
+                entry.address.short()
+            ));
         if !edit.has_focus() && !edit.lost_focus() && ui.memory(|m| m.focused().is_none()) {
             edit.request_focus();
         }
@@ -310,7 +313,7 @@ fn row_text(ui: &Ui, entry: &PhoneEntry) -> LayoutJob {
         0.0,
         format(&small, colour),
     );
-    let mut details = vec![entry.address.to_string()];
+    let mut details = vec![entry.address.short()];
     if !entry.name.trim().is_empty()
         && let Some(model) = &entry.model
     {

@@ -789,9 +789,11 @@ impl Shell {
                     self.phones_panel.add_text.clear();
                     self.phones_panel.add_error = None;
                     let message = match added {
-                        crate::session::phones::Added::New(_) => format!("Added {address}"),
+                        crate::session::phones::Added::New(_) => {
+                            format!("Added {}", address.short())
+                        }
                         crate::session::phones::Added::Existing(_) => {
-                            format!("{address} is already in the list")
+                            format!("{} is already in the list", address.short())
                         }
                     };
                     self.activity.record(None, message);
@@ -804,7 +806,7 @@ impl Shell {
                     let (address, mac) = self
                         .phones
                         .get(id)
-                        .map(|e| (e.address.to_string(), e.mac))
+                        .map(|e| (e.address.short(), e.mac))
                         .unwrap_or_default();
                     // A phone known by MAC keeps its name for `phoneprov discover` too.
                     if let (Some(path), Some(mac)) = (self.known_phones.clone(), mac) {

@@ -29,8 +29,10 @@ impl Scheme {
     }
 }
 
-/// A phone's web server address.
+/// A phone's web server address: the one type for the client, the engine, the CLI and the
+/// app's phone list.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "StoredAddress")]
 pub struct PhoneAddress {
     pub scheme: Scheme,
     /// Host name or IP address (IPv6 without brackets).
@@ -57,7 +59,9 @@ impl FromStr for PhoneAddress {
         };
         let text = input.trim();
         if text.is_empty() {
-            return Err(error("it is empty"));
+            return Err(error(
+                "nothing was typed; e.g. 192.168.1.20 or 192.168.1.20:8080",
+            ));
         }
         let lower = text.to_ascii_lowercase();
         let with_scheme = if lower.starts_with("http://") || lower.starts_with("https://") {
@@ -80,7 +84,9 @@ impl FromStr for PhoneAddress {
             None => return Err(error("there is no host")),
         };
         if !matches!(url.path(), "" | "/") || url.query().is_some() {
-            return Err(error("a phone address has no path"));
+            return Err(error(
+                "it has a path; give only the phone's address, e.g. http://192.168.1.20",
+            ));
         }
         if !url.username().is_empty() || url.password().is_some() {
             return Err(error(
@@ -92,7 +98,64 @@ impl FromStr for PhoneAddress {
     }
 }
 
+/// How an address is read from a file: as written now, or as the app's state files of
+/// earlier versions wrote it (`https: bool`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StoredAddress {
+    Current {
+        scheme: Scheme,
+        host: String,
+        port: u16,
+    },
+    HttpsFlag {
+        https: bool,
+        host: String,
+        port: u16,
+    },
+}
+
+impl From<StoredAddress> for PhoneAddress {
+    fn from(stored: StoredAddress) -> Self {
+        match stored {
+            StoredAddress::Current { scheme, host, port } => PhoneAddress { scheme, host, port },
+            StoredAddress::HttpsFlag { https, host, port } => PhoneAddress {
+                scheme: if https { Scheme::Https } else { Scheme::Http },
+                host,
+                port,
+            },
+        }
+    }
+}
+
 impl PhoneAddress {
+    /// Parses what a technician types (see [`FromStr`]).
+    pub fn parse(text: &str) -> Result<Self, AddressError> {
+        text.parse()
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.scheme == Scheme::Https
+    }
+
+    /// As a technician would write it: `10.0.0.5`, `10.0.0.5:8080`, `https://phone.lan`
+    /// (the scheme only when it is not http, the port only when it is not the default).
+    pub fn short(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        let mut text = match self.scheme {
+            Scheme::Http => host,
+            Scheme::Https => format!("https://{host}"),
+        };
+        if self.port != self.scheme.default_port() {
+            text.push_str(&format!(":{}", self.port));
+        }
+        text
+    }
+
     pub fn new(scheme: Scheme, host: impl Into<String>, port: u16) -> Self {
         PhoneAddress {
             scheme,
@@ -168,6 +231,38 @@ mod tests {
             let address: PhoneAddress = input.parse().unwrap();
             assert_eq!(address.base_url(), expected, "{input}");
         }
+    }
+
+    #[test]
+    fn short_form_leaves_out_what_is_default() {
+        let cases = [
+            ("10.0.0.5", "10.0.0.5"),
+            ("10.0.0.5:8080", "10.0.0.5:8080"),
+            ("https://phone.lan", "https://phone.lan"),
+            ("https://phone.lan:8443", "https://phone.lan:8443"),
+            ("[fe80::1]:81", "[fe80::1]:81"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(
+                PhoneAddress::parse(input).unwrap().short(),
+                expected,
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn reads_both_stored_forms() {
+        let current: PhoneAddress =
+            serde_json::from_str(r#"{"scheme":"https","host":"10.0.0.5","port":443}"#).unwrap();
+        let earlier: PhoneAddress =
+            serde_json::from_str(r#"{"https":true,"host":"10.0.0.5","port":443}"#).unwrap();
+        assert_eq!(current, earlier);
+        let written = serde_json::to_string(&current).unwrap();
+        assert_eq!(
+            serde_json::from_str::<PhoneAddress>(&written).unwrap(),
+            current
+        );
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! it can be tested without a window and so engine and discovery events map onto it.
 
 pub mod activity;
-pub mod address;
 pub mod credentials;
 pub mod engine_events;
 pub mod form;
@@ -14,8 +13,8 @@ pub mod settings;
 pub mod sightings;
 pub mod timeline;
 
+pub use crate::phone::PhoneAddress;
 pub use activity::{ActivityEntry, ActivityLog};
-pub use address::{PhoneAddress, PhoneAddressError};
 pub use credentials::{CredentialScope, PhoneLogin, SecretStore};
 pub use form::{Change, FormState};
 pub use form_check::FormCheck;

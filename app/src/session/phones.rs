@@ -3,11 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::address::PhoneAddress;
 use super::form::FormState;
 use super::timeline::Timeline;
 use crate::discovery::{Access, Confidence, DiscoveredPhone};
 use crate::identity::{FirmwareLine, Mac, PhoneIdentity};
+use crate::phone::PhoneAddress;
 
 /// Stable handle of a list entry for this run and across restarts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -85,7 +85,7 @@ impl PhoneEntry {
         } else if let Some(model) = &self.model {
             model.clone()
         } else {
-            self.address.to_string()
+            self.address.short()
         }
     }
 
@@ -126,7 +126,7 @@ impl PhoneEntry {
         let mac_plain = self.mac.map(|m| m.lower_hex()).unwrap_or_default();
         [
             self.name.as_str(),
-            &self.address.to_string(),
+            &self.address.short(),
             self.model.as_deref().unwrap_or(""),
             self.firmware.as_deref().unwrap_or(""),
             &mac,
@@ -394,7 +394,7 @@ mod tests {
         phone.access = Access::NeedsCredentials;
         let id = list.record_discovered(&phone).unwrap();
         let entry = list.get(id).unwrap();
-        assert_eq!(entry.address.base_url(), "https://10.0.0.7");
+        assert_eq!(entry.address.base_url(), "https://10.0.0.7:443");
         assert_eq!(entry.sources, vec!["sweep"]);
         assert_eq!(entry.status, PhoneStatus::NeedsCredentials);
         assert!(entry.confidence.is_some());
@@ -412,7 +412,7 @@ mod tests {
         phone.evidence.insert(Evidence::CiscoOui);
         let id = list.record_discovered(&phone).unwrap();
         let entry = list.get(id).unwrap();
-        assert_eq!(entry.address.base_url(), "http://10.0.0.8");
+        assert_eq!(entry.address.base_url(), "http://10.0.0.8:80");
         assert_eq!(
             entry.confidence.unwrap().cisco_phone,
             Certainty::Possible,

@@ -1,9 +1,9 @@
 //! Passive sightings in the phone list: a phone that fetched from our provisioning server or
 //! sent us syslog is added (or, when its MAC is known, its address is brought up to date).
 
-use super::address::PhoneAddress;
 use super::phones::{Added, PhoneId, PhoneList};
 use crate::discovery::{Sighting, SightingKind};
+use crate::phone::PhoneAddress;
 
 /// What recording a sighting did to the list, with a line for the activity log.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -191,7 +191,8 @@ fn a_password_goes_to_the_secret_store_and_nowhere_else() {
     let deadline = Instant::now() + Duration::from_secs(10);
     let login = loop {
         harness.step();
-        if let Some(login) = login_for(store.as_ref(), &["http://198.18.0.15".to_string()]).unwrap()
+        if let Some(login) =
+            login_for(store.as_ref(), &["http://198.18.0.15:80".to_string()]).unwrap()
         {
             break login;
         }
@@ -271,7 +272,7 @@ fn arrow_keys_walk_the_phone_list() {
             .selected_entry()
             .unwrap()
             .address
-            .to_string()
+            .short()
     };
     assert_eq!(selected(&harness), "198.18.0.21");
     harness.key_press(egui::Key::ArrowDown);
@@ -497,7 +498,7 @@ fn demo_scan_identifies_the_demo_phones_without_duplicating_them() {
     let known_path = harness.state().known_phones_path().unwrap().to_path_buf();
     let spa_mac = spa.mac.unwrap();
     let warehouse_mac = warehouse.mac.unwrap();
-    let warehouse_address = warehouse.address.to_string();
+    let warehouse_address = warehouse.address.short();
     let deadline = Instant::now() + Duration::from_secs(10);
     let known = loop {
         harness.step();
