@@ -11,3 +11,4 @@ pub mod phone;
 pub mod profile;
 pub mod provision;
 pub mod session;
+pub mod storage;

@@ -3,26 +3,23 @@
 //! directory, written atomically.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::identity::Mac;
+use crate::storage::{NoDataDir, data_dir, write_atomically};
 
 use super::phone::{DiscoveredPhone, WebEndpoint};
-
-/// Overrides the data directory (tests, portable installs).
-pub const DATA_DIR_ENV: &str = "PHONEPROV_DATA_DIR";
 
 const FILE_NAME: &str = "known-phones.json";
 const FORMAT_VERSION: u32 = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("no data directory for phoneprov on this system; set {DATA_DIR_ENV} to a directory")]
-    NoDataDir,
+    #[error(transparent)]
+    NoDataDir(#[from] NoDataDir),
     #[error("could not read the list of known phones {path}: {source}")]
     Read {
         path: PathBuf,
@@ -38,17 +35,6 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
-}
-
-/// phoneprov's data directory: `$PHONEPROV_DATA_DIR`, else the platform's (e.g.
-/// `~/.local/share/phoneprov` on Linux).
-pub fn data_dir() -> Result<PathBuf, StoreError> {
-    if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(dir));
-    }
-    directories::ProjectDirs::from("", "", "phoneprov")
-        .map(|dirs| dirs.data_dir().to_path_buf())
-        .ok_or(StoreError::NoDataDir)
 }
 
 /// What is remembered about one phone.
@@ -207,24 +193,13 @@ impl KnownPhones {
             path: self.path.clone(),
             source,
         };
-        let dir = match self.path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        std::fs::create_dir_all(&dir).map_err(write_error)?;
         let file = StoreFile {
             version: FORMAT_VERSION,
             phones: self.phones.values().cloned().collect(),
         };
         let json = serde_json::to_vec_pretty(&file)
             .map_err(|error| write_error(std::io::Error::other(error)))?;
-        let mut temporary = tempfile::NamedTempFile::new_in(&dir).map_err(write_error)?;
-        temporary.write_all(&json).map_err(write_error)?;
-        temporary.as_file().sync_all().map_err(write_error)?;
-        temporary
-            .persist(&self.path)
-            .map_err(|error| write_error(error.error))?;
-        Ok(())
+        write_atomically(&self.path, &json).map_err(write_error)
     }
 }
 

@@ -14,7 +14,7 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::provision::store::write_atomically;
+use crate::storage::write_atomically;
 
 /// One remembered certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,7 +15,6 @@ use super::events::{Change, EventKind, EventSink, Mismatch, Via};
 use super::history::{History, HistoryError, Snapshot};
 use super::push::{FetchOutcome, OneTimeProfile};
 use super::schema_bridge::{ChangeCheck, check_changes, flat_profile, phone_name};
-use super::store::{NoDataDir, data_dir};
 use super::syslog::{ResyncLineKind, SyslogLine, SyslogListener};
 use crate::discovery::Sighting;
 use crate::identity::{FirmwareLine, PhoneIdentity};
@@ -25,6 +24,7 @@ use crate::phone::{
     ClientOptions, ConfigSource, Credentials, Phone, PhoneAddress, PhoneClient, PhoneConfig,
     PhoneError, PhoneStatus, TrustStore,
 };
+use crate::storage::{NoDataDir, data_dir};
 
 /// How to send, as the user chose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

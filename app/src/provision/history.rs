@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::store::write_atomically;
 use crate::identity::{Mac, PhoneIdentity};
 use crate::phone::secret::{holds_secret, is_secret_parameter, shown_value};
+use crate::storage::write_atomically;
 
 /// The values a phone reported at one moment. Secrets are never stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,7 +151,8 @@ impl History {
             })
             .filter(|s| s.is_of(phone, mac))
             .collect();
-        snapshots.sort_by(|a, b| a.id.cmp(&b.id));
+        // Ids name the millisecond; two snapshots in the same one are ordered by the full time.
+        snapshots.sort_by(|a, b| a.taken_at.cmp(&b.taken_at).then_with(|| a.id.cmp(&b.id)));
         Ok(snapshots)
     }
 

@@ -11,7 +11,6 @@ pub mod events;
 pub mod history;
 pub mod push;
 pub mod schema_bridge;
-pub mod store;
 pub mod syslog;
 
 pub use engine::{

@@ -57,9 +57,9 @@ pub fn record(entry: &mut PhoneEntry, event: &ProvisionEvent) -> Option<String> 
         EventKind::FallingBack { from, to, reason } => (
             Stage::Note,
             format!(
-                "{} did not work ({reason}); using {} instead",
-                from.label(),
-                to.label()
+                "{reason}; sending by {} instead of {}",
+                to.label(),
+                from.label()
             ),
         ),
         EventKind::Rebooting => (Stage::Rebooting, "The phone stopped answering".to_string()),

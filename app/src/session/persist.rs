@@ -1,7 +1,6 @@
 //! Saves and restores what must survive a restart (settings, phones with their names and
 //! edits in progress) as one JSON file in the user's config directory, written atomically.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -128,14 +127,7 @@ impl StateFile {
             path: self.path.clone(),
             source,
         };
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(write_error)?;
-        let mut file = tempfile::NamedTempFile::new_in(dir).map_err(write_error)?;
-        file.write_all(json.as_bytes()).map_err(write_error)?;
-        file.as_file().sync_all().map_err(write_error)?;
-        file.persist(&self.path)
-            .map_err(|error| write_error(error.error))?;
-        Ok(())
+        crate::storage::write_atomically(&self.path, json.as_bytes()).map_err(write_error)
     }
 
     pub fn save(&self, state: &SavedState) -> Result<(), PersistError> {

@@ -1,6 +1,6 @@
-//! Where phoneprov keeps its files (snapshots, trusted certificates), and how they are
-//! written: atomically (a temporary file in the same directory, then a rename), so a crash or
-//! a full disk never leaves half a file.
+//! Where phoneprov keeps its files (snapshots, trusted certificates, known phones), and how
+//! every file it writes is written: atomically (a temporary file in the same directory,
+//! synced, then a rename), so a crash or a full disk never leaves half a file.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
