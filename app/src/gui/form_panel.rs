@@ -107,16 +107,16 @@ fn field_editor(
         if let Some(hint) = hint {
             ui.label(RichText::new(hint).color(quiet));
         }
-        // What the phone accepts, for numbers and lists (choices show theirs in the list).
-        if let Some(range) = hint::range_hint(def).filter(|_| !matches!(def.kind, Kind::Choice(_)))
-        {
-            ui.label(RichText::new(format!("· {range}")).color(quiet).small());
-        }
         if def.read_only {
             ui.label(RichText::new("(read-only)").color(quiet));
         } else if shown == default {
             ui.label(RichText::new("= default").color(quiet))
                 .on_hover_text("This is the default for this firmware");
+        }
+        // What the phone accepts, last: it matters when the value is off.
+        if let Some(range) = hint::range_hint(def) {
+            ui.label(RichText::new(format!("({range})")).color(quiet).small())
+                .on_hover_text(hint::accepts(def).unwrap_or_default());
         }
     });
     if changed {
@@ -329,8 +329,8 @@ fn shorten(text: &str, max: usize) -> String {
 /// The tooltip of a field: the schema's help, what it accepts, its XML element.
 fn field_help(def: &ParamDef, line: FirmwareLine) -> String {
     let mut text = def.help.to_string();
-    if let Some(range) = hint::range_hint(def) {
-        text.push_str(&format!("\n\nAccepts: {range}"));
+    if let Some(accepts) = hint::accepts(def) {
+        text.push_str(&format!("\n\nAccepts {accepts}."));
     }
     text.push_str(&format!("\n\nXML element: {}", def.element_for(line)));
     text

@@ -83,17 +83,33 @@ pub fn value_hint(def: &ParamDef, value: &str) -> Option<String> {
     }
 }
 
-/// What the field accepts, in words, for the form and `profile show`: "0–65535 (× 20 s)",
-/// "0000–2400 or empty". `None` for free text and Yes/No (the widget says it all).
+/// What the field accepts, short enough to stand beside the value: "0–65535 s",
+/// "0–65535 × 20 s", "0000–2400". `None` for Yes/No, choices and text (their widget or help
+/// says it), and for schedules (see [`accepts`]).
 pub fn range_hint(def: &ParamDef) -> Option<String> {
     match def.kind {
         Kind::Integer { min, max, unit } => Some(match unit {
-            Unit::TwentySeconds => format!("range {min}–{max} steps of 20 s"),
-            Unit::Seconds => format!("range {min}–{max} s"),
+            Unit::TwentySeconds => format!("{min}–{max} × 20 s"),
+            Unit::Seconds => format!("{min}–{max} s"),
         }),
-        Kind::TimeHhmm => Some("range 0000–2400, or empty for none".into()),
-        Kind::Schedule => Some("seconds: N, N1,N2,… or N+R; 0 = off".into()),
-        Kind::DhcpOptions => Some("option numbers 1–254, comma separated".into()),
+        Kind::TimeHhmm => Some("0000–2400".into()),
+        Kind::DhcpOptions => Some("1–254 each".into()),
+        _ => None,
+    }
+}
+
+/// What the field accepts, in a sentence, for its help text.
+pub fn accepts(def: &ParamDef) -> Option<String> {
+    match def.kind {
+        Kind::Integer { min, max, unit } => Some(match unit {
+            Unit::TwentySeconds => format!("a whole number {min}–{max}, in steps of 20 seconds"),
+            Unit::Seconds => format!("a whole number of seconds, {min}–{max}"),
+        }),
+        Kind::TimeHhmm => Some("a time HHmm from 0000 to 2400, or empty for none".into()),
+        Kind::Schedule => {
+            Some("seconds: N, a list N1,N2,… (the last repeats), or N+R (R random); 0 = off".into())
+        }
+        Kind::DhcpOptions => Some("DHCP option numbers 1–254, comma separated, no repeats".into()),
         Kind::Choice(choices) => Some(format!("one of: {}", choices.join(", "))),
         _ => None,
     }
@@ -151,13 +167,17 @@ mod tests {
     #[test]
     fn ranges_in_words() {
         let random = lookup("Resync_Random_Delay").unwrap();
-        assert_eq!(range_hint(random).unwrap(), "range 0–65535 steps of 20 s");
+        assert_eq!(range_hint(random).unwrap(), "0–65535 × 20 s");
+        assert!(accepts(random).unwrap().contains("steps of 20 seconds"));
         let forced = lookup("Forced_Resync_Delay").unwrap();
-        assert_eq!(range_hint(forced).unwrap(), "range 0–65535 s");
+        assert_eq!(range_hint(forced).unwrap(), "0–65535 s");
         let at = lookup("Resync_At__HHmm_").unwrap();
-        assert!(range_hint(at).unwrap().contains("0000–2400"));
+        assert_eq!(range_hint(at).unwrap(), "0000–2400");
         let dhcp = lookup("DHCP_Option_To_Use").unwrap();
-        assert!(range_hint(dhcp).unwrap().contains("1–254"));
+        assert!(accepts(dhcp).unwrap().contains("1–254"));
+        let periodic = lookup("Resync_Periodic").unwrap();
+        assert_eq!(range_hint(periodic), None);
+        assert!(accepts(periodic).unwrap().contains("last repeats"));
         assert_eq!(range_hint(lookup("Provision_Enable").unwrap()), None);
     }
 }
