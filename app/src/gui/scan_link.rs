@@ -18,8 +18,8 @@ pub async fn run(
     known_phones: Option<PathBuf>,
     cancel: CancellationToken,
 ) {
-    let known = match known_phones {
-        Some(path) => load_known(&reporter, path).await,
+    let known = match &known_phones {
+        Some(path) => load_known(&reporter, path.clone()).await,
         None => None,
     };
     let mut scanner = Scanner::new(options);
@@ -58,15 +58,20 @@ pub async fn run(
             _ = cancel.cancelled() => scan_cancel.cancel(),
         }
     }
-    if let Some(mut known) = known {
-        let remembered = found.iter().filter(|phone| known.remember(phone)).count();
-        if remembered > 0 {
-            let saved = tokio::task::spawn_blocking(move || known.save()).await;
-            if let Ok(Err(error)) = saved {
-                reporter.send(Report::Note(format!(
-                    "Found phones could not be remembered: {error}"
-                )));
-            }
+    // Read again before writing: a name given while the scan ran must not be lost.
+    if let (Some(path), Some(_)) = (known_phones, known)
+        && !found.is_empty()
+    {
+        let saved = tokio::task::spawn_blocking(move || {
+            let mut known = KnownPhones::load(path)?;
+            let remembered = found.iter().filter(|phone| known.remember(phone)).count();
+            if remembered > 0 { known.save() } else { Ok(()) }
+        })
+        .await;
+        if let Ok(Err(error)) = saved {
+            reporter.send(Report::Note(format!(
+                "Found phones could not be remembered: {error}"
+            )));
         }
     }
 }

@@ -527,13 +527,11 @@ impl Shell {
                             Ok(summary) => self.activity.record(Some(name), summary),
                             Err(failure) => {
                                 let reason = failure.reason;
-                                let at = jiff::Timestamp::now();
-                                for name in &failure.verified {
-                                    if let Some(value) = entry.form.sent.get(name).cloned() {
-                                        entry.form.mark_confirmed(name, &value, at);
-                                    }
-                                }
-                                entry.form.mark_refused(failure.refusals);
+                                entry.form.mark_unfinished(
+                                    &failure.verified,
+                                    failure.refusals,
+                                    jiff::Timestamp::now(),
+                                );
                                 if !matches!(entry.status, crate::session::PhoneStatus::Failed(_)) {
                                     entry.status =
                                         crate::session::PhoneStatus::Failed(reason.clone());

@@ -129,10 +129,20 @@ impl FormState {
         }
     }
 
-    /// The apply ended without every value confirmed: what was sent and did not read back
-    /// is marked with what the phone reports instead; the rest of what was sent is no longer
-    /// awaited (the edits stay, so nothing typed is lost).
-    pub fn mark_refused(&mut self, refusals: Vec<(String, Refusal)>) {
+    /// The apply ended without every value confirmed: the `verified` ones are confirmed,
+    /// what was sent and did not read back is marked with what the phone reports instead, and
+    /// the rest of what was sent is no longer awaited (the edits stay: nothing typed is lost).
+    pub fn mark_unfinished(
+        &mut self,
+        verified: &[String],
+        refusals: Vec<(String, Refusal)>,
+        at: jiff::Timestamp,
+    ) {
+        for element in verified {
+            if let Some(value) = self.sent.get(element).cloned() {
+                self.mark_confirmed(element, &value, at);
+            }
+        }
         for (element, refusal) in refusals {
             self.refused.insert(element, refusal);
         }
@@ -160,19 +170,33 @@ mod tests {
     #[test]
     fn a_refused_value_is_marked_and_the_edit_kept_until_typed_again() {
         let mut form = FormState::default();
-        form.load_phone_values(BTreeMap::from([("P".to_string(), "3600".to_string())]));
+        form.load_phone_values(BTreeMap::from([
+            ("P".to_string(), "3600".to_string()),
+            ("Q".to_string(), "a".to_string()),
+        ]));
         form.set("P", "7200");
+        form.set("Q", "b");
         form.mark_sent(&form.changes());
         let at = jiff::Timestamp::UNIX_EPOCH;
-        form.mark_refused(vec![(
-            "P".to_string(),
-            Refusal {
-                wanted: "7200".into(),
-                read_back: Some("3600".into()),
-                at,
-            },
-        )]);
+        form.mark_unfinished(
+            &["Q".to_string()],
+            vec![(
+                "P".to_string(),
+                Refusal {
+                    wanted: "7200".into(),
+                    read_back: Some("3600".into()),
+                    at,
+                },
+            )],
+            at,
+        );
         assert!(form.sent.is_empty());
+        assert_eq!(
+            form.confirmed.get("Q"),
+            Some(&at),
+            "the verified value is confirmed"
+        );
+        assert_eq!(form.phone_value("Q"), Some("b"));
         assert_eq!(form.refused["P"].read_back.as_deref(), Some("3600"));
         assert_eq!(form.edits["P"], "7200", "what was typed is kept");
         form.set("P", "7300");
