@@ -767,6 +767,14 @@ async fn a_resync_is_followed_through_the_phones_syslog_lines() {
     );
     let report = result.unwrap();
     assert_eq!(report.success, Some(true), "{report:?}");
+    // The emulator records a line once its datagram is sent, so the engine may have read it
+    // first: wait for the record, not for time.
+    sim.control()
+        .wait_for_event(
+            Duration::from_secs(10),
+            |k| matches!(k, SimEvent::Syslog { line, .. } if line.contains("-- Successful resync")),
+        )
+        .await;
     let sent = syslog_sent(&sim);
     assert!(
         sent.iter().any(|l| l.contains("-- Requesting resync"))
