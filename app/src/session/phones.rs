@@ -78,6 +78,24 @@ pub struct PhoneEntry {
 }
 
 impl PhoneEntry {
+    /// A phone nothing has talked to yet.
+    fn new(id: PhoneId, address: PhoneAddress) -> Self {
+        PhoneEntry {
+            id,
+            name: String::new(),
+            address,
+            mac: None,
+            model: None,
+            firmware: None,
+            sources: Vec::new(),
+            form: FormState::default(),
+            status: PhoneStatus::NotContacted,
+            timeline: Timeline::default(),
+            reboot_reasons: Vec::new(),
+            confidence: None,
+        }
+    }
+
     /// What the list shows first: the given name, else the model, else the address.
     pub fn display_name(&self) -> String {
         if !self.name.trim().is_empty() {
@@ -171,18 +189,8 @@ impl PhoneList {
         }
         let id = self.allocate_id();
         self.entries.push(PhoneEntry {
-            id,
-            name: String::new(),
-            address,
-            mac: None,
-            model: None,
-            firmware: None,
             sources: vec!["manual".to_string()],
-            form: FormState::default(),
-            status: PhoneStatus::NotContacted,
-            timeline: Timeline::default(),
-            reboot_reasons: Vec::new(),
-            confidence: None,
+            ..PhoneEntry::new(id, address)
         });
         Added::New(id)
     }
@@ -219,18 +227,10 @@ impl PhoneList {
             None => {
                 let id = self.allocate_id();
                 self.entries.push(PhoneEntry {
-                    id,
-                    name: String::new(),
-                    address,
                     mac: Some(mac),
                     model,
                     firmware,
-                    sources: Vec::new(),
-                    form: FormState::default(),
-                    status: PhoneStatus::NotContacted,
-                    timeline: Timeline::default(),
-                    reboot_reasons: Vec::new(),
-                    confidence: None,
+                    ..PhoneEntry::new(id, address)
                 });
                 id
             }
@@ -271,20 +271,7 @@ impl PhoneList {
                 Some(existing) => existing.id,
                 None => {
                     let id = self.allocate_id();
-                    self.entries.push(PhoneEntry {
-                        id,
-                        name: String::new(),
-                        address,
-                        mac: None,
-                        model: phone.identity.model.clone(),
-                        firmware: phone.identity.firmware.clone(),
-                        sources: Vec::new(),
-                        form: FormState::default(),
-                        status: PhoneStatus::NotContacted,
-                        timeline: Timeline::default(),
-                        reboot_reasons: Vec::new(),
-                        confidence: None,
-                    });
+                    self.entries.push(PhoneEntry::new(id, address));
                     id
                 }
             },

@@ -73,12 +73,7 @@ async fn resync_watching(
                 .await
         })
     };
-    let mut events = Vec::new();
-    while let Some(event) = receiver.recv().await {
-        eprintln!("{}", event.summary());
-        on_event(&event.kind);
-        events.push(event.kind);
-    }
+    let events = collect_events(&mut receiver, &mut on_event).await;
     (task.await.unwrap(), events)
 }
 

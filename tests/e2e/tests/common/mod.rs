@@ -8,7 +8,7 @@ use std::time::Duration;
 use phone_sim::{PhoneConfig, PhoneSim, RunningPhone};
 use phoneprov::phone::{ClientOptions, Credentials, Phone, PhoneAddress, Secret};
 use phoneprov::provision::{
-    ApplyError, ApplyOptions, ApplyReport, Engine, EventKind, EventSink, ViaChoice,
+    ApplyError, ApplyOptions, ApplyReport, Engine, EventKind, EventSink, ProvisionEvent, ViaChoice,
 };
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -127,6 +127,15 @@ pub async fn apply_watching(
                 .await
         })
     };
+    let events = collect_events(&mut receiver, &mut on_event).await;
+    (task.await.unwrap(), events)
+}
+
+/// Every event until the sink is dropped, each handed to `on_event` as it arrives.
+pub async fn collect_events(
+    receiver: &mut mpsc::UnboundedReceiver<ProvisionEvent>,
+    on_event: &mut impl FnMut(&EventKind),
+) -> Vec<EventKind> {
     let mut events = Vec::new();
     while let Some(event) = receiver.recv().await {
         // Shown when a test fails: the states as they passed.
@@ -134,7 +143,7 @@ pub async fn apply_watching(
         on_event(&event.kind);
         events.push(event.kind);
     }
-    (task.await.unwrap(), events)
+    events
 }
 
 pub async fn apply(
