@@ -895,6 +895,22 @@ impl Engine {
                 .is_none_or(|t| !t.trim().is_empty())
         };
         let (logs_success, logs_failure) = (logs("Log_Success_Msg"), logs("Log_Failure_Msg"));
+        // The phone logs a success line per rule it runs (A, then B–D when set), so the
+        // resync has succeeded only after the last of them; any failure line ends it.
+        let successes_expected = match rule {
+            Some(_) => 1,
+            None => [
+                "Profile_Rule",
+                "Profile_Rule_B",
+                "Profile_Rule_C",
+                "Profile_Rule_D",
+            ]
+            .iter()
+            .filter(|name| config.value(name).is_some_and(|v| !v.trim().is_empty()))
+            .count()
+            .max(1),
+        };
+        let mut successes_seen = 0;
         let mut request_logged = false;
         let before = phone.read_status().await.ok();
         let ip = phone.address().resolve_ip().await.ok();
@@ -936,8 +952,11 @@ impl Engine {
                     report.syslog.push(line.text.clone());
                     match line.kind {
                         ResyncLineKind::Success => {
-                            finish(&mut report, true, line.text);
-                            return Ok(report);
+                            successes_seen += 1;
+                            if successes_seen >= successes_expected {
+                                finish(&mut report, true, line.text);
+                                return Ok(report);
+                            }
                         }
                         ResyncLineKind::Failure => {
                             finish(&mut report, false, line.text.clone());

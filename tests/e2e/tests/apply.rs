@@ -731,6 +731,50 @@ async fn a_resync_from_a_one_off_rule_is_followed_to_its_success() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_later_rule_that_fails_fails_the_resync_after_an_earlier_rules_success_line() {
+    let setup = setup();
+    let listening = setup
+        .engine
+        .enable_syslog("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let good = profile_server(PROFILE, None).await;
+    // Same server, a file it does not have: rule B fails after rule A succeeded and logged so.
+    let missing = good.replace("/p.xml", "/missing.xml");
+    let sim = sim(PhoneConfig {
+        values: vec![
+            ("Syslog_Server".into(), listening.to_string()),
+            ("Profile_Rule".into(), good.clone()),
+            ("Profile_Rule_B".into(), missing),
+        ],
+        ..PhoneConfig::model("CP-8861-3PCC")
+    })
+    .await;
+    let phone = phone_for(&setup.engine, &sim, None);
+    let (result, events) = resync_watching(&setup.engine, &phone, None, |_| {}).await;
+    let error = result.unwrap_err();
+    assert!(
+        matches!(error, ApplyError::ResyncFailed { .. }),
+        "rule B's failure is the outcome: {error:?}"
+    );
+    assert!(
+        sim.control()
+            .wait_for_event(Duration::from_secs(10), |k| {
+                matches!(k, SimEvent::Syslog { line, .. } if line.contains("-- Successful resync"))
+            })
+            .await
+            .is_some(),
+        "rule A logged its success first"
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, EventKind::ResyncFinished { success: true, .. })),
+        "never reported as a success: {events:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resync_is_followed_through_the_phones_syslog_lines() {
     let setup = setup();
     let listening = setup
