@@ -250,6 +250,23 @@ fn identity_mismatch(expected: &PhoneIdentity, seen: &PhoneIdentity) -> Option<S
 mod tests {
     use super::*;
 
+    /// A one-time profile for the phone at 127.0.0.1 that [`expected`] describes.
+    async fn serve_to_loopback(
+        xml: &str,
+        ttl: Duration,
+        sightings: broadcast::Sender<Sighting>,
+    ) -> OneTimeProfile {
+        OneTimeProfile::start(
+            "127.0.0.1".parse().unwrap(),
+            xml.to_string(),
+            expected(),
+            ttl,
+            sightings,
+        )
+        .await
+        .unwrap()
+    }
+
     fn expected() -> PhoneIdentity {
         PhoneIdentity {
             model: Some("CP-8861-3PCC".into()),
@@ -285,15 +302,12 @@ mod tests {
     #[tokio::test]
     async fn serves_once_to_the_phone_and_records_its_user_agent() {
         let (sightings, mut seen) = broadcast::channel(8);
-        let mut profile = OneTimeProfile::start(
-            "127.0.0.1".parse().unwrap(),
-            "<flat-profile><A>1</A></flat-profile>".into(),
-            expected(),
+        let mut profile = serve_to_loopback(
+            "<flat-profile><A>1</A></flat-profile>",
             Duration::from_secs(30),
             sightings,
         )
-        .await
-        .unwrap();
+        .await;
         assert!(profile.url().starts_with("http://127.0.0.1:"));
         // Guessing another path gets nothing.
         let base = profile.url().rsplit_once('/').unwrap().0.to_string();
@@ -334,15 +348,8 @@ mod tests {
     #[tokio::test]
     async fn another_phone_at_the_address_is_refused() {
         let (sightings, _) = broadcast::channel(8);
-        let mut profile = OneTimeProfile::start(
-            "127.0.0.1".parse().unwrap(),
-            "<flat-profile/>".into(),
-            expected(),
-            Duration::from_secs(30),
-            sightings,
-        )
-        .await
-        .unwrap();
+        let mut profile =
+            serve_to_loopback("<flat-profile/>", Duration::from_secs(30), sightings).await;
         let answer = get(profile.url(), "Cisco-CP-7841-3PCC/11.3.7 (00562b0436ff)").await;
         assert_eq!(answer.status(), 403);
         let FetchOutcome::WrongPhone { reason, .. } = profile.fetched().await else {
@@ -354,15 +361,7 @@ mod tests {
     #[tokio::test]
     async fn expired_profiles_are_not_served() {
         let (sightings, _) = broadcast::channel(8);
-        let profile = OneTimeProfile::start(
-            "127.0.0.1".parse().unwrap(),
-            "<flat-profile/>".into(),
-            expected(),
-            Duration::ZERO,
-            sightings,
-        )
-        .await
-        .unwrap();
+        let profile = serve_to_loopback("<flat-profile/>", Duration::ZERO, sightings).await;
         assert_eq!(
             get(profile.url(), "Cisco-CP-8861-3PCC/11.3.7 (00562b043615)")
                 .await
@@ -374,15 +373,8 @@ mod tests {
     #[tokio::test]
     async fn the_token_is_refused_to_another_address_and_stays_for_the_phone() {
         let (sightings, _) = broadcast::channel(8);
-        let mut profile = OneTimeProfile::start(
-            "127.0.0.1".parse().unwrap(),
-            "<flat-profile/>".into(),
-            expected(),
-            Duration::from_secs(30),
-            sightings,
-        )
-        .await
-        .unwrap();
+        let mut profile =
+            serve_to_loopback("<flat-profile/>", Duration::from_secs(30), sightings).await;
         // Another host that learned the URL, even with the right phone's User-Agent.
         let ua = "Cisco-CP-8861-3PCC/11.3.7 (00562b043615)";
         let other = get_from("127.0.0.2", profile.url(), ua).await;
@@ -404,15 +396,8 @@ mod tests {
     #[tokio::test]
     async fn a_revoked_profile_is_never_served() {
         let (sightings, _) = broadcast::channel(8);
-        let mut profile = OneTimeProfile::start(
-            "127.0.0.1".parse().unwrap(),
-            "<flat-profile/>".into(),
-            expected(),
-            Duration::from_secs(30),
-            sightings,
-        )
-        .await
-        .unwrap();
+        let mut profile =
+            serve_to_loopback("<flat-profile/>", Duration::from_secs(30), sightings).await;
         // What stop() and dropping do first: the server is still up, the token is dead.
         profile.revoke();
         let ua = "Cisco-CP-8861-3PCC/11.3.7 (00562b043615)";

@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use phone_sim::{EventKind, PhoneConfig, PhoneControl, PhoneSim};
+use phone_sim::{EventKind, PhoneConfig, PhoneControl, PhoneSim, RunningPhone};
 
 fn fast(config: PhoneConfig) -> PhoneConfig {
     PhoneConfig {
@@ -452,16 +452,7 @@ async fn rule_with_encoded_brackets_credentials_conditions_assignments_and_macro
 #[tokio::test]
 async fn periodic_resync_runs_after_the_first_success_and_triggers_can_suppress_it() {
     let server = FileServer::start(&[("/p.xml", "<flat-profile></flat-profile>")]).await;
-    let phone = PhoneSim::start(fast(PhoneConfig {
-        time_scale: 200.0,
-        values: vec![
-            ("Resync_Periodic".into(), "60".into()),
-            ("Profile_Rule".into(), server.url("/p.xml")),
-        ],
-        ..PhoneConfig::default()
-    }))
-    .await
-    .unwrap();
+    let phone = periodic_phone(&server, "60").await;
     let control = phone.control();
     control.resync(None);
     // 60 phone seconds = 0.3 s later the periodic resync comes by itself.
@@ -738,16 +729,7 @@ fn starts_and_successes(control: &PhoneControl, source: &str) -> (Vec<f64>, Vec<
 #[tokio::test]
 async fn periodic_schedule_list_waits_each_item_in_turn_and_repeats_the_last() {
     let server = FileServer::start(&[("/p.xml", "<flat-profile></flat-profile>")]).await;
-    let phone = PhoneSim::start(fast(PhoneConfig {
-        time_scale: 200.0,
-        values: vec![
-            ("Resync_Periodic".into(), "60,120+40,240".into()),
-            ("Profile_Rule".into(), server.url("/p.xml")),
-        ],
-        ..PhoneConfig::default()
-    }))
-    .await
-    .unwrap();
+    let phone = periodic_phone(&server, "60,120+40,240").await;
     let control = phone.control();
     control.resync(None);
     // (60 + 160 + 240 + 240) / 200 = 3.5 s at most for four periodic resyncs.
@@ -836,16 +818,7 @@ async fn periodic_timer_is_ignored_when_resync_at_is_set() {
 #[tokio::test]
 async fn provision_enable_no_stops_the_periodic_timer_without_spinning() {
     let server = FileServer::start(&[("/p.xml", "<flat-profile></flat-profile>")]).await;
-    let phone = PhoneSim::start(fast(PhoneConfig {
-        time_scale: 200.0,
-        values: vec![
-            ("Resync_Periodic".into(), "60".into()),
-            ("Profile_Rule".into(), server.url("/p.xml")),
-        ],
-        ..PhoneConfig::default()
-    }))
-    .await
-    .unwrap();
+    let phone = periodic_phone(&server, "60").await;
     let control = phone.control();
     control.resync(None);
     let first = wait_event(&control, 10, "first", |k| {
@@ -1097,4 +1070,18 @@ async fn redirects_301_and_302_are_followed_also_to_a_digest_challenge() {
             .is_some_and(|a| a.contains("uri=\"/digest/moved.xml?from=redirect\"")),
         "{seen:#?}"
     );
+}
+
+/// A phone 200× faster than real time that resyncs from `server`'s `/p.xml` on `schedule`.
+async fn periodic_phone(server: &FileServer, schedule: &str) -> RunningPhone {
+    PhoneSim::start(fast(PhoneConfig {
+        time_scale: 200.0,
+        values: vec![
+            ("Resync_Periodic".into(), schedule.into()),
+            ("Profile_Rule".into(), server.url("/p.xml")),
+        ],
+        ..PhoneConfig::default()
+    }))
+    .await
+    .unwrap()
 }
