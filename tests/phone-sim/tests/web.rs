@@ -645,10 +645,10 @@ impl PipeJson for &str {
     }
 }
 
-/// Polls until the phone's port is `up` (accepting connections) or not; returns when.
-async fn port_until(addr: std::net::SocketAddr, up: bool, what: &str) -> tokio::time::Instant {
+/// Polls until the phone's port is `up` (accepting connections) or not.
+async fn port_until(addr: std::net::SocketAddr, up: bool, what: &str) {
     eventually(10, what, || async {
-        (reachable(addr).await == up).then(tokio::time::Instant::now)
+        (reachable(addr).await == up).then_some(())
     })
     .await
 }
@@ -685,21 +685,24 @@ async fn admin_reboot_records_the_reason_and_closes_the_port_for_the_reboot_time
             .any(|e| matches!(e.kind, EventKind::RebootStarted { .. }) && e.seq <= after),
         "the refused request did not reboot"
     );
-    let down = port_until(phone.addr(), false, "port closed").await;
+    // The port closes while the phone is down and opens only once it is back: causal
+    // checks, so that a busy test machine cannot fail them.
+    port_until(phone.addr(), false, "port closed").await;
     assert!(!control.is_up());
-    let up = port_until(phone.addr(), true, "port open again").await;
-    let closed_for = up - down;
-    assert!(
-        closed_for >= std::time::Duration::from_millis(800)
-            && closed_for <= std::time::Duration::from_secs(4),
-        "the port was closed for {closed_for:?}, the reboot takes 1 s"
-    );
-    let finished = wait_event_after(&control, started.seq, "up", |k| {
-        matches!(k, EventKind::RebootFinished)
-    })
-    .await;
+    port_until(phone.addr(), true, "port open again").await;
+    let finished = control
+        .events()
+        .into_iter()
+        .find(|e| e.seq > started.seq && matches!(e.kind, EventKind::RebootFinished))
+        .unwrap_or_else(|| {
+            panic!(
+                "the port opened before the reboot finished: {:#?}",
+                control.events()
+            )
+        });
     let took = finished.phone_secs - started.phone_secs;
-    assert!((1.0..3.0).contains(&took), "reboot took {took:.2} s");
+    // The phone's own clock: the configured 1 s, never less (a loaded machine may add some).
+    assert!(took >= 1.0, "reboot took {took:.2} s, it is set to 1 s");
 
     let (_, status) = get(&format!("{url}/status.xml")).await;
     let reason = element(&status, "Reboot_Reason_1").unwrap();
