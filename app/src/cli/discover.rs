@@ -125,7 +125,7 @@ pub fn run(args: DiscoverArgs) -> ExitCode {
 }
 
 async fn discover(args: DiscoverArgs) -> ExitCode {
-    let mut known = match KnownPhones::load_default() {
+    let known = match KnownPhones::load_default() {
         Ok(known) => Some(known),
         Err(error) => {
             eprintln!("phoneprov discover: {error}; names of known phones are not shown");
@@ -181,13 +181,14 @@ async fn discover(args: DiscoverArgs) -> ExitCode {
     let mut phones = summary.phones.clone();
     phones.sort_by_key(|p| p.address);
 
-    if let Some(known) = known.as_mut() {
-        let remembered = phones.iter().filter(|p| known.remember(p)).count();
-        if remembered > 0
-            && let Err(error) = known.save()
-        {
-            eprintln!("phoneprov discover: {error}");
-        }
+    // Read the file again under its lock: a name given in the app while this scan ran
+    // stays.
+    if let Some(known) = &known
+        && let Err(error) = KnownPhones::update(known.path(), |fresh| {
+            phones.iter().filter(|p| fresh.remember(p)).count() > 0
+        })
+    {
+        eprintln!("phoneprov discover: {error}");
     }
 
     if args.json {

@@ -186,6 +186,23 @@ impl KnownPhones {
         }
     }
 
+    /// Reads the list at `path` afresh, changes it with `change` and writes it back (when
+    /// `change` returns `true`), holding an exclusive lock on `<path>.lock` throughout: the
+    /// GUI and `phoneprov discover` both write this file, and neither may lose what the other
+    /// wrote in between (a name given while a scan ran).
+    pub fn update(
+        path: impl Into<PathBuf>,
+        change: impl FnOnce(&mut KnownPhones) -> bool,
+    ) -> Result<(), StoreError> {
+        let path = path.into();
+        let _lock = lock_beside(&path)?;
+        let mut known = Self::load(path)?;
+        if change(&mut known) {
+            known.save()?;
+        }
+        Ok(())
+    }
+
     /// Writes the list: to a temporary file beside it, then renamed over it, so a crash
     /// leaves either the old or the new list, never half of one.
     pub fn save(&self) -> Result<(), StoreError> {
@@ -201,6 +218,29 @@ impl KnownPhones {
             .map_err(|error| write_error(std::io::Error::other(error)))?;
         write_atomically(&self.path, &json).map_err(write_error)
     }
+}
+
+/// An exclusive lock on `<path>.lock`, released when the returned file is dropped. A
+/// separate file, because the list itself is replaced by a rename on every save.
+fn lock_beside(path: &Path) -> Result<std::fs::File, StoreError> {
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let lock_path = PathBuf::from(lock_path);
+    let write_error = |source| StoreError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(write_error)?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(write_error)?;
+    file.lock().map_err(write_error)?;
+    Ok(file)
 }
 
 impl KnownPhone {
@@ -228,6 +268,36 @@ mod tests {
         observation.identity.mac = Some(mac.parse().unwrap());
         observation.identity.model = Some("CP-7841-3PCC".into());
         DiscoveredPhone::from_observation(observation)
+    }
+
+    #[test]
+    fn two_writers_at_once_lose_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        // Two writers (the app and `phoneprov discover`), each naming its own phones while
+        // the other writes: every name must be in the file at the end.
+        let writers: Vec<_> = (0..2u8)
+            .map(|writer| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    for n in 0..40u8 {
+                        let mac: Mac = format!("00562b00{writer:02x}{n:02x}").parse().unwrap();
+                        KnownPhones::update(&path, |known| {
+                            known.set_name(mac, Some(format!("desk {writer}-{n}")));
+                            true
+                        })
+                        .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        let known = KnownPhones::load(&path).unwrap();
+        assert_eq!(known.len(), 80);
+        let mac: Mac = "00562b000127".parse().unwrap();
+        assert_eq!(known.name(&mac), Some("desk 1-39"));
     }
 
     #[test]

@@ -63,9 +63,9 @@ pub async fn run(
         && !found.is_empty()
     {
         let saved = tokio::task::spawn_blocking(move || {
-            let mut known = KnownPhones::load(path)?;
-            let remembered = found.iter().filter(|phone| known.remember(phone)).count();
-            if remembered > 0 { known.save() } else { Ok(()) }
+            KnownPhones::update(path, |known| {
+                found.iter().filter(|phone| known.remember(phone)).count() > 0
+            })
         })
         .await;
         if let Ok(Err(error)) = saved {
@@ -94,9 +94,10 @@ async fn load_known(reporter: &Reporter, path: PathBuf) -> Option<KnownPhones> {
 /// `phoneprov discover`), on a blocking thread.
 pub async fn remember_name(reporter: Reporter, path: PathBuf, mac: Mac, name: String) {
     let outcome = tokio::task::spawn_blocking(move || {
-        let mut known = KnownPhones::load(path)?;
-        known.set_name(mac, Some(name));
-        known.save()
+        KnownPhones::update(path, |known| {
+            known.set_name(mac, Some(name));
+            true
+        })
     })
     .await;
     if let Ok(Err(error)) = outcome {
