@@ -2,6 +2,8 @@
 //! user sees the whole flow without a LAN. They are real HTTP phones on 127.0.0.1; the app
 //! treats them like any other phone (it learns their model and state by talking to them).
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
 use phone_sim::{PhoneConfig, PhoneSim, RunningPhone, SimError};
 
 /// The admin password of the demo phone that has one (shown in the demo banner).
@@ -51,53 +53,76 @@ impl DemoPhones {
     }
 }
 
-/// Starts the demo phones: two MPP models, one busy on a call, one with a password, one SPA.
+/// How many phones the demo starts.
+pub const DEMO_PHONE_COUNT: usize = 4;
+
+/// Starts the demo phones on free ports of 127.0.0.1.
 pub async fn start() -> Result<DemoPhones, SimError> {
+    start_at([SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0); DEMO_PHONE_COUNT]).await
+}
+
+/// Starts the demo phones: two MPP models, one busy on a call, one with a password, one SPA,
+/// listening on `listen` in that order. Their MACs are fixed, so a demo always looks the same
+/// (the snapshot tests pin the addresses too).
+pub async fn start_at(listen: [SocketAddr; DEMO_PHONE_COUNT]) -> Result<DemoPhones, SimError> {
     // Minutes of phone time pass in seconds, so schedules and retries show quickly.
-    let quick = |config: PhoneConfig| PhoneConfig {
+    let quick = |config: PhoneConfig, mac: &str| PhoneConfig {
         time_scale: 30.0,
         reboot_secs: 3.0,
+        mac: Some(mac.to_string()),
         ..config
     };
     let plan = [
         (
             "Reception",
             "CP-8861-3PCC, firmware 11.3.7",
-            quick(PhoneConfig {
-                firmware: Some("11.3.7".into()),
-                ..PhoneConfig::model("CP-8861-3PCC")
-            }),
+            quick(
+                PhoneConfig {
+                    firmware: Some("11.3.7".into()),
+                    ..PhoneConfig::model("CP-8861-3PCC")
+                },
+                "00:56:2b:0d:00:01",
+            ),
             false,
         ),
         (
             "Warehouse",
             "CP-7841-3PCC on a call: it applies changes only when the call ends",
-            quick(PhoneConfig {
-                firmware: Some("12.0.1".into()),
-                ..PhoneConfig::model("CP-7841-3PCC")
-            }),
+            quick(
+                PhoneConfig {
+                    firmware: Some("12.0.1".into()),
+                    ..PhoneConfig::model("CP-7841-3PCC")
+                },
+                "00:56:2b:0d:00:02",
+            ),
             true,
         ),
         (
             "Manager",
             "CP-8845-3PCC with an admin password (\"demo\")",
-            quick(PhoneConfig::model("CP-8845-3PCC").with_password(DEMO_PASSWORD)),
+            quick(
+                PhoneConfig::model("CP-8845-3PCC").with_password(DEMO_PASSWORD),
+                "70:db:98:0d:00:03",
+            ),
             false,
         ),
         (
             "Lobby SPA",
             "SPA504G, firmware 7.6.2 (the older SPA family)",
-            quick(PhoneConfig {
-                firmware: Some("7.6.2".into()),
-                ..PhoneConfig::model("SPA504G")
-            }),
+            quick(
+                PhoneConfig {
+                    firmware: Some("7.6.2".into()),
+                    ..PhoneConfig::model("SPA504G")
+                },
+                "00:0e:08:0d:00:04",
+            ),
             false,
         ),
     ];
     let mut phones = Vec::new();
     let mut running = Vec::new();
-    for (name, role, config, busy) in plan {
-        let phone = PhoneSim::start(config).await?;
+    for ((name, role, config, busy), listen) in plan.into_iter().zip(listen) {
+        let phone = PhoneSim::start(PhoneConfig { listen, ..config }).await?;
         if busy {
             phone.control().start_call();
         }

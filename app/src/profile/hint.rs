@@ -75,10 +75,12 @@ pub fn value_hint(def: &ParamDef, value: &str) -> Option<String> {
             }
             Some(schedule.describe())
         }
-        Kind::TimeHhmm if value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(format!("daily at {}:{}", &value[..2], &value[2..]))
-        }
         Kind::TimeHhmm if value.is_empty() => Some("no daily resync".into()),
+        Kind::TimeHhmm => {
+            // Only a real time gets words; the validator says what is wrong with the rest.
+            let (hours, minutes) = super::validate::time_of_day(value)?;
+            Some(format!("daily at {hours:02}:{minutes:02}"))
+        }
         _ => None,
     }
 }
@@ -161,6 +163,11 @@ mod tests {
         assert_eq!(value_hint(forced, "14401").unwrap(), "14401 s = 4 h 1 s");
         let at = lookup("Resync_At__HHmm_").unwrap();
         assert_eq!(value_hint(at, "1800").unwrap(), "daily at 18:00");
+        assert_eq!(
+            value_hint(at, "2460"),
+            None,
+            "not a time: no 'daily at 24:60'"
+        );
         assert_eq!(unit_hint(random), Some("× 20 seconds"));
     }
 

@@ -469,14 +469,22 @@ fn parse_hhmm(def: &ParamDef, value: &str) -> Result<Option<(u32, u32)>, Box<Fin
             excerpt(v)
         ));
     }
-    let hours: u32 = v[..2].parse().unwrap_or(99);
-    let minutes: u32 = v[2..].parse().unwrap_or(99);
-    if minutes > 59 || hours > 24 || (hours == 24 && minutes != 0) {
-        return invalid(format!(
+    match time_of_day(v) {
+        Some(time) => Ok(Some(time)),
+        None => invalid(format!(
             "{v} is not a real time of day (0000–2400); the phone ignores it"
-        ));
+        )),
     }
-    Ok(Some((hours, minutes)))
+}
+
+/// `HHmm` as hours and minutes when it is a real time of day, 0000–2400.
+pub(crate) fn time_of_day(value: &str) -> Option<(u32, u32)> {
+    if value.len() != 4 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let hours: u32 = value[..2].parse().ok()?;
+    let minutes: u32 = value[2..].parse().ok()?;
+    (minutes <= 59 && (hours < 24 || (hours == 24 && minutes == 0))).then_some((hours, minutes))
 }
 
 fn schedule(def: &ParamDef, value: &str, findings: &mut Sink) {
