@@ -43,13 +43,18 @@ pub struct Target {
     pub query: String,
     pub xuser: Option<String>,
     pub xpassword: Option<String>,
+    /// The request-target exactly as sent (a Digest answer must name it in `uri`).
+    pub request_uri: String,
 }
 
 /// Splits `/admin/config.xml&xuser=admin&xpassword=PWD`,
 /// `/admin/resync?tftp://pc/f.xml&xuser=admin&xpassword=PWD` or `/admin/cfg.xml?xuser=…`.
 pub fn split_target(raw: &str) -> Target {
     let mut rest = raw.to_string();
-    let mut target = Target::default();
+    let mut target = Target {
+        request_uri: raw.to_string(),
+        ..Target::default()
+    };
     for key in ["xpassword", "xuser"] {
         for sep in ['&', '?'] {
             let needle = format!("{sep}{key}=");
@@ -133,11 +138,14 @@ impl DigestServer {
         format!("Digest realm=\"{realm}\", nonce=\"{nonce}\", qop=\"auth\", algorithm=MD5")
     }
 
-    /// Whether `authorization` answers one of our nonces for `user`/`password`.
+    /// Whether `authorization` answers one of our nonces for `user`/`password`, for the
+    /// request it came with (`method`, `request_uri`: RFC 7616 §3.4.6, the `uri` directive
+    /// names the request-target).
     pub fn verify(
         &self,
         authorization: &str,
         method: &str,
+        request_uri: &str,
         realm: &str,
         user: &str,
         password: &str,
@@ -153,7 +161,7 @@ impl DigestServer {
             .unwrap_or_else(|e| e.into_inner())
             .iter()
             .any(|n| n == get("nonce"));
-        if !known || get("username") != user || get("realm") != realm {
+        if !known || get("username") != user || get("realm") != realm || get("uri") != request_uri {
             return false;
         }
         let ha1 = md5_hex(&format!("{user}:{realm}:{password}"));
@@ -209,7 +217,18 @@ mod tests {
         let header = format!(
             "Digest username=\"admin\", realm=\"SPA504G\", nonce=\"{nonce}\", uri=\"/admin/spacfg.xml\", qop=auth, nc=00000001, cnonce=\"{cnonce}\", response=\"{response}\""
         );
-        assert!(server.verify(&header, "GET", "SPA504G", "admin", "secret"));
-        assert!(!server.verify(&header, "GET", "SPA504G", "admin", "wrong"));
+        let uri = "/admin/spacfg.xml";
+        assert!(server.verify(&header, "GET", uri, "SPA504G", "admin", "secret"));
+        assert!(!server.verify(&header, "GET", uri, "SPA504G", "admin", "wrong"));
+        // An answer computed for another request does not open this one.
+        assert!(!server.verify(
+            &header,
+            "GET",
+            "/admin/reboot",
+            "SPA504G",
+            "admin",
+            "secret"
+        ));
+        assert!(!server.verify(&header, "POST", uri, "SPA504G", "admin", "secret"));
     }
 }

@@ -167,12 +167,16 @@ pub async fn handle(
             Err(e) => error(StatusCode::CONFLICT, e.to_string()),
         },
         ("POST", "/reboot") => {
+            let answer = serde_json::json!({ "rebooting": true });
+            let body = serde_json::to_vec_pretty(&answer).unwrap_or_default();
+            let (response, sent) = crate::server::answer_then(json(StatusCode::OK, &answer), body);
             let phone = phone.clone();
             tokio::spawn(async move {
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                // The answer leaves before the phone goes down.
+                let _ = sent.await;
                 phone.reboot("Web Request").await;
             });
-            json(StatusCode::OK, &serde_json::json!({ "rebooting": true }))
+            response
         }
         _ => error(
             StatusCode::NOT_FOUND,

@@ -339,8 +339,12 @@ async fn run_rule(
     if rule.trim().is_empty() {
         return Ok(None);
     }
-    let alternatives = parse_rule(&rule).map_err(|e| format!("bad profile rule: {e}"))?;
     let mut macros = phone.macros();
+    // A rule or URL that does not parse is a failed resync like any other: it is logged.
+    let alternatives = match parse_rule(&rule) {
+        Ok(alternatives) => alternatives,
+        Err(e) => return Err(fail(phone, &mut macros, format!("bad profile rule: {e}")).await),
+    };
     let Some(alt) = alternatives.into_iter().find(|a| match &a.condition {
         Some(c) => eval_condition(c, &macros),
         None => true,
@@ -371,8 +375,13 @@ async fn run_rule(
         return Ok(None);
     }
     let url_text = macros.expand(&alt.url, false);
-    let url =
-        ProfileUrl::parse(&url_text).map_err(|e| format!("bad profile URL {url_text}: {e}"))?;
+    let url = match ProfileUrl::parse(&url_text) {
+        Ok(url) => url,
+        Err(e) => {
+            let error = format!("bad profile URL {url_text}: {e}");
+            return Err(fail(phone, &mut macros, error).await);
+        }
+    };
     let server = if url.server.is_empty() {
         phone
             .settings

@@ -135,6 +135,39 @@ async fn connection(
     }
 }
 
+/// Fires when the body it lives in is dropped: after the connection has taken the last byte.
+struct SentSignal(Option<tokio::sync::oneshot::Sender<()>>);
+
+impl Drop for SentSignal {
+    fn drop(&mut self) {
+        if let Some(sender) = self.0.take() {
+            let _ = sender.send(());
+        }
+    }
+}
+
+/// `response` with a signal that fires once its body has been handed to the connection in
+/// full (or the connection gave up on it), for what the phone does only after answering: a
+/// reboot closes every connection and must not cut its own answer.
+pub(crate) fn answer_then(
+    response: Response<Body>,
+    body: Vec<u8>,
+) -> (Response<Body>, tokio::sync::oneshot::Receiver<()>) {
+    use futures::StreamExt as _;
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    let signal = SentSignal(Some(sender));
+    let stream =
+        futures::stream::iter([Ok::<Bytes, Infallible>(Bytes::from(body))]).map(move |chunk| {
+            let _until_dropped = &signal;
+            chunk
+        });
+    let (parts, _) = response.into_parts();
+    (
+        Response::from_parts(parts, Body::from_stream(stream)),
+        receiver,
+    )
+}
+
 fn text(status: StatusCode, content_type: &'static str, body: impl Into<Body>) -> Response<Body> {
     let mut response = Response::new(body.into());
     *response.status_mut() = status;
@@ -144,14 +177,12 @@ fn text(status: StatusCode, content_type: &'static str, body: impl Into<Body>) -
     response
 }
 
+fn html_page(title: &str, body: &str) -> String {
+    format!("<!DOCTYPE html><html><head><title>{title}</title></head><body>{body}</body></html>\n")
+}
+
 fn html(status: StatusCode, title: &str, body: &str) -> Response<Body> {
-    text(
-        status,
-        "text/html; charset=utf-8",
-        format!(
-            "<!DOCTYPE html><html><head><title>{title}</title></head><body>{body}</body></html>\n"
-        ),
-    )
+    text(status, "text/html; charset=utf-8", html_page(title, body))
 }
 
 /// Closing the connection without an answer (web server off, reset fault).
@@ -255,9 +286,14 @@ fn check_admin(
                 && target.xpassword.as_deref().unwrap_or("") == password
         }
         Auth::Digest => authorization.is_some_and(|a| {
-            phone
-                .digest
-                .verify(a, method.as_str(), realm, "admin", &password)
+            phone.digest.verify(
+                a,
+                method.as_str(),
+                &target.request_uri,
+                realm,
+                "admin",
+                &password,
+            )
         }),
     };
     if ok {
@@ -333,8 +369,15 @@ async fn route(
         ("POST", "/admin/config.xml") if mpp => post_config(phone, body),
         ("GET", "/admin/resync") => resync(phone, &target.query),
         ("GET", "/admin/reboot") => {
+            let page = html_page(model, "Rebooting...");
+            let (response, sent) = answer_then(
+                html(StatusCode::OK, model, "Rebooting..."),
+                page.into_bytes(),
+            );
             let phone2 = phone.clone();
             tokio::spawn(async move {
+                // The answer leaves before the phone goes down.
+                let _ = sent.await;
                 if !phone2.is_mpp() {
                     // SPA: reboots when idle.
                     let mut changed = phone2.changed.subscribe();
@@ -344,11 +387,9 @@ async fn route(
                         }
                     }
                 }
-                // Let the answer leave before the listener closes.
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                 phone2.reboot("Web Request").await;
             });
-            html(StatusCode::OK, model, "Rebooting...")
+            response
         }
         ("GET", "/admin/upgrade") => {
             let url = decode_query(&target.query);

@@ -17,7 +17,13 @@ fn fast(config: PhoneConfig) -> PhoneConfig {
 #[tokio::test]
 async fn worked_example_by_resync_from_a_file_server_reboots_and_shows_in_cfg_xml() {
     let server = FileServer::start(&[("/p.xml", WORKED_EXAMPLE)]).await;
-    let phone = PhoneSim::start(fast(PhoneConfig::default())).await.unwrap();
+    // A reboot long enough that a busy test thread still sees the port closed.
+    let phone = PhoneSim::start(PhoneConfig {
+        reboot_secs: 3.0,
+        ..PhoneConfig::default()
+    })
+    .await
+    .unwrap();
     let control = phone.control();
     let (status, _) = get(&format!(
         "{}/admin/resync?{}",
@@ -175,8 +181,10 @@ async fn forced_resync_delay_bounds_the_wait_for_idle() {
     assert_eq!(control.value("GPP_B").as_deref(), Some("forced"));
     // 60 phone seconds are 0.6 s real: the phone sat on the request that long, no less.
     let waited = started.phone_secs - waiting.phone_secs;
+    // No upper limit in phone time (a busy machine stretches it): the call never ends, so the
+    // resync above happening at all shows that the wait was bounded.
     assert!(
-        (59.5..=150.0).contains(&waited),
+        waited >= 59.5,
         "waited {waited:.1} phone seconds for idle, Forced_Resync_Delay is 60"
     );
     // ... and the call was still up when it gave up waiting: it neither ended nor was cut by
@@ -338,6 +346,18 @@ async fn syslog_lines_for_request_success_and_failure() {
         )),
         "{failure}"
     );
+
+    // A rule that does not parse is a failed resync too, and is logged as one.
+    phone
+        .control()
+        .resync(Some("[--uid tech http://127.0.0.1/p.xml"));
+    let failure = loop {
+        let line = receive().await;
+        if line.contains("Resync failed") {
+            break line;
+        }
+    };
+    assert!(failure.contains("bad profile rule"), "{failure}");
 }
 
 #[tokio::test]
@@ -757,12 +777,21 @@ async fn periodic_schedule_list_waits_each_item_in_turn_and_repeats_the_last() {
         .zip(&successes)
         .map(|(start, success)| start - success)
         .collect();
-    let expected = [(60.0, 60.0), (120.0, 160.0), (240.0, 240.0), (240.0, 240.0)];
-    for (i, (gap, (low, high))) in gaps.iter().zip(expected).enumerate() {
+    // Each wait is at least its item. The upper limits only tell the items apart (a wait that
+    // reaches the next item's length took the wrong one), which leaves a busy machine 0.6 s
+    // and 0.8 s of real slack; the repeated last item has no upper limit, since a list that
+    // started over would show as a wait shorter than 240.
+    let expected = [
+        (60.0, 120.0),
+        (120.0, 240.0),
+        (240.0, f64::MAX),
+        (240.0, f64::MAX),
+    ];
+    for (i, (gap, (low, below))) in gaps.iter().zip(expected).enumerate() {
         assert!(
-            // 45 phone s (0.45 s real) of slack for a busy machine; still short of the next item.
-            *gap >= low - 0.5 && *gap <= high + 45.0,
-            "wait {} was {gap:.1} phone s, expected {low}..{high} (all: {gaps:.1?})",
+            *gap >= low - 0.5 && *gap < below,
+            "wait {} was {gap:.1} phone s, expected at least {low}, less than {below} \
+             (all: {gaps:.1?})",
             i + 1
         );
     }
@@ -832,7 +861,8 @@ async fn provision_enable_no_stops_the_periodic_timer_without_spinning() {
     let two = wait_event_after(&control, one.seq, "the next refused one", refused).await;
     // Refused, the timer restarts: the next one is a whole interval later, not at once.
     let gap = two.phone_secs - one.phone_secs;
-    assert!((59.5..=105.0).contains(&gap), "{gap:.1} phone s apart");
+    // At least an interval; below two, or a refusal went unrecorded (1.2 s of real slack).
+    assert!((59.5..120.0).contains(&gap), "{gap:.1} phone s apart");
     assert_eq!(server.seen().len(), 1, "nothing fetched while refused");
 }
 

@@ -43,9 +43,16 @@ async fn worked_example_posted_to_config_xml_shows_in_cfg_xml() {
 
 #[tokio::test]
 async fn flat_profile_rules_unknown_ignored_last_duplicate_wins_missing_left_alone() {
-    let phone = PhoneSim::start(PhoneConfig::model("CP-7841-3PCC"))
-        .await
-        .unwrap();
+    // Values that differ from the defaults: a profile without them must not reset them.
+    let phone = PhoneSim::start(PhoneConfig {
+        values: vec![
+            ("Resync_Periodic".into(), "7200".into()),
+            ("GPP_B".into(), "kept".into()),
+        ],
+        ..PhoneConfig::model("CP-7841-3PCC")
+    })
+    .await
+    .unwrap();
     let profile = "<device><flat-profile>\
         <No_Such_Param>1</No_Such_Param>\
         <GPP_A>first</GPP_A><GPP_A>  last\nline </GPP_A>\
@@ -54,7 +61,8 @@ async fn flat_profile_rules_unknown_ignored_last_duplicate_wins_missing_left_alo
     assert_eq!(status, 200);
     let control = phone.control();
     assert_eq!(control.value("GPP_A").as_deref(), Some("last line"));
-    assert_eq!(control.value("Resync_Periodic").as_deref(), Some("3600"));
+    assert_eq!(control.value("Resync_Periodic").as_deref(), Some("7200"));
+    assert_eq!(control.value("GPP_B").as_deref(), Some("kept"));
     assert_eq!(control.value("No_Such_Param"), None);
     // Not XML at all: refused, nothing changed.
     let (status, body) = post(
