@@ -236,6 +236,18 @@ fn connect(engine: &Engine, target: &PhoneArgs) -> Result<Phone, Failure> {
 }
 
 /// Prints events to stderr as they arrive; returns when the sender side is gone.
+/// Says on stderr that `phone`'s HTTPS certificate was trusted for the first time by this
+/// command (trust on first use is never silent; `set` and `rollback` say it as an event).
+fn say_first_use(phone: &Phone) {
+    if let Some(sha256) = phone.client.first_use_fingerprint() {
+        eprintln!(
+            "{}: trusting its HTTPS certificate on first use (SHA-256 {sha256}); a different one \
+             will be refused",
+            phone.address()
+        );
+    }
+}
+
 fn progress_printer(phone: &Phone) -> (EventSink, tokio::task::JoinHandle<()>) {
     let (sender, mut receiver) = mpsc::unbounded_channel::<ProvisionEvent>();
     let terminal = std::io::stderr().is_terminal();
@@ -265,6 +277,7 @@ pub fn show(args: ShowArgs) -> ExitCode {
         let engine = open_engine()?;
         let phone = connect(&engine, &args.target)?;
         let config = phone.read_config().await?;
+        say_first_use(&phone);
         let mut identity = config.identity.clone();
         if let Ok(status) = phone.read_status().await {
             let mut from_status = status.identity;
@@ -443,6 +456,7 @@ async fn dry_run(
     json_output: bool,
 ) -> Result<u8, Failure> {
     let plan = engine.preview(phone, changes).await?;
+    say_first_use(phone);
     let check = &plan.check;
     let diff = &plan.shown;
     if json_output {
@@ -509,6 +523,7 @@ pub fn resync(args: ResyncArgs) -> ExitCode {
             .await;
         drop(sink);
         let _ = printer.await;
+        say_first_use(&phone);
         match result {
             Ok(report) => {
                 if args.json {
@@ -542,12 +557,14 @@ pub fn status(args: StatusArgs) -> ExitCode {
         let engine = open_engine()?;
         let phone = connect(&engine, &args.target)?;
         let status = phone.read_status().await?;
+        say_first_use(&phone);
         if args.json {
             print_json(&json!({
                 "phone": phone.address().key(),
                 "identity": status.identity,
                 "call_active": status.call_active,
-                "provisioning": status.provisioning,
+                // The phone's status text may quote a rule with its --uid/--pwd.
+                "provisioning": status.provisioning.iter().map(|p| json!({"source": p.source, "text": shown_value("", &p.text)})).collect::<Vec<_>>(),
                 "reboot_reasons": status.reboot_reasons,
                 "elements": status.elements.iter().map(|(n, v)| json!({"name": n, "value": shown_value(n, v)})).collect::<Vec<_>>(),
             }));
@@ -572,7 +589,7 @@ pub fn status(args: StatusArgs) -> ExitCode {
                 println!("Provisioning not reported");
             }
             for entry in &status.provisioning {
-                println!("Provisioning {}", entry.text);
+                println!("Provisioning {}", shown_value("", &entry.text));
             }
             for reason in &status.reboot_reasons {
                 println!("Reboot       {reason}");
@@ -586,11 +603,9 @@ pub fn status(args: StatusArgs) -> ExitCode {
 
 /// The phone's MAC when it answers quickly (snapshots follow the phone, not its address).
 async fn mac_if_reachable(phone: &Phone) -> Option<crate::identity::Mac> {
-    tokio::time::timeout(Duration::from_secs(3), phone.read_identity())
-        .await
-        .ok()?
-        .ok()?
-        .mac
+    let identity = tokio::time::timeout(Duration::from_secs(3), phone.read_identity()).await;
+    say_first_use(phone);
+    identity.ok()?.ok()?.mac
 }
 
 pub fn history(args: HistoryArgs) -> ExitCode {

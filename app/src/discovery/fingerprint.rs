@@ -83,7 +83,7 @@ impl Fingerprinter {
             .timeout(timeout)
             // A LAN host is never reached through a proxy from the environment.
             .no_proxy()
-            .redirect(reqwest::redirect::Policy::limited(3))
+            .redirect(same_host_redirects())
             .pool_max_idle_per_host(1)
             .build()
             .map_err(FingerprintError::Client)?;
@@ -191,6 +191,20 @@ impl Fingerprinter {
     }
 }
 
+/// Follows up to 3 redirects on the host being probed, never to another one: a LAN device
+/// must not steer the sweep to hosts the technician did not name (an answer that redirects
+/// elsewhere is read as it is).
+fn same_host_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let probed = attempt.previous().first().and_then(|url| url.host_str());
+        if attempt.previous().len() > 3 || attempt.url().host_str() != probed {
+            attempt.stop()
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
 impl Fingerprint {
     /// A status or config dump: identity elements, or a login challenge.
     fn read_dump(&mut self, answer: &Answer, admin_page: bool) {
@@ -295,6 +309,44 @@ fn describe(error: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Loopback servers only: 127.0.0.1 redirects, 127.0.0.2 counts what reaches it.
+    #[tokio::test]
+    async fn redirects_to_another_host_are_not_followed() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let elsewhere = tokio::net::TcpListener::bind("127.0.0.2:0").await.unwrap();
+        let elsewhere_addr = elsewhere.local_addr().unwrap();
+        let reached = Arc::new(AtomicUsize::new(0));
+        let counter = reached.clone();
+        let other = axum::Router::new().fallback(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            async { "<flat-status><Product_Name>CP-8861-3PCC</Product_Name></flat-status>" }
+        });
+        tokio::spawn(async move { axum::serve(elsewhere, other).await });
+        let probed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = probed.local_addr().unwrap().port();
+        let target = format!("http://{elsewhere_addr}/status.xml");
+        let redirecting = axum::Router::new().fallback(move || {
+            let target = target.clone();
+            async move { axum::response::Redirect::temporary(&target) }
+        });
+        tokio::spawn(async move { axum::serve(probed, redirecting).await });
+
+        let fingerprinter = Fingerprinter::new(Duration::from_secs(5)).unwrap();
+        let fingerprint = fingerprinter
+            .probe(
+                "127.0.0.1".parse().unwrap(),
+                WebEndpoint {
+                    scheme: WebScheme::Http,
+                    port,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(reached.load(Ordering::SeqCst), 0, "the sweep left the host");
+        assert_eq!(fingerprint.identity.model, None);
+    }
 
     #[test]
     fn cisco_words_in_challenges() {

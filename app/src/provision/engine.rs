@@ -117,12 +117,14 @@ pub enum ApplyError {
     ProvisionDisabled { phone: String, advice: String },
     #[error(
         "the phone at {phone} could not reach this laptop: it did not fetch the profile from {url} \
-         within {seconds} s (a firewall on this laptop, or the phone on another network/VLAN?)"
+         within {seconds} s ({causes})"
     )]
     CannotReachLaptop {
         phone: String,
         url: String,
         seconds: u64,
+        /// The likely causes, in words.
+        causes: String,
     },
     #[error("the profile was not given to the phone at {phone}: {reason}")]
     WrongPhone { phone: String, reason: String },
@@ -157,6 +159,12 @@ pub enum ApplyError {
     },
     #[error("cannot start the provisioning server: {0}")]
     Server(String),
+    #[error(
+        "refused before touching the phone: the phone at {phone} is an SPA phone, which has no \
+         /admin/config.xml to post to; send with --via push (or auto), which has it fetch the \
+         profile by resync"
+    )]
+    PostNotOnSpa { phone: String },
     #[error("this snapshot is of another phone ({snapshot_phone}), not of the phone at {phone}")]
     SnapshotOfAnotherPhone {
         phone: String,
@@ -440,6 +448,11 @@ impl Engine {
             return Ok(report);
         }
 
+        let spa = current.source == ConfigSource::SpaCfgXml || identity.is_spa();
+        if spa && options.via == ViaChoice::Post {
+            return Err(ApplyError::PostNotOnSpa { phone: key });
+        }
+
         progress.set("while saving the snapshot");
         let snapshot = Snapshot::new(&key, &identity, reason, &current.values);
         let path = self.history.save(&snapshot)?;
@@ -599,6 +612,9 @@ impl Engine {
 
         let mut reach_deadline = Instant::now() + options.reach_timeout;
         let mut waiting_reported = false;
+        // The status tag for the call state is not documented: a phone that does not report
+        // one may simply be on a call (phones fetch only when idle).
+        let mut call_state_reported = false;
         let mut down = false;
         let mut pause = Duration::from_millis(25);
         loop {
@@ -626,6 +642,7 @@ impl Engine {
                                     phone: key,
                                     url: format!("{} (the phone says: {})", profile.shown_url(), line.text),
                                     seconds: options.reach_timeout.as_secs(),
+                                    causes: unreachable_causes(true),
                                 });
                             }
                         }
@@ -638,6 +655,7 @@ impl Engine {
                                 events.emit(EventKind::BackOnline);
                                 down = false;
                             }
+                            call_state_reported |= status.call_active.is_some();
                             if status.waiting_for_idle() {
                                 if !waiting_reported {
                                     events.emit(EventKind::WaitingForIdle);
@@ -653,6 +671,7 @@ impl Engine {
                                     phone: key,
                                     url: format!("{} (the phone says: {failure})", profile.shown_url()),
                                     seconds: options.reach_timeout.as_secs(),
+                                    causes: unreachable_causes(true),
                                 });
                             }
                         }
@@ -685,6 +704,7 @@ impl Engine {
                             phone: key,
                             url: profile.shown_url(),
                             seconds: options.reach_timeout.as_secs(),
+                            causes: unreachable_causes(call_state_reported),
                         });
                     }
                 }
@@ -1191,6 +1211,17 @@ fn compare(config: &PhoneConfig, sent: &[&(String, String)]) -> (Vec<String>, Ve
     (verified, mismatches)
 }
 
+/// Why a phone may not have fetched a pushed profile, for [`ApplyError::CannotReachLaptop`].
+fn unreachable_causes(call_state_reported: bool) -> String {
+    if call_state_reported {
+        "a firewall on this laptop, or the phone on another network/VLAN?".to_string()
+    } else {
+        "a firewall on this laptop, the phone on another network/VLAN, or a call in progress: \
+         this phone does not report its call state, and phones fetch only when idle"
+            .to_string()
+    }
+}
+
 /// A failure entry that was not on the status page before (masked: it may quote a rule).
 fn new_failure(before: Option<&PhoneStatus>, now: &PhoneStatus) -> Option<String> {
     let latest = now.latest_provisioning()?;
@@ -1253,6 +1284,12 @@ pub fn phone_ip(address: &PhoneAddress) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_phone_without_a_call_state_may_be_on_a_call() {
+        assert!(unreachable_causes(false).contains("call in progress"));
+        assert!(!unreachable_causes(true).contains("call"));
+    }
 
     #[test]
     fn the_plan_names_compares_and_masks_as_the_phone_stores() {

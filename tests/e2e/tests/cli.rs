@@ -243,8 +243,23 @@ async fn show_and_status_name_the_phone() {
         .unwrap();
     assert_eq!(periodic["value"], "3600");
     assert_eq!(periodic["label"], "Resync Periodic");
+    assert_eq!(periodic["default"], "3600");
+    assert_eq!(periodic["hint"], "3600 s = 1 h");
+    let delay = fields
+        .iter()
+        .find(|f| f["name"] == "Resync_Random_Delay")
+        .unwrap();
+    assert_eq!(delay["hint"], "2 × 20 s = 40 s");
     let text_output = run(&data, &["show", &address], None).await;
-    assert!(text(&text_output.stdout).contains("Resync Random Delay"));
+    let shown = text(&text_output.stdout);
+    let line = shown
+        .lines()
+        .find(|l| l.starts_with("Resync Random Delay"))
+        .unwrap_or_else(|| panic!("no Resync Random Delay line in:\n{shown}"));
+    assert!(
+        line.contains("\"2\"") && line.contains("2 × 20 s = 40 s"),
+        "{line}"
+    );
 
     let output = run(&data, &["status", &address, "--json"], None).await;
     assert_eq!(output.status.code(), Some(0));
@@ -529,4 +544,141 @@ async fn resync_from_a_one_off_rule_waits_for_success_and_exits_0() {
         sim.control().value("Resync_Periodic").as_deref(),
         Some("7200")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_phone_is_trusted_on_first_use_out_loud_and_a_changed_certificate_refused() {
+    let data = tempfile::tempdir().unwrap();
+    let sim = phone(PhoneConfig {
+        https: true,
+        ..PhoneConfig::model("CP-8861-3PCC")
+    })
+    .await;
+    let url = sim.url();
+    assert!(url.starts_with("https://"), "{url}");
+    let first = run(&data, &["show", &url], None).await;
+    assert_eq!(first.status.code(), Some(0), "{}", printed(&first));
+    let fingerprint = sim.control().certificate_sha256().unwrap();
+    let said = text(&first.stderr);
+    assert!(
+        said.contains("trusting its HTTPS certificate on first use")
+            && hex_digits(&said).contains(&hex_digits(&fingerprint)),
+        "first use must be said, with the fingerprint {fingerprint}: {said}"
+    );
+    // Known now: nothing more to say.
+    let again = run(&data, &["status", &url], None).await;
+    assert_eq!(again.status.code(), Some(0), "{}", printed(&again));
+    assert!(
+        !text(&again.stderr).contains("first use"),
+        "{}",
+        printed(&again)
+    );
+    // A new certificate is refused, in words, with both fingerprints.
+    let rotated = sim.control().rotate_certificate().unwrap();
+    let refused = run(&data, &["status", &url], None).await;
+    assert_ne!(refused.status.code(), Some(0), "{}", printed(&refused));
+    let said = hex_digits(&printed(&refused));
+    assert!(
+        said.contains(&hex_digits(&fingerprint)) && said.contains(&hex_digits(&rotated)),
+        "{}",
+        printed(&refused)
+    );
+}
+
+/// `text` lowercased without colons: fingerprints compare however they are written.
+fn hex_digits(text: &str) -> String {
+    text.to_ascii_lowercase().replace(':', "")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn post_to_an_spa_phone_is_refused_before_anything_is_saved_or_sent() {
+    let data = tempfile::tempdir().unwrap();
+    let sim = phone(PhoneConfig::model("SPA504G")).await;
+    let address = sim.addr().to_string();
+    let output = run(
+        &data,
+        &["set", &address, "Resync_Periodic=7200", "--via", "post"],
+        None,
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1), "{}", printed(&output));
+    let said = text(&output.stderr);
+    assert!(
+        said.contains("SPA phone") && said.contains("--via push"),
+        "the refusal says why and what to do: {said}"
+    );
+    assert!(!said.contains("factory reset"), "{said}");
+    assert_eq!(
+        sim.control().value("Resync_Periodic").as_deref(),
+        Some("3600")
+    );
+    let history = run(&data, &["history", &address], None).await;
+    assert!(
+        !text(&history.stdout).contains("before set"),
+        "no snapshot for a change that was never sent: {}",
+        printed(&history)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resync_on_a_phone_with_provision_enable_no_is_refused_in_words() {
+    let data = tempfile::tempdir().unwrap();
+    let sim = phone(PhoneConfig {
+        values: vec![("Provision_Enable".into(), "No".into())],
+        ..PhoneConfig::model("CP-8861-3PCC")
+    })
+    .await;
+    let output = run(&data, &["resync", &sim.addr().to_string(), "--wait"], None).await;
+    assert_eq!(output.status.code(), Some(1), "{}", printed(&output));
+    let said = text(&output.stderr);
+    assert!(said.contains("Provision Enable is No"), "{said}");
+    let started = sim
+        .control()
+        .events()
+        .into_iter()
+        .any(|e| matches!(e.kind, phone_sim::EventKind::ResyncStarted { .. }));
+    assert!(!started, "nothing asked the phone to resync");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_with_admin_web_access_off_is_said_to_be_so() {
+    let data = tempfile::tempdir().unwrap();
+    let sim = phone(PhoneConfig {
+        values: vec![("Enable_Web_Admin_Access".into(), "No".into())],
+        ..PhoneConfig::model("CP-7841-3PCC")
+    })
+    .await;
+    let output = run(&data, &["show", &sim.addr().to_string()], None).await;
+    assert_ne!(output.status.code(), Some(0), "{}", printed(&output));
+    let said = text(&output.stderr);
+    assert!(
+        said.contains("admin web access") && said.contains("Enable_Web_Admin_Access"),
+        "{said}"
+    );
+    assert_eq!(said.trim().lines().count(), 1, "one line: {said}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_parameter_set_is_never_printed_nor_written_to_files() {
+    let data = tempfile::tempdir().unwrap();
+    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let address = sim.addr().to_string();
+    let secret = "Zq9Secr3t!";
+    let assignment = format!("GPP_SA={secret}");
+    for extra in [&["--json"][..], &[][..], &["--dry-run", "--json"][..]] {
+        let mut args = vec!["set", &address, assignment.as_str(), "--via", "post"];
+        args.extend(extra);
+        let output = run(&data, &args, None).await;
+        let all = printed(&output);
+        assert!(!all.contains(secret), "{args:?} printed the secret: {all}");
+    }
+    // It did reach the phone (the phone hides it in cfg.xml, as real phones do).
+    assert_eq!(sim.control().value("GPP_SA").as_deref(), Some(secret));
+    for (path, content) in files_under(data.path()) {
+        assert!(
+            !content.contains(secret),
+            "{} holds the secret",
+            path.display()
+        );
+    }
 }

@@ -273,7 +273,9 @@ async fn mdns_finds_announcing_phones_without_the_sweep() {
         mdns: true,
         sweep: false,
         neighbours: false,
-        mdns_window: Duration::from_secs(3),
+        // Announcements resolve in well under a second (see the benchmark); the window leaves
+        // room for a machine busy with the rest of the suite.
+        mdns_window: Duration::from_secs(5),
         ..ScanOptions::default()
     };
     let (_, summary) = scan(Scanner::new(options)).await;
@@ -365,7 +367,8 @@ async fn cancel_stops_a_scan_promptly() {
     .await;
     assert!(started.is_ok(), "the sweep reported progress");
     handle.cancel();
-    let summary = tokio::time::timeout(Duration::from_secs(2), async {
+    // Run to its end, the sweep would take minutes; the bound only tells "stopped" from that.
+    let summary = tokio::time::timeout(Duration::from_secs(20), async {
         while let Some(event) = handle.next().await {
             if let ScanEvent::Finished(summary) = event {
                 return summary;
@@ -374,7 +377,7 @@ async fn cancel_stops_a_scan_promptly() {
         panic!("no Finished event after cancel");
     })
     .await
-    .expect("the scan finishes within 2 s of cancel");
+    .expect("the scan finishes soon after cancel");
     assert!(summary.cancelled);
     assert!(summary.swept.done < summary.swept.total, "it stopped early");
 }

@@ -671,6 +671,13 @@ fn a_value_the_phone_drops_is_marked_on_its_field_and_the_others_confirmed() {
 #[test]
 fn a_range_larger_than_a_slash_22_is_swept_only_after_asking() {
     // Inside netns-lan: 198.18.0.0/21 is the namespace's /24 and addresses with no route.
+    // Outside it this sweep would reach a real network: refuse to run there.
+    assert_eq!(
+        std::env::var("LAN_CIDR").as_deref(),
+        Ok("198.18.0.0/24"),
+        "this test sweeps 198.18.0.0/21, so it runs only inside ../shared/tools/netns-lan \
+         (scripts/test does that)"
+    );
     let dir = tempfile::tempdir().unwrap();
     let mut harness = app(dir.path(), 1.0);
     harness.run();
