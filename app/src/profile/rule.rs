@@ -762,6 +762,21 @@ mod tests {
     }
 
     #[test]
+    fn post_alias_and_srv_options_are_read() {
+        let rule = ProfileRule::parse(
+            "[--post status --alias \"prov main\" --srv] http://prov.example.com/$MA.xml",
+        )
+        .unwrap();
+        let options = &rule.alternatives[0].options;
+        assert_eq!(options.post.as_deref(), Some("status"));
+        assert_eq!(options.alias.as_deref(), Some("prov main"));
+        assert!(options.srv);
+        assert_eq!(options.key, None);
+        let error = ProfileRule::parse("[--alias] http://a/b").unwrap_err();
+        assert!(error.message.contains("needs a value"), "{error}");
+    }
+
+    #[test]
     fn errors_point_at_the_position() {
         let cases: &[(&str, usize, &str)] = &[
             ("ftp://x/y", 0, "scheme"),

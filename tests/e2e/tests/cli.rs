@@ -682,3 +682,80 @@ async fn a_password_parameter_set_is_never_printed_nor_written_to_files() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_from_a_file_then_roll_back_to_a_chosen_snapshot_from_history_json() {
+    let data = tempfile::tempdir().unwrap();
+    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let address = sim.addr().to_string();
+    let site = data.path().join("site.xml");
+    std::fs::write(
+        &site,
+        "<flat-profile><Resync_Periodic>7200</Resync_Periodic><GPP_A>site</GPP_A></flat-profile>",
+    )
+    .unwrap();
+    let site = site.to_str().unwrap();
+    // The file's values, with NAME=VALUE on the command line winning.
+    let first = run(
+        &data,
+        &[
+            "set",
+            &address,
+            "--from",
+            site,
+            "GPP_A=typed",
+            "--via",
+            "post",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(first.status.code(), Some(0), "{}", printed(&first));
+    let control = sim.control();
+    assert_eq!(control.value("Resync_Periodic").as_deref(), Some("7200"));
+    assert_eq!(control.value("GPP_A").as_deref(), Some("typed"));
+    let second = run(
+        &data,
+        &["set", &address, "Resync_Periodic=9000", "--via", "post"],
+        None,
+    )
+    .await;
+    assert_eq!(second.status.code(), Some(0), "{}", printed(&second));
+
+    let listing = run(&data, &["history", &address, "--json"], None).await;
+    assert_eq!(listing.status.code(), Some(0), "{}", printed(&listing));
+    let snapshots: serde_json::Value = serde_json::from_slice(&listing.stdout).unwrap();
+    let snapshots = snapshots.as_array().unwrap();
+    assert_eq!(snapshots.len(), 2, "{snapshots:?}");
+    let oldest = snapshots
+        .iter()
+        .min_by_key(|s| s["taken_at"].as_str().unwrap().to_string())
+        .unwrap();
+    assert_eq!(oldest["reason"], "before set");
+    // Back past both changes, to the snapshot taken before the first.
+    let id = oldest["id"].as_str().unwrap();
+    let back = run(&data, &["rollback", &address, id, "--via", "post"], None).await;
+    assert_eq!(back.status.code(), Some(0), "{}", printed(&back));
+    assert!(text(&back.stderr).contains(id), "{}", printed(&back));
+    assert_eq!(control.value("Resync_Periodic").as_deref(), Some("3600"));
+    assert_eq!(control.value("GPP_A").as_deref(), Some(""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resync_without_wait_returns_once_the_phone_took_the_request() {
+    let data = tempfile::tempdir().unwrap();
+    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let address = sim.addr().to_string();
+    let output = run(&data, &["resync", &address, "--json"], None).await;
+    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["phone"], address);
+    assert!(report["success"].is_null(), "not followed: {report}");
+    // The phone did get the request.
+    sim.control()
+        .wait_for_event_after(0, std::time::Duration::from_secs(10), |kind| {
+            matches!(kind, phone_sim::EventKind::ResyncRequested { .. })
+        })
+        .await
+        .expect("the phone was asked to resync");
+}

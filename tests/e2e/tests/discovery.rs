@@ -123,6 +123,11 @@ fn assert_identified(found: &BTreeMap<Mac, DiscoveredPhone>, sim: &RunningPhone,
         Some(sim.identity().software_version().as_str()),
         "firmware of {mac}"
     );
+    assert_eq!(
+        phone.identity.serial.as_deref(),
+        Some(sim.identity().serial.as_str()),
+        "serial of {mac}"
+    );
     assert!(
         phone.sources.contains(&source),
         "{mac} sources: {:?}",

@@ -1,6 +1,7 @@
 //! The event log: what the phone did, in order, for tests and demos (JSON via the control
 //! interface, typed via the library).
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use serde::Serialize;
@@ -106,17 +107,21 @@ pub enum EventKind {
     },
 }
 
+/// How many events a phone keeps: the newest ones (a phone left running for days, or the
+/// demo, must not grow without bound). Sequence numbers keep counting.
+pub const EVENTS_KEPT: usize = 10_000;
+
 /// The log plus a change signal so callers can wait for an event without sleeping.
 #[derive(Debug)]
 pub struct EventLog {
-    events: Mutex<Vec<Event>>,
+    events: Mutex<VecDeque<Event>>,
     changed: watch::Sender<u64>,
 }
 
 impl Default for EventLog {
     fn default() -> Self {
         EventLog {
-            events: Mutex::new(Vec::new()),
+            events: Mutex::new(VecDeque::new()),
             changed: watch::channel(0).0,
         }
     }
@@ -126,9 +131,12 @@ impl EventLog {
     pub fn push(&self, at: String, phone_secs: f64, kind: EventKind) {
         let seq = {
             let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
-            let seq = events.len() as u64 + 1;
+            let seq = events.back().map_or(1, |last| last.seq + 1);
             log::debug!("event {seq}: {kind:?}");
-            events.push(Event {
+            if events.len() == EVENTS_KEPT {
+                events.pop_front();
+            }
+            events.push_back(Event {
                 seq,
                 at,
                 phone_secs,
@@ -140,23 +148,38 @@ impl EventLog {
     }
 
     pub fn all(&self) -> Vec<Event> {
-        self.events
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.since(0)
     }
 
+    /// The kept events after `seq`, oldest first (only those are copied).
     pub fn since(&self, seq: u64) -> Vec<Event> {
-        self.events
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .filter(|e| e.seq > seq)
-            .cloned()
-            .collect()
+        let events = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        let newer = events.iter().rev().take_while(|e| e.seq > seq).count();
+        events.iter().skip(events.len() - newer).cloned().collect()
     }
 
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.changed.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_newest_events_are_kept_and_numbers_keep_counting() {
+        let log = EventLog::default();
+        let total = EVENTS_KEPT as u64 + 5;
+        for _ in 0..total {
+            log.push(String::new(), 0.0, EventKind::FaultsChanged);
+        }
+        let all = log.all();
+        assert_eq!(all.len(), EVENTS_KEPT);
+        assert_eq!(all.first().map(|e| e.seq), Some(6));
+        assert_eq!(all.last().map(|e| e.seq), Some(total));
+        let tail: Vec<u64> = log.since(total - 2).iter().map(|e| e.seq).collect();
+        assert_eq!(tail, [total - 1, total]);
+        assert!(log.since(total).is_empty());
     }
 }
