@@ -235,7 +235,6 @@ fn connect(engine: &Engine, target: &PhoneArgs) -> Result<Phone, Failure> {
     Ok(engine.phone(address, credentials, options)?)
 }
 
-/// Prints events to stderr as they arrive; returns when the sender side is gone.
 /// Says on stderr that `phone`'s HTTPS certificate was trusted for the first time by this
 /// command (trust on first use is never silent; `set` and `rollback` say it as an event).
 fn say_first_use(phone: &Phone) {
@@ -248,6 +247,7 @@ fn say_first_use(phone: &Phone) {
     }
 }
 
+/// Prints events to stderr as they arrive; returns when the sender side is gone.
 fn progress_printer(phone: &Phone) -> (EventSink, tokio::task::JoinHandle<()>) {
     let (sender, mut receiver) = mpsc::unbounded_channel::<ProvisionEvent>();
     let terminal = std::io::stderr().is_terminal();
@@ -603,9 +603,11 @@ pub fn status(args: StatusArgs) -> ExitCode {
 
 /// The phone's MAC when it answers quickly (snapshots follow the phone, not its address).
 async fn mac_if_reachable(phone: &Phone) -> Option<crate::identity::Mac> {
-    let identity = tokio::time::timeout(Duration::from_secs(3), phone.read_identity()).await;
-    say_first_use(phone);
-    identity.ok()?.ok()?.mac
+    tokio::time::timeout(Duration::from_secs(3), phone.read_identity())
+        .await
+        .ok()?
+        .ok()?
+        .mac
 }
 
 pub fn history(args: HistoryArgs) -> ExitCode {
@@ -613,6 +615,8 @@ pub fn history(args: HistoryArgs) -> ExitCode {
         let engine = open_engine()?;
         let phone = connect(&engine, &args.target)?;
         let mac = mac_if_reachable(&phone).await;
+        // Rollback says it as an event of its apply; history has no other place to.
+        say_first_use(&phone);
         let snapshots = engine
             .history()
             .list(&phone.address().key(), mac)
