@@ -10,6 +10,9 @@ use egui_kittest::kittest::Queryable;
 use phoneprov::gui::Shell;
 use phoneprov::session::StateFile;
 
+mod gui_common;
+use gui_common::{DemoWindow, type_into};
+
 fn app(dir: &Path, pixels_per_point: f32) -> Harness<'static, Shell> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -22,13 +25,6 @@ fn app(dir: &Path, pixels_per_point: f32) -> Harness<'static, Shell> {
         .with_max_steps(30)
         .with_pixels_per_point(pixels_per_point)
         .build_eframe(move |cc| Shell::new(&cc.egui_ctx, runtime, Ok(file)))
-}
-
-fn type_into(harness: &mut Harness<'_, Shell>, label: &str, text: &str) {
-    let field = harness.get_by_label(label);
-    field.click();
-    field.type_text(text);
-    harness.run();
 }
 
 fn add_phone(harness: &mut Harness<'_, Shell>, address: &str) {
@@ -297,29 +293,7 @@ fn demo_app(dir: &Path) -> Harness<'static, Shell> {
 
 /// The demo app and a control handle per demo phone (start/end calls), in list order.
 fn demo_app_with_controls(dir: &Path) -> (Harness<'static, Shell>, Vec<phone_sim::PhoneControl>) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let phones = runtime.block_on(phoneprov::gui::demo::start()).unwrap();
-    let controls = phones.running().iter().map(|p| p.control()).collect();
-    let demo_dir = tempfile::tempdir().unwrap();
-    let engine = phoneprov::provision::Engine::open(&dir.join("engine")).unwrap();
-    let file = StateFile::in_dir(dir);
-    let harness = Harness::builder()
-        .with_size([1280.0, 900.0])
-        .with_max_steps(30)
-        .build_eframe(move |cc| {
-            let mut shell = Shell::new(&cc.egui_ctx, runtime, Ok(file));
-            shell.use_secret_store(std::sync::Arc::new(
-                phoneprov::session::credentials::MemorySecretStore::default(),
-            ));
-            shell.start_demo(phones, demo_dir);
-            shell.use_engine(std::sync::Arc::new(engine));
-            shell
-        });
-    (harness, controls)
+    gui_common::demo_app(dir, DemoWindow::default())
 }
 
 /// Steps the UI until `done` holds, for at most `seconds` of wall time.

@@ -15,8 +15,10 @@ use egui_kittest::kittest::{By, Queryable};
 use egui_kittest::{Harness, SnapshotOptions};
 use phoneprov::gui::Shell;
 use phoneprov::gui::demo::DEMO_PHONE_COUNT;
-use phoneprov::session::settings::{Settings, ThemeChoice};
-use phoneprov::session::{PhoneStatus, StateFile};
+use phoneprov::session::{PhoneStatus, ThemeChoice};
+
+mod gui_common;
+use gui_common::{DemoWindow, type_into};
 
 /// Loopback addresses no other test uses, one per demo phone.
 fn demo_addresses(first: u8) -> [SocketAddr; DEMO_PHONE_COUNT] {
@@ -27,43 +29,13 @@ fn demo_addresses(first: u8) -> [SocketAddr; DEMO_PHONE_COUNT] {
 }
 
 fn demo_app(dir: &Path, first_address: u8, theme: ThemeChoice) -> Harness<'static, Shell> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let phones = runtime
-        .block_on(phoneprov::gui::demo::start_at(demo_addresses(
-            first_address,
-        )))
-        .unwrap();
-    let demo_dir = tempfile::tempdir().unwrap();
-    let engine = phoneprov::provision::Engine::open(&dir.join("engine")).unwrap();
-    let file = StateFile::in_dir(dir);
-    Harness::builder()
-        .with_size([1280.0, 820.0])
-        .with_max_steps(30)
-        .with_theme(match theme {
-            ThemeChoice::Light => egui::Theme::Light,
-            _ => egui::Theme::Dark,
-        })
-        .wgpu()
-        .build_eframe(move |cc| {
-            let mut shell = Shell::new(&cc.egui_ctx, runtime, Ok(file));
-            shell.use_secret_store(std::sync::Arc::new(
-                phoneprov::session::credentials::MemorySecretStore::default(),
-            ));
-            shell.use_settings(
-                &cc.egui_ctx,
-                Settings {
-                    theme,
-                    ..Settings::default()
-                },
-            );
-            shell.start_demo(phones, demo_dir);
-            shell.use_engine(std::sync::Arc::new(engine));
-            shell
-        })
+    let window = DemoWindow {
+        size: [1280.0, 820.0],
+        listen: Some(demo_addresses(first_address)),
+        theme: Some(theme),
+        render: true,
+    };
+    gui_common::demo_app(dir, window).0
 }
 
 /// Steps the UI until the selected demo phone has been read, for at most 20 s of wall time.
@@ -86,13 +58,6 @@ fn wait_until_read(harness: &mut Harness<'_, Shell>) {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-fn type_into(harness: &mut Harness<'_, Shell>, label: &str, text: &str) {
-    let field = harness.get_by_label(label);
-    field.click();
-    field.type_text(text);
-    harness.run();
 }
 
 /// Whether `text` holds a time of day (`08:17:35`) or a date (`12/03/26`).
