@@ -1116,3 +1116,108 @@ async fn periodic_phone(server: &FileServer, schedule: &str) -> RunningPhone {
     .await
     .unwrap()
 }
+
+#[tokio::test]
+async fn rules_b_to_d_run_in_order_when_a_is_blank_and_a_failure_stops_the_rest() {
+    let server = FileServer::start(&[
+        (
+            "/b.xml",
+            "<flat-profile><GPP_B>from-b</GPP_B></flat-profile>",
+        ),
+        (
+            "/d.xml",
+            "<flat-profile><GPP_D>from-d</GPP_D></flat-profile>",
+        ),
+    ])
+    .await;
+    let phone = PhoneSim::start(fast(PhoneConfig {
+        values: vec![
+            ("Profile_Rule".into(), String::new()),
+            ("Profile_Rule_B".into(), server.url("/b.xml")),
+            ("Profile_Rule_C".into(), server.url("/c-missing.xml")),
+            ("Profile_Rule_D".into(), server.url("/d.xml")),
+        ],
+        ..PhoneConfig::default()
+    }))
+    .await
+    .unwrap();
+    let control = phone.control();
+    control.resync(None);
+    wait_event(&control, 10, "the failure of rule C", |k| {
+        matches!(k, EventKind::ResyncFailed { .. })
+    })
+    .await;
+    let fetched: Vec<String> = server.seen().into_iter().map(|s| s.path).collect();
+    assert_eq!(
+        fetched,
+        ["/b.xml", "/c-missing.xml"],
+        "D is not run after C fails"
+    );
+    // What B applied before C failed stays.
+    assert_eq!(control.value("GPP_B").as_deref(), Some("from-b"));
+    assert_eq!(control.value("GPP_D").as_deref(), Some(""));
+}
+
+#[tokio::test]
+async fn a_retry_delay_of_0_means_no_retry() {
+    let server = FileServer::start(&[]).await;
+    let phone = PhoneSim::start(fast(PhoneConfig {
+        time_scale: 100.0,
+        values: vec![
+            ("Resync_Error_Retry_Delay".into(), "0".into()),
+            ("Profile_Rule".into(), server.url("/missing.xml")),
+        ],
+        ..PhoneConfig::default()
+    }))
+    .await
+    .unwrap();
+    let control = phone.control();
+    control.resync(None);
+    let failed = wait_event(&control, 10, "failure", |k| {
+        matches!(k, EventKind::ResyncFailed { .. })
+    })
+    .await;
+    // A later resync that succeeds: anything the failure scheduled is in the log before it.
+    server.put("/missing.xml", "<flat-profile></flat-profile>");
+    control.resync(None);
+    wait_event_after(&control, failed.seq, "success", |k| {
+        matches!(k, EventKind::ResyncSucceeded { .. })
+    })
+    .await;
+    let retried = control.events().into_iter().any(|e| {
+        matches!(&e.kind, EventKind::RetryScheduled { .. })
+            || matches!(&e.kind, EventKind::ResyncStarted { source } if source == "retry")
+    });
+    assert!(!retried, "events: {:#?}", control.events());
+}
+
+#[tokio::test]
+async fn the_reboot_history_keeps_the_last_five() {
+    let phone = PhoneSim::start(PhoneConfig {
+        reboot_secs: 0.05,
+        ..PhoneConfig::default()
+    })
+    .await
+    .unwrap();
+    let control = phone.control();
+    for _ in 0..6 {
+        control.reboot().await;
+    }
+    let history = control.reboot_history();
+    assert_eq!(history.len(), 5, "{history:?}");
+    assert!(
+        history.iter().all(|r| r.ends_with("]Web Request")),
+        "{history:?}"
+    );
+    let xml = eventually(10, "status.xml after the reboots", || async {
+        let response = client()
+            .get(format!("{}/status.xml", phone.url()))
+            .send()
+            .await
+            .ok()?;
+        response.text().await.ok()
+    })
+    .await;
+    assert!(element(&xml, "Reboot_Reason_5").is_some(), "{xml}");
+    assert!(element(&xml, "Reboot_Reason_6").is_none(), "{xml}");
+}
