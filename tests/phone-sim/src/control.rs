@@ -167,9 +167,10 @@ pub async fn handle(
             Err(e) => error(StatusCode::CONFLICT, e.to_string()),
         },
         ("POST", "/reboot") => {
-            let answer = serde_json::json!({ "rebooting": true });
-            let body = serde_json::to_vec_pretty(&answer).unwrap_or_default();
-            let (response, sent) = crate::server::answer_then(json(StatusCode::OK, &answer), body);
+            let body = serde_json::to_vec_pretty(&serde_json::json!({ "rebooting": true }))
+                .unwrap_or_default();
+            let (response, sent) =
+                crate::server::answer_then(StatusCode::OK, "application/json", body);
             let phone = phone.clone();
             tokio::spawn(async move {
                 // The answer leaves before the phone goes down.

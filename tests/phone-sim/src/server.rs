@@ -146,11 +146,12 @@ impl Drop for SentSignal {
     }
 }
 
-/// `response` with a signal that fires once its body has been handed to the connection in
+/// An answer with a signal that fires once its body has been handed to the connection in
 /// full (or the connection gave up on it), for what the phone does only after answering: a
 /// reboot closes every connection and must not cut its own answer.
 pub(crate) fn answer_then(
-    response: Response<Body>,
+    status: StatusCode,
+    content_type: &'static str,
     body: Vec<u8>,
 ) -> (Response<Body>, tokio::sync::oneshot::Receiver<()>) {
     use futures::StreamExt as _;
@@ -161,11 +162,8 @@ pub(crate) fn answer_then(
             let _until_dropped = &signal;
             chunk
         });
-    let (parts, _) = response.into_parts();
-    (
-        Response::from_parts(parts, Body::from_stream(stream)),
-        receiver,
-    )
+    let response = text(status, content_type, Body::from_stream(stream));
+    (response, receiver)
 }
 
 fn text(status: StatusCode, content_type: &'static str, body: impl Into<Body>) -> Response<Body> {
@@ -181,8 +179,10 @@ fn html_page(title: &str, body: &str) -> String {
     format!("<!DOCTYPE html><html><head><title>{title}</title></head><body>{body}</body></html>\n")
 }
 
+const HTML: &str = "text/html; charset=utf-8";
+
 fn html(status: StatusCode, title: &str, body: &str) -> Response<Body> {
-    text(status, "text/html; charset=utf-8", html_page(title, body))
+    text(status, HTML, html_page(title, body))
 }
 
 /// Closing the connection without an answer (web server off, reset fault).
@@ -370,10 +370,7 @@ async fn route(
         ("GET", "/admin/resync") => resync(phone, &target.query),
         ("GET", "/admin/reboot") => {
             let page = html_page(model, "Rebooting...");
-            let (response, sent) = answer_then(
-                html(StatusCode::OK, model, "Rebooting..."),
-                page.into_bytes(),
-            );
+            let (response, sent) = answer_then(StatusCode::OK, HTML, page.into_bytes());
             let phone2 = phone.clone();
             tokio::spawn(async move {
                 // The answer leaves before the phone goes down.
