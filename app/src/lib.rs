@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod discovery;
+#[cfg(feature = "gui")]
 pub mod gui;
 pub mod identity;
 pub mod net;

@@ -16,6 +16,26 @@ fn main() -> ExitCode {
             sigpipe::reset();
             cli::run(command)
         }
-        None => phoneprov::gui::run(phoneprov::gui::GuiOptions { demo: args.demo }),
+        None => open_window(&args),
     }
+}
+
+#[cfg(feature = "gui")]
+fn open_window(args: &Cli) -> ExitCode {
+    phoneprov::gui::run(phoneprov::gui::GuiOptions {
+        #[cfg(feature = "demo")]
+        demo: args.demo,
+        #[cfg(not(feature = "demo"))]
+        demo: false,
+    })
+}
+
+/// A build without the `gui` feature is the command line alone.
+#[cfg(not(feature = "gui"))]
+fn open_window(_: &Cli) -> ExitCode {
+    eprintln!(
+        "phoneprov: this build has no desktop app (built without the `gui` feature); \
+         see `phoneprov --help` for the commands"
+    );
+    ExitCode::from(cli::exit::USAGE)
 }

@@ -16,6 +16,7 @@ pub mod profile;
 )]
 pub struct Cli {
     /// Open the app with a few emulated phones on this computer (no LAN needed).
+    #[cfg(feature = "demo")]
     #[arg(long)]
     pub demo: bool,
     #[command(subcommand)]

@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 /// The service name under which phoneprov's entries appear in the secret store.
+#[cfg(feature = "gui")]
 const SERVICE: &str = "phoneprov";
 
 /// Whose password it is.
@@ -64,10 +65,12 @@ pub trait SecretStore: Send + Sync {
 }
 
 /// The operating system's secret store (through the keyring crate). Calls may block on
-/// the system's service: run them off the UI thread.
+/// the system's service: run them off the UI thread. Only the desktop app keeps logins.
+#[cfg(feature = "gui")]
 #[derive(Debug, Default)]
 pub struct OsSecretStore;
 
+#[cfg(feature = "gui")]
 fn entry(scope: &CredentialScope) -> Result<keyring::Entry, CredentialError> {
     keyring::Entry::new(SERVICE, &scope.account()).map_err(|error| match error {
         keyring::Error::NoDefaultStore | keyring::Error::NoStorageAccess(_) => {
@@ -77,6 +80,7 @@ fn entry(scope: &CredentialScope) -> Result<keyring::Entry, CredentialError> {
     })
 }
 
+#[cfg(feature = "gui")]
 fn refused(error: keyring::Error) -> CredentialError {
     match error {
         keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_) => {
@@ -86,6 +90,7 @@ fn refused(error: keyring::Error) -> CredentialError {
     }
 }
 
+#[cfg(feature = "gui")]
 impl SecretStore for OsSecretStore {
     fn load(&self, scope: &CredentialScope) -> Result<Option<PhoneLogin>, CredentialError> {
         match entry(scope)?.get_password() {
