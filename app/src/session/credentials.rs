@@ -23,6 +23,8 @@ pub enum CredentialScope {
 }
 
 impl CredentialScope {
+    /// The entry's name in the OS secret store.
+    #[cfg(feature = "gui")]
     fn account(&self) -> String {
         match self {
             CredentialScope::Phone(key) => format!("phone:{key}"),
