@@ -13,7 +13,7 @@
 //! - [`values::ProfileValues`]: values by canonical name, ordered, with the firmware line;
 //!   `from_document(&xml::Document, line)`, `set`, `get`, `effective(def)` (value or default),
 //!   `iter`, `known`, `unknown`, `changes_from`, `to_flat_profile` (the XML to send or save).
-//! - [`validate`]: [`validate::validate`] (a whole set, with cross-field checks),
+//! - [`validate`](mod@validate): [`validate::validate`] (a whole set, with cross-field checks),
 //!   [`validate::validate_value`] / [`validate::validate_param`] (one field).
 //!   [`validate::Finding`] { `param`, `value`, `severity` ([`validate::Severity`] Error /
 //!   Warning), `message`, `fix`, `position` (char index in the value), `resync_url` (a URL
@@ -34,8 +34,8 @@
 //!   the writer ([`xml::write_flat_profile`]).
 //!
 //! Inside, modules depend downwards only: `words` and `schema` at the bottom; `mask`,
-//! `schedule`, `macros`, `condition`, `xml` above them; then `values`, `hint` and `rule`;
-//! `validate` on top.
+//! `schedule` and `xml` on them; `values` on `xml`; `macros` on `values`; `condition` on
+//! `macros`; `hint` and `rule` above; `validate` on top. See `docs/profile.md`.
 
 pub mod condition;
 pub mod hint;

@@ -8,8 +8,8 @@
 //! ```
 //! Errors carry the 0-based character position of the problem.
 //!
-//! The parsed form is in [`model`]; [`ProfileRule::parse`] and the alternatives are in
-//! [`alternative`], which reads `[ … ]` through [`options`] and the URL through [`url`];
+//! The parsed form is in `model`; [`ProfileRule::parse`] and the alternatives are in
+//! `alternative`, which reads `[ … ]` through `options` and the URL through `url`;
 //! [`preview`] expands a rule for one phone. Masking the secrets of a rule is [`crate::profile::mask`]'s.
 
 mod alternative;

@@ -1,9 +1,9 @@
 //! Validation of values against the schema: findings with a severity, a message in a
 //! technician's words and, where it helps, the fix.
 //!
-//! [`validate_value`] checks one value by its field's kind ([`kinds`], [`macro_checks`],
-//! [`rules`]); [`validate`] adds the checks across values ([`cross`]). What a finding holds
-//! and how many one value may have is in [`finding`].
+//! [`validate_value`] checks one value by its field's kind (`kinds`, `macro_checks`,
+//! `rules`); [`validate`] adds the checks across values (`cross`). What a finding holds
+//! and how many one value may have is in `finding`.
 
 mod cross;
 mod finding;
