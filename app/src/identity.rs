@@ -7,8 +7,6 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::profile::xml::Document;
-
 /// A 48-bit MAC address. Accepts every spelling phones and operating systems use.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Mac(pub [u8; 6]);
@@ -101,6 +99,10 @@ pub enum FirmwareLine {
 }
 
 impl FirmwareLine {
+    /// The line whose defaults and element names are assumed when a phone's firmware is
+    /// unknown (not read yet, or not in the file): the most common line in the field.
+    pub const ASSUMED: FirmwareLine = FirmwareLine::Mpp11;
+
     /// Reads a `Software_Version` as phones print it: `sip88xx.11-3-1MPP-1`, `11.3.1`,
     /// `12.0.1`, `7.5.5` (SPA). `None` when no major version can be found.
     pub fn from_version(version: &str) -> Option<Self> {
@@ -171,11 +173,22 @@ impl PhoneIdentity {
         self.is_spa().then_some(FirmwareLine::Spa)
     }
 
-    /// SPA products are named `SPA…`; everything else here is MPP.
+    /// Whether the model name says SPA ([`is_spa_model`]).
     pub fn is_spa(&self) -> bool {
-        self.model
-            .as_deref()
-            .is_some_and(|m| m.trim().to_ascii_uppercase().starts_with("SPA"))
+        self.model.as_deref().is_some_and(is_spa_model)
+    }
+
+    /// Whether this is an SPA phone, given also whether it served the SPA configuration
+    /// dump (`spacfg.xml`): either says so. The one place that decides it.
+    pub fn is_spa_given_dump(&self, spa_dump: bool) -> bool {
+        spa_dump || self.is_spa()
+    }
+
+    /// [`PhoneIdentity::firmware_line`], else SPA when the phone served the SPA
+    /// configuration dump (`spacfg.xml`).
+    pub fn firmware_line_given_dump(&self, spa_dump: bool) -> Option<FirmwareLine> {
+        self.firmware_line()
+            .or_else(|| spa_dump.then_some(FirmwareLine::Spa))
     }
 
     /// `$PSN`, the product series number: `CP-8861-3PCC` → `8861`, `SPA504G` → `504G`.
@@ -183,8 +196,8 @@ impl PhoneIdentity {
     pub fn product_series(&self) -> Option<String> {
         let model = self.model.as_deref()?.trim();
         let upper = model.to_ascii_uppercase();
-        if let Some(rest) = upper.strip_prefix("SPA") {
-            return Some(rest.to_string());
+        if is_spa_model(model) {
+            return Some(upper[SPA_PREFIX.len()..].to_string());
         }
         let rest = upper.strip_prefix("CP-").unwrap_or(&upper);
         let series: String = rest
@@ -210,13 +223,14 @@ impl PhoneIdentity {
         fill(&mut self.host_name, &other.host_name);
     }
 
-    /// Reads the identity elements of a `status.xml`, `cfg.xml` or `spacfg.xml` dump.
-    /// Empty values count as unknown.
-    pub fn from_document(document: &Document) -> PhoneIdentity {
+    /// Reads the identity elements of a `status.xml`, `cfg.xml` or `spacfg.xml` dump, given
+    /// the value of an element by name (the XML reader's `Document::identity` passes its
+    /// own). Empty values count as unknown.
+    pub fn from_named_values<'a>(value: impl Fn(&str) -> Option<&'a str>) -> PhoneIdentity {
         let text = |names: &[&str]| {
             names
                 .iter()
-                .filter_map(|name| document.value(name))
+                .filter_map(|name| value(name))
                 .map(str::trim)
                 .find(|value| !value.is_empty())
                 .map(str::to_string)
@@ -278,6 +292,15 @@ impl PhoneIdentity {
     }
 }
 
+/// What SPA product names start with (`SPA504G`, `SPA112`); MPP phones are `CP-…`.
+const SPA_PREFIX: &str = "SPA";
+
+/// Whether a model name is an SPA product's (`SPA504G`, ` spa112 `); everything else here is
+/// MPP.
+pub fn is_spa_model(model: &str) -> bool {
+    model.trim().to_ascii_uppercase().starts_with(SPA_PREFIX)
+}
+
 /// The text of the first `<title>` element, whitespace folded.
 pub fn html_title(html: &str) -> Option<String> {
     let lower = html.to_ascii_lowercase();
@@ -301,7 +324,7 @@ pub fn looks_like_cisco_model(word: &str) -> bool {
             .strip_prefix(prefix)
             .is_some_and(|rest| rest.chars().next().is_some_and(|c| c.is_ascii_digit()))
     };
-    digits_after("CP-") || digits_after("SPA")
+    digits_after("CP-") || digits_after(SPA_PREFIX)
 }
 
 #[cfg(test)]
@@ -384,20 +407,49 @@ mod tests {
     }
 
     #[test]
-    fn identity_from_a_status_dump() {
-        let document = crate::profile::xml::read_document(
-            "<status><Product_Name>CP-8861-3PCC</Product_Name><Serial_Number>FCH2101ABCD</Serial_Number>\
-             <Software_Version>sip88xx.11-3-7MPP0001-272</Software_Version><Hardware_Version>1.0.0</Hardware_Version>\
-             <MAC_Address>00562B043615</MAC_Address><Current_IP>10.0.0.7</Current_IP><Host_Name></Host_Name></status>",
-        )
-        .unwrap();
-        let id = PhoneIdentity::from_document(&document);
-        assert_eq!(id.model.as_deref(), Some("CP-8861-3PCC"));
-        assert_eq!(id.serial.as_deref(), Some("FCH2101ABCD"));
-        assert_eq!(id.firmware_line(), Some(FirmwareLine::Mpp11));
-        assert_eq!(id.mac.unwrap().lower_hex(), "00562b043615");
-        assert_eq!(id.ip, Some("10.0.0.7".parse().unwrap()));
-        assert_eq!(id.host_name, None, "empty means unknown");
+    fn identity_from_named_values() {
+        let values = [
+            ("Model_Number", "SPA504G"),
+            ("Mac_Address", "0002FDFF2103"),
+            ("Software_Version", "7.6.2"),
+            ("IP_Address", "10.0.0.8"),
+            ("Host_Name", " "),
+        ];
+        let id = PhoneIdentity::from_named_values(|name| {
+            values.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        });
+        assert_eq!(id.model.as_deref(), Some("SPA504G"));
+        assert_eq!(id.mac.unwrap().upper_hex(), "0002FDFF2103");
+        assert_eq!(id.firmware_line(), Some(FirmwareLine::Spa));
+        assert_eq!(id.ip, Some("10.0.0.8".parse().unwrap()));
+        assert_eq!(id.host_name, None, "blank means unknown");
+    }
+
+    #[test]
+    fn spa_is_decided_by_model_or_dump() {
+        assert!(is_spa_model(" spa112 "));
+        assert!(!is_spa_model("CP-8861-3PCC"));
+        let mpp = PhoneIdentity {
+            model: Some("CP-8861-3PCC".into()),
+            ..Default::default()
+        };
+        assert!(!mpp.is_spa_given_dump(false));
+        assert!(mpp.is_spa_given_dump(true));
+        let unknown = PhoneIdentity::default();
+        assert_eq!(unknown.firmware_line_given_dump(false), None);
+        assert_eq!(
+            unknown.firmware_line_given_dump(true),
+            Some(FirmwareLine::Spa)
+        );
+        let eleven = PhoneIdentity {
+            firmware: Some("11.3.7".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            eleven.firmware_line_given_dump(true),
+            Some(FirmwareLine::Mpp11),
+            "the version wins"
+        );
     }
 
     #[test]

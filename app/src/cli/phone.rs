@@ -15,8 +15,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::exit;
-use crate::phone::secret::shown_value;
 use crate::phone::{ClientOptions, Credentials, Phone, PhoneAddress, PhoneError, Secret};
+use crate::profile::mask::mask_value;
 use crate::profile::xml::read_document_bytes;
 use crate::provision::{
     ApplyError, ApplyOptions, ApplyReport, Engine, EventSink, ProvisionEvent, ResyncOptions,
@@ -564,9 +564,9 @@ pub fn status(args: StatusArgs) -> ExitCode {
                 "identity": status.identity,
                 "call_active": status.call_active,
                 // The phone's status text may quote a rule with its --uid/--pwd.
-                "provisioning": status.provisioning.iter().map(|p| json!({"source": p.source, "text": shown_value("", &p.text)})).collect::<Vec<_>>(),
+                "provisioning": status.provisioning.iter().map(|p| json!({"source": p.source, "text": mask_value("", &p.text)})).collect::<Vec<_>>(),
                 "reboot_reasons": status.reboot_reasons,
-                "elements": status.elements.iter().map(|(n, v)| json!({"name": n, "value": shown_value(n, v)})).collect::<Vec<_>>(),
+                "elements": status.elements.iter().map(|(n, v)| json!({"name": n, "value": mask_value(n, v)})).collect::<Vec<_>>(),
             }));
         } else {
             let id = &status.identity;
@@ -589,7 +589,7 @@ pub fn status(args: StatusArgs) -> ExitCode {
                 println!("Provisioning not reported");
             }
             for entry in &status.provisioning {
-                println!("Provisioning {}", shown_value("", &entry.text));
+                println!("Provisioning {}", mask_value("", &entry.text));
             }
             for reason in &status.reboot_reasons {
                 println!("Reboot       {reason}");

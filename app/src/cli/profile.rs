@@ -11,17 +11,15 @@ use serde_json::{Value, json};
 
 use super::exit;
 use crate::identity::FirmwareLine;
+use crate::profile::mask::mask_value;
 use crate::profile::schema::{self, Group, ParamDef};
-use crate::profile::validate::{Finding, Severity, mask_value};
+use crate::profile::validate::{Finding, Severity};
 use crate::profile::xml::{Document, XmlReadError, read_document_bytes};
 use crate::profile::{ProfileValues, hint, validate};
 
 /// Profiles larger than this are refused: real ones are a few KiB, cfg.xml dumps well
 /// under 1 MiB.
 pub const MAX_PROFILE_BYTES: u64 = 8 * 1024 * 1024;
-
-/// The firmware line assumed when neither `--firmware` nor the file tells.
-const ASSUMED_LINE: FirmwareLine = FirmwareLine::Mpp11;
 
 #[derive(Debug, Args)]
 pub struct ProfileArgs {
@@ -152,7 +150,7 @@ fn io_words(error: &io::Error) -> String {
 }
 
 /// The firmware line: `--firmware`, else the file's `Software_Version`, else SPA element
-/// names, else [`ASSUMED_LINE`]. The bool says whether it was assumed.
+/// names, else [`FirmwareLine::ASSUMED`]. The bool says whether it was assumed.
 fn firmware_line(
     option: Option<&str>,
     document: Option<&Document>,
@@ -182,7 +180,7 @@ fn firmware_line(
             return Ok((FirmwareLine::Spa, false));
         }
     }
-    Ok((ASSUMED_LINE, true))
+    Ok((FirmwareLine::ASSUMED, true))
 }
 
 /// A file that parsed as XML but is no phone profile at all (an HTML page, a random XML).
@@ -328,7 +326,7 @@ fn plural(n: usize) -> &'static str {
 fn finding_json(finding: &Finding) -> Value {
     let mut object = json!({
         "param": finding.param,
-        "value": cut(&finding.masked_value(), JSON_CHARS),
+        "value": cut(&mask_value(&finding.param, &finding.value), JSON_CHARS),
         "message": finding.message,
     });
     if let Some(map) = object.as_object_mut() {
@@ -353,7 +351,7 @@ fn finding_text(finding: &Finding) -> String {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    let masked = finding.masked_value();
+    let masked = mask_value(&finding.param, &finding.value);
     let shown = cut(&masked, SHOWN_CHARS);
     let mut out = if finding.param == "(xml)" {
         format!("{label}: {}\n", finding.message)

@@ -222,7 +222,7 @@ impl Fingerprint {
         else {
             return;
         };
-        let identity = PhoneIdentity::from_document(&document);
+        let identity = document.identity();
         if identity.model.is_none() && identity.mac.is_none() {
             return;
         }

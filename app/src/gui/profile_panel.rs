@@ -9,9 +9,6 @@ use super::style;
 use crate::identity::FirmwareLine;
 use crate::session::{FormCheck, PhoneEntry, PhoneStatus};
 
-/// The firmware line whose defaults the form shows when the phone has not told us its own.
-pub const ASSUMED_LINE: FirmwareLine = FirmwareLine::Mpp11;
-
 /// What this build can do; buttons for missing parts are shown disabled with the reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Capabilities {
@@ -55,7 +52,7 @@ pub fn show(
         &FormContext {
             entry,
             check,
-            line: line.unwrap_or(ASSUMED_LINE),
+            line: line.unwrap_or(FirmwareLine::ASSUMED),
             zone,
             engine: capabilities.engine,
         },
@@ -84,7 +81,7 @@ fn header(ui: &mut Ui, entry: &PhoneEntry, line: Option<FirmwareLine>) {
     );
     facts.push(match line {
         Some(line) => format!("defaults of {}", line.label()),
-        None => format!("defaults of {} assumed", ASSUMED_LINE.label()),
+        None => format!("defaults of {} assumed", FirmwareLine::ASSUMED.label()),
     });
     if let Some(mac) = entry.mac {
         facts.push(format!("MAC {mac}"));

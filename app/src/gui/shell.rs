@@ -19,6 +19,7 @@ use super::profile_panel::{self, Capabilities, ProfilePanelState};
 use super::review::{self, ReviewRow};
 use super::settings_window::{self, SettingsDraft};
 use super::{files, menu, style, timeline_panel};
+use crate::identity::FirmwareLine;
 use crate::provision::Engine;
 use crate::session::credentials::{
     CredentialError, CredentialScope, MemorySecretStore, OsSecretStore, SecretStore,
@@ -672,7 +673,7 @@ impl Shell {
             return;
         };
         let name = entry.display_name();
-        let line = entry.firmware_line().unwrap_or(profile_panel::ASSUMED_LINE);
+        let line = entry.firmware_line().unwrap_or(FirmwareLine::ASSUMED);
         match profile_files::export(&entry.form, line, only_changes) {
             Ok(export) => {
                 if !export.left_out.is_empty() {
@@ -720,7 +721,7 @@ impl Shell {
             return;
         };
         let name = entry.display_name();
-        let line = entry.firmware_line().unwrap_or(profile_panel::ASSUMED_LINE);
+        let line = entry.firmware_line().unwrap_or(FirmwareLine::ASSUMED);
         let message = match profile_files::import(&mut entry.form, line, bytes) {
             Ok(imported) => {
                 let mut words = format!(
@@ -1039,7 +1040,7 @@ impl Shell {
         self.drain_reports();
         self.save_if_due(ctx);
         if let Some(entry) = self.phones.selected_entry() {
-            let line = entry.firmware_line().unwrap_or(profile_panel::ASSUMED_LINE);
+            let line = entry.firmware_line().unwrap_or(FirmwareLine::ASSUMED);
             self.form_check
                 .refresh(&entry.form, line, &entry.identity());
         }

@@ -69,9 +69,9 @@ mod tests {
         format!("http://{address}/")
     }
 
-    #[tokio::test]
-    async fn small_bodies_are_read_whole() {
-        let url = serve_once(b"<flat-profile/>".to_vec(), false).await;
+    /// Serves `body` once (see [`serve_once`]) and reads it with a cap of `limit` bytes.
+    async fn fetch(body: Vec<u8>, chunked: bool, limit: usize) -> Result<Vec<u8>, BodyError> {
+        let url = serve_once(body, chunked).await;
         let response = crate::net::client_builder()
             .build()
             .unwrap()
@@ -79,40 +79,31 @@ mod tests {
             .send()
             .await
             .unwrap();
+        read_capped(response, limit).await
+    }
+
+    #[tokio::test]
+    async fn small_bodies_are_read_whole() {
         assert_eq!(
-            read_capped(response, 1024).await.unwrap(),
+            fetch(b"<flat-profile/>".to_vec(), false, 1024)
+                .await
+                .unwrap(),
             b"<flat-profile/>"
         );
     }
 
     #[tokio::test]
     async fn declared_large_bodies_are_refused_before_reading() {
-        let url = serve_once(vec![b'x'; 10_000], false).await;
-        let response = crate::net::client_builder()
-            .build()
-            .unwrap()
-            .get(&url)
-            .send()
-            .await
-            .unwrap();
         assert!(matches!(
-            read_capped(response, 4096).await,
+            fetch(vec![b'x'; 10_000], false, 4096).await,
             Err(BodyError::TooLarge { limit: 4096 })
         ));
     }
 
     #[tokio::test]
     async fn streamed_large_bodies_are_cut_off() {
-        let url = serve_once(vec![b'x'; 50_000], true).await;
-        let response = crate::net::client_builder()
-            .build()
-            .unwrap()
-            .get(&url)
-            .send()
-            .await
-            .unwrap();
         assert!(matches!(
-            read_capped(response, 4096).await,
+            fetch(vec![b'x'; 50_000], true, 4096).await,
             Err(BodyError::TooLarge { limit: 4096 })
         ));
     }

@@ -18,11 +18,11 @@ use serde::{Deserialize, Serialize};
 pub use address::{AddressError, PhoneAddress, Scheme};
 pub use auth::{AuthMethod, Credentials};
 pub use client::{Answer, ClientOptions, PhoneClient, PhoneError};
-pub use secret::{Secret, is_secret_parameter};
+pub use secret::Secret;
 pub use status::{PhoneStatus, ProvisioningEntry};
 pub use trust::{CertificateChanged, TrustStore};
 
-use crate::identity::PhoneIdentity;
+use crate::identity::{FirmwareLine, PhoneIdentity};
 use crate::profile::xml::{Document, read_document_bytes};
 
 /// Which configuration dump the phone offers.
@@ -64,13 +64,25 @@ impl PhoneConfig {
         PhoneConfig {
             source,
             values,
-            identity: PhoneIdentity::from_document(document),
+            identity: document.identity(),
             problems: document.problems.clone(),
         }
     }
 
     pub fn value(&self, name: &str) -> Option<&str> {
         self.values.get(name).map(String::as_str)
+    }
+
+    /// Whether the phone is an SPA phone, by `identity` (this dump's, or one completed from
+    /// the status page) and by the dump it served ([`PhoneIdentity::is_spa_given_dump`]).
+    pub fn is_spa(&self, identity: &PhoneIdentity) -> bool {
+        identity.is_spa_given_dump(self.source == ConfigSource::SpaCfgXml)
+    }
+
+    /// The phone's firmware line, by `identity` and by the dump it served
+    /// ([`PhoneIdentity::firmware_line_given_dump`]).
+    pub fn firmware_line(&self, identity: &PhoneIdentity) -> Option<FirmwareLine> {
+        identity.firmware_line_given_dump(self.source == ConfigSource::SpaCfgXml)
     }
 }
 

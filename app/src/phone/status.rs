@@ -58,7 +58,7 @@ pub struct PhoneStatus {
 impl PhoneStatus {
     pub fn from_document(document: &Document) -> Self {
         let mut status = PhoneStatus {
-            identity: PhoneIdentity::from_document(document),
+            identity: document.identity(),
             ..PhoneStatus::default()
         };
         let mut provisioning: Vec<(u32, ProvisioningEntry)> = Vec::new();

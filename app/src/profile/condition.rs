@@ -4,8 +4,8 @@
 
 use std::cmp::Ordering;
 
-use super::hint::excerpt;
 use super::macros;
+use super::words::excerpt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operator {
@@ -143,81 +143,10 @@ impl Condition {
         let mut comparisons = Vec::new();
         let mut i = 0;
         loop {
-            let (position, left) = operand(&tokens, i, end, "a value to compare")?;
-            let (op_position, op_text) = match tokens.get(i + 1) {
-                Some((p, Tok::Op(op))) | Some((p, Tok::Word(op))) => (*p, op.clone()),
-                Some((p, Tok::Quoted(_))) => {
-                    return Err(ConditionError {
-                        position: *p,
-                        message: "an operator (eq, ne, lt, le, gt, ge) is missing here".into(),
-                    });
-                }
-                None => {
-                    return Err(ConditionError {
-                        position: end,
-                        message:
-                            "the comparison is incomplete: an operator and a value are missing"
-                                .into(),
-                    });
-                }
-            };
-            let operator = Operator::from_word(&op_text).ok_or_else(|| ConditionError {
-                position: op_position,
-                message: format!(
-                    "'{}' is not an operator: use eq (=), ne (!=), lt (<), le (<=), gt (>) or ge (>=)",
-                    excerpt(&op_text)
-                ),
-            })?;
-            let (right_position, right) =
-                operand(&tokens, i + 2, end, "a value after the operator")?;
-            let text_compare =
-                matches!(left, Operand::Quoted(_)) || matches!(right, Operand::Quoted(_));
-            if text_compare && !matches!(operator, Operator::Eq | Operator::Ne) {
-                return Err(ConditionError {
-                    position: op_position,
-                    message: "quoted text can only be compared with eq or ne".into(),
-                });
-            }
-            if matches!(left, Operand::Quoted(_)) != matches!(right, Operand::Quoted(_)) {
-                let bare_position = if matches!(left, Operand::Quoted(_)) {
-                    right_position
-                } else {
-                    position
-                };
-                return Err(ConditionError {
-                    position: bare_position,
-                    message: "one side is quoted text and the other is not: quote both to compare as text, or neither to compare as numbers".into(),
-                });
-            }
-            comparisons.push(Comparison {
-                left,
-                operator,
-                right,
-                position,
-            });
-            match tokens.get(i + 3) {
+            comparisons.push(comparison(&tokens, i, end)?);
+            match next_comparison(&tokens, i + 3, end)? {
+                Some(next) => i = next,
                 None => break,
-                Some((_, Tok::Word(w))) if w == "and" || w == "AND" => {
-                    if tokens.get(i + 4).is_none() {
-                        return Err(ConditionError {
-                            position: end,
-                            message: "a comparison is missing after 'and'".into(),
-                        });
-                    }
-                    i += 4;
-                }
-                Some((p, Tok::Word(w))) if w.eq_ignore_ascii_case("or") => {
-                    return Err(ConditionError {
-                        position: *p,
-                        message: "conditions can only join comparisons with 'and' (there is no 'or'; use rule alternatives with '|' instead)".into(),
-                    });
-                }
-                Some((p, _)) => {
-                    return Err(ConditionError {
-                        position: *p,
-                        message: "expected 'and' before the next comparison".into(),
-                    });
-                }
             }
         }
         Ok(Condition { comparisons })
@@ -249,6 +178,97 @@ impl Condition {
             all &= comparison.operator.holds(ordering);
         }
         Some(all)
+    }
+}
+
+/// The comparison whose tokens start at `i`: operand, operator, operand.
+fn comparison(tokens: &[(usize, Tok)], i: usize, end: usize) -> Result<Comparison, ConditionError> {
+    let (position, left) = operand(tokens, i, end, "a value to compare")?;
+    let (op_position, operator) = operator(tokens, i + 1, end)?;
+    let (right_position, right) = operand(tokens, i + 2, end, "a value after the operator")?;
+    let text_compare = matches!(left, Operand::Quoted(_)) || matches!(right, Operand::Quoted(_));
+    if text_compare && !matches!(operator, Operator::Eq | Operator::Ne) {
+        return Err(ConditionError {
+            position: op_position,
+            message: "quoted text can only be compared with eq or ne".into(),
+        });
+    }
+    if matches!(left, Operand::Quoted(_)) != matches!(right, Operand::Quoted(_)) {
+        let bare_position = if matches!(left, Operand::Quoted(_)) {
+            right_position
+        } else {
+            position
+        };
+        return Err(ConditionError {
+            position: bare_position,
+            message: "one side is quoted text and the other is not: quote both to compare as text, or neither to compare as numbers".into(),
+        });
+    }
+    Ok(Comparison {
+        left,
+        operator,
+        right,
+        position,
+    })
+}
+
+/// The operator at `index`, with its position.
+fn operator(
+    tokens: &[(usize, Tok)],
+    index: usize,
+    end: usize,
+) -> Result<(usize, Operator), ConditionError> {
+    let (op_position, op_text) = match tokens.get(index) {
+        Some((p, Tok::Op(op))) | Some((p, Tok::Word(op))) => (*p, op),
+        Some((p, Tok::Quoted(_))) => {
+            return Err(ConditionError {
+                position: *p,
+                message: "an operator (eq, ne, lt, le, gt, ge) is missing here".into(),
+            });
+        }
+        None => {
+            return Err(ConditionError {
+                position: end,
+                message: "the comparison is incomplete: an operator and a value are missing".into(),
+            });
+        }
+    };
+    let operator = Operator::from_word(op_text).ok_or_else(|| ConditionError {
+        position: op_position,
+        message: format!(
+            "'{}' is not an operator: use eq (=), ne (!=), lt (<), le (<=), gt (>) or ge (>=)",
+            excerpt(op_text)
+        ),
+    })?;
+    Ok((op_position, operator))
+}
+
+/// What follows a comparison at `index`: the end (`None`), or `and` and the index of the next
+/// comparison.
+fn next_comparison(
+    tokens: &[(usize, Tok)],
+    index: usize,
+    end: usize,
+) -> Result<Option<usize>, ConditionError> {
+    match tokens.get(index) {
+        None => Ok(None),
+        Some((_, Tok::Word(w))) if w == "and" || w == "AND" => {
+            if tokens.get(index + 1).is_none() {
+                return Err(ConditionError {
+                    position: end,
+                    message: "a comparison is missing after 'and'".into(),
+                });
+            }
+            Ok(Some(index + 1))
+        }
+        Some((p, Tok::Word(w))) if w.eq_ignore_ascii_case("or") => Err(ConditionError {
+            position: *p,
+            message: "conditions can only join comparisons with 'and' (there is no 'or'; use rule alternatives with '|' instead)".into(),
+        }),
+        Some((p, _)) => Err(ConditionError {
+            position: *p,
+            message: "expected 'and' before the next comparison".into(),
+        }),
     }
 }
 

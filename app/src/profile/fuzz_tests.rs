@@ -6,6 +6,7 @@ use proptest::prelude::*;
 use super::condition::Condition;
 use super::identity_for_tests;
 use super::macros::MacroContext;
+use super::mask;
 use super::rule::{self, ProfileRule};
 use super::schedule::Schedule;
 use super::schema::PARAMS;
@@ -59,7 +60,7 @@ proptest! {
         if let Err(e) = ProfileRule::parse(&text) {
             prop_assert!(within(&text, e.position), "{text:?}: {e}");
         }
-        let _ = rule::mask_secrets(&text);
+        let _ = mask::mask_secrets(&text);
         let id = identity_for_tests();
         let values = ProfileValues::new(FirmwareLine::Mpp11);
         let _ = rule::preview(&text, &MacroContext::new(&id, Some(&values)));
@@ -117,7 +118,7 @@ proptest! {
     ) {
         let value = if quoted { format!("\"{secret} x\"") } else { secret.clone() };
         let rule = format!("{before} [--uid u {flag} {value}] https://a/b");
-        let masked = rule::mask_secrets(&rule);
+        let masked = mask::mask_secrets(&rule);
         prop_assert!(!masked.contains(&secret), "{rule:?} -> {masked:?}");
     }
 }

@@ -1,44 +1,11 @@
 //! Units and values in words, for form hints and the CLI: "3 × 20 s = 60 s",
 //! "3665 s = 1 h 1 min 5 s", "60 s, then 2 min, … then every 1 day".
 
-use super::schedule::Schedule;
+use super::schedule::{Schedule, time_of_day};
 use super::schema::{Kind, ParamDef, Unit};
-
-/// A piece of user text short enough to quote in a message: at most 40 characters.
-pub fn excerpt(text: &str) -> String {
-    excerpt_to(text, 40)
-}
-
-/// The first `max` characters of `text`, with `…` when cut.
-pub fn excerpt_to(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_string(),
-    }
-}
-
-/// `3665` → `1 h 1 min 5 s`; `0` → `0 s`; `86400` → `1 day`.
-pub fn human_duration(seconds: u64) -> String {
-    if seconds == 0 {
-        return "0 s".into();
-    }
-    let parts = [
-        (seconds / 86_400, "day"),
-        (seconds % 86_400 / 3600, "h"),
-        (seconds % 3600 / 60, "min"),
-        (seconds % 60, "s"),
-    ];
-    parts
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, unit)| match (*unit, *n) {
-            ("day", 1) => "1 day".to_string(),
-            ("day", n) => format!("{n} days"),
-            (unit, n) => format!("{n} {unit}"),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+use super::words::human_duration;
+// Quoting and durations live in `words`; the form and the CLI reach them through here too.
+pub use super::words::{excerpt, excerpt_to};
 
 /// A hint for a value of the field, in words; `None` when there is nothing to add (text, or a
 /// value that does not parse — the validator explains those).
@@ -78,7 +45,7 @@ pub fn value_hint(def: &ParamDef, value: &str) -> Option<String> {
         Kind::TimeHhmm if value.is_empty() => Some("no daily resync".into()),
         Kind::TimeHhmm => {
             // Only a real time gets words; the validator says what is wrong with the rest.
-            let (hours, minutes) = super::validate::time_of_day(value)?;
+            let (hours, minutes) = time_of_day(value)?;
             Some(format!("daily at {hours:02}:{minutes:02}"))
         }
         _ => None,
@@ -135,14 +102,6 @@ fn seconds_words(n: u64) -> String {
 mod tests {
     use super::*;
     use crate::profile::schema::lookup;
-
-    #[test]
-    fn durations_in_words() {
-        assert_eq!(human_duration(3665), "1 h 1 min 5 s");
-        assert_eq!(human_duration(86_400), "1 day");
-        assert_eq!(human_duration(172_860), "2 days 1 min");
-        assert_eq!(human_duration(40), "40 s");
-    }
 
     #[test]
     fn hints_for_each_unit() {

@@ -12,32 +12,41 @@
 //!   `secret`, `help`.
 //! - [`values::ProfileValues`]: values by canonical name, ordered, with the firmware line;
 //!   `from_document(&xml::Document, line)`, `set`, `get`, `effective(def)` (value or default),
-//!   `iter`, `known`, `unknown`.
-//! - [`validate`]: [`validate::validate`] (a whole set, with cross-field checks),
+//!   `iter`, `known`, `unknown`, `changes_from`, `to_flat_profile` (the XML to send or save).
+//! - [`validate`](mod@validate): [`validate::validate`] (a whole set, with cross-field checks),
 //!   [`validate::validate_value`] / [`validate::validate_param`] (one field).
 //!   [`validate::Finding`] { `param`, `value`, `severity` ([`validate::Severity`] Error /
 //!   Warning), `message`, `fix`, `position` (char index in the value), `resync_url` (a URL
-//!   pasted into a trigger: offer "resync now from it") }. [`validate::mask_value`] makes a
-//!   value safe to print.
+//!   pasted into a trigger: offer "resync now from it") }.
+//! - [`mask`]: the one mask for secrets: [`mask::MASK`], [`mask::mask_value`] (a value safe
+//!   to show), [`mask::mask_secrets`] (any text), [`mask::holds_secret`],
+//!   [`mask::is_secret_parameter`].
 //! - [`hint`]: [`hint::value_hint`] ("3 × 20 s = 60 s", "3665 s = 1 h 1 min 5 s", schedules
-//!   in words), [`hint::unit_hint`], [`hint::human_duration`].
-//! - [`schedule::Schedule`], [`rule::ProfileRule`] (`parse` → alternatives with condition,
-//!   assignments, options, url; [`rule::RuleError`] with position), [`rule::preview`] (the
-//!   URLs a phone would fetch, macros expanded), [`rule::mask_secrets`],
+//!   in words), [`hint::unit_hint`], [`hint::range_hint`], [`hint::accepts`].
+//! - [`words`]: [`words::excerpt`], [`words::excerpt_to`], [`words::human_duration`].
+//! - [`schedule::Schedule`], [`schedule::time_of_day`], [`rule::ProfileRule`] (`parse` →
+//!   alternatives with condition, assignments, options, url; [`rule::RuleError`] with
+//!   position), [`rule::preview`] (the URLs a phone would fetch, macros expanded),
 //!   [`condition::Condition`] (`parse`, `evaluate`), [`condition::pasted_url`].
 //! - [`macros`]: [`macros::MacroContext`] (identity + GPP values) `expand`/`resolve`,
 //!   [`macros::expand`] with any resolver, [`macros::scan`], [`macros::is_known`].
-//! - [`xml`]: the lenient reader ([`xml::read_document`]) and the writer
-//!   ([`xml::write_flat_profile`]).
+//! - [`xml`]: the lenient reader ([`xml::read_document`], [`xml::Document::identity`]) and
+//!   the writer ([`xml::write_flat_profile`]).
+//!
+//! Inside, modules depend downwards only: `words` and `schema` at the bottom; `mask`,
+//! `schedule` and `xml` on them; `values` on `xml`; `macros` on `values`; `condition` on
+//! `macros`; `hint` and `rule` above; `validate` on top. See `docs/profile.md`.
 
 pub mod condition;
 pub mod hint;
 pub mod macros;
+pub mod mask;
 pub mod rule;
 pub mod schedule;
 pub mod schema;
 pub mod validate;
 pub mod values;
+pub mod words;
 pub mod xml;
 
 #[cfg(test)]

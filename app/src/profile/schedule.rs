@@ -1,8 +1,8 @@
 //! Schedules (`Resync_Periodic`, `Resync_Error_Retry_Delay`, `Upgrade_Error_Retry_Delay`):
 //! `N`, `N1,N2,…` (the last repeats) and `N+R` (N plus up to R random seconds), also as list
-//! items. 0 means off.
+//! items. 0 means off. Also the daily time of `Resync_At__HHmm_` ([`time_of_day`]).
 
-use super::hint::human_duration;
+use super::words::{excerpt, human_duration};
 
 /// One wait: `base` seconds plus a random extra of up to `random` seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +110,16 @@ impl Schedule {
     }
 }
 
+/// `HHmm` as hours and minutes when it is a real time of day, 0000–2400.
+pub fn time_of_day(value: &str) -> Option<(u32, u32)> {
+    if value.len() != 4 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let hours: u32 = value[..2].parse().ok()?;
+    let minutes: u32 = value[2..].parse().ok()?;
+    (minutes <= 59 && (hours < 24 || (hours == 24 && minutes == 0))).then_some((hours, minutes))
+}
+
 fn step_words(step: Step) -> String {
     if step.random == 0 {
         human_duration(step.base)
@@ -142,7 +152,7 @@ fn number(text: &str, position: usize) -> Result<u64, ScheduleError> {
         Ok(n) if n <= MAX_SECONDS => Ok(n),
         _ => Err(ScheduleError {
             position,
-            message: format!("{} seconds is too large", super::hint::excerpt(text)),
+            message: format!("{} seconds is too large", excerpt(text)),
         }),
     }
 }
@@ -211,5 +221,14 @@ mod tests {
             Schedule::parse("30,60,120").unwrap().describe(),
             "30 s, then 1 min, then every 2 min"
         );
+    }
+
+    #[test]
+    fn times_of_day() {
+        assert_eq!(time_of_day("0230"), Some((2, 30)));
+        assert_eq!(time_of_day("2400"), Some((24, 0)));
+        for not_a_time in ["2401", "2460", "1860", "180", "18:00", ""] {
+            assert_eq!(time_of_day(not_a_time), None, "{not_a_time}");
+        }
     }
 }

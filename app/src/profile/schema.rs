@@ -651,19 +651,6 @@ pub fn canonical_name(name: &str) -> &str {
     lookup(name).map_or(name, |def| def.element)
 }
 
-/// Whether a parameter's value is a secret: a schema field marked secret (GPP_SA…GPP_SD)
-/// or, for the rest of cfg.xml, a name that says password or secret (`Admin_Passwd`,
-/// `Password_1_`, `User_Password`, …).
-pub fn is_secret_name(name: &str) -> bool {
-    if let Some(def) = lookup(name) {
-        return def.secret;
-    }
-    let lower = name.to_ascii_lowercase();
-    ["passwd", "password", "secret", "_pwd"]
-        .iter()
-        .any(|word| lower.contains(word))
-}
-
 /// The fields of one group, in page order.
 pub fn group_fields(group: Group) -> impl Iterator<Item = &'static ParamDef> {
     PARAMS.iter().filter(move |def| def.group == group)
@@ -757,22 +744,6 @@ mod tests {
                 .unwrap()
                 .exists_on(FirmwareLine::Mpp10)
         );
-    }
-
-    #[test]
-    fn secret_names() {
-        for name in [
-            "GPP_SA",
-            "Admin_Passwd",
-            "Password_1_",
-            "User_Password",
-            "Some_Secret",
-        ] {
-            assert!(is_secret_name(name), "{name}");
-        }
-        for name in ["GPP_A", "Profile_Rule", "Resync_Periodic", "Line_Enable_1_"] {
-            assert!(!is_secret_name(name), "{name}");
-        }
     }
 
     #[test]

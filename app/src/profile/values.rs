@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use super::schema::{self, ParamDef};
-use super::xml::Document;
 use super::xml::read::normalize_value;
+use super::xml::{Document, UserAccess, XmlWriteError, write_flat_profile};
 use crate::identity::FirmwareLine;
 
 /// Parameter values keyed by canonical element name (SPA aliases mapped), in first-seen
@@ -141,6 +141,27 @@ impl ProfileValues {
             .collect()
     }
 
+    /// A `<flat-profile>` of the named parameters (all of them when `names` is `None`), with
+    /// the element names of the values' firmware line (SPA aliases on SPA).
+    pub fn to_flat_profile(
+        &self,
+        names: Option<&[&str]>,
+        access: UserAccess,
+    ) -> Result<String, XmlWriteError> {
+        let line = self.firmware;
+        let selected: Vec<(&str, &str)> = self
+            .iter()
+            .filter(|(name, _)| {
+                names.is_none_or(|wanted| wanted.iter().any(|w| schema::canonical_name(w) == *name))
+            })
+            .map(|(name, value)| {
+                let element = schema::lookup(name).map_or(name, |d| d.element_for(line));
+                (element, value)
+            })
+            .collect();
+        write_flat_profile(selected, access)
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -167,6 +188,8 @@ pub fn same_value(a: &str, b: &str) -> bool {
 mod tests {
     use super::*;
     use crate::profile::xml::read_document;
+    use crate::profile::xml::write::xml_cannot_carry;
+    use proptest::prelude::*;
 
     #[test]
     fn aliases_map_last_wins_unknown_kept() {
@@ -233,5 +256,58 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn spa_values_use_spa_names_and_selection() {
+        let mut values = ProfileValues::new(FirmwareLine::Spa);
+        values.set("Log_Request_Msg", "$PN");
+        values.set("Resync_Periodic", "60");
+        let xml = values
+            .to_flat_profile(Some(&["Log_Resync_Request_Msg"]), UserAccess::ReadWrite)
+            .unwrap();
+        assert!(xml.contains("<Log_Resync_Request_Msg ua=\"rw\">$PN</Log_Resync_Request_Msg>"));
+        assert!(!xml.contains("Resync_Periodic"));
+    }
+
+    fn name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            proptest::sample::select(
+                crate::profile::schema::PARAMS
+                    .iter()
+                    .map(|d| d.element.to_string())
+                    .collect::<Vec<_>>()
+            ),
+            "[A-Za-z_][A-Za-z0-9_.-]{0,20}"
+                .prop_filter("not xml", |n| !n.to_ascii_lowercase().starts_with("xml")),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn write_then_read_gives_the_same_values(
+            entries in proptest::collection::vec((name(), prop_oneof!["\\PC{0,40}", any::<String>()]), 0..20),
+            spa in any::<bool>(),
+        ) {
+            let line = if spa { FirmwareLine::Spa } else { FirmwareLine::Mpp12 };
+            let mut values = ProfileValues::new(line);
+            for (n, v) in &entries {
+                values.set(n, &normalize_value(v));
+            }
+            let xml = match values.to_flat_profile(None, UserAccess::NoAccess) {
+                Ok(xml) => xml,
+                Err(XmlWriteError::BadCharacter(_)) => {
+                    // Only values XML cannot carry are refused.
+                    let refused = values.iter().any(|(_, v)| v.chars().any(xml_cannot_carry));
+                    prop_assert!(refused);
+                    return Ok(());
+                }
+                Err(e) => return Err(TestCaseError::fail(e.to_string())),
+            };
+            let doc = read_document(&xml).unwrap();
+            prop_assert!(doc.problems.is_empty(), "{:?}", doc.problems);
+            let back = ProfileValues::from_document(&doc, line);
+            prop_assert_eq!(back, values);
+        }
     }
 }

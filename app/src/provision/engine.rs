@@ -18,12 +18,12 @@ use super::schema_bridge::{ChangeCheck, check_changes, flat_profile, phone_name}
 use super::syslog::{ResyncLineKind, SyslogLine, SyslogListener};
 use crate::discovery::Sighting;
 use crate::identity::{FirmwareLine, PhoneIdentity};
-use crate::phone::secret::{is_secret_parameter, shown_value};
 use crate::phone::trust::TrustStoreError;
 use crate::phone::{
-    ClientOptions, ConfigSource, Credentials, Phone, PhoneAddress, PhoneClient, PhoneConfig,
-    PhoneError, PhoneStatus, TrustStore,
+    ClientOptions, Credentials, Phone, PhoneAddress, PhoneClient, PhoneConfig, PhoneError,
+    PhoneStatus, TrustStore,
 };
+use crate::profile::mask::{is_secret_parameter, mask_value};
 use crate::storage::{NoDataDir, data_dir};
 
 /// How to send, as the user chose.
@@ -448,7 +448,7 @@ impl Engine {
             return Ok(report);
         }
 
-        let spa = current.source == ConfigSource::SpaCfgXml || identity.is_spa();
+        let spa = current.is_spa(&identity);
         if spa && options.via == ViaChoice::Post {
             return Err(ApplyError::PostNotOnSpa { phone: key });
         }
@@ -494,7 +494,7 @@ impl Engine {
         deadline: Instant,
     ) -> Result<Via, ApplyError> {
         let key = phone.address().key();
-        let spa = current.source == ConfigSource::SpaCfgXml || identity.is_spa();
+        let spa = current.is_spa(identity);
         let provision_disabled = current
             .value("Provision_Enable")
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("no"));
@@ -889,7 +889,7 @@ impl Engine {
             .value("Provision_Enable")
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("no"))
         {
-            let spa = config.source == ConfigSource::SpaCfgXml || config.identity.is_spa();
+            let spa = config.is_spa(&config.identity);
             return Err(ApplyError::ProvisionDisabled {
                 phone: key.clone(),
                 advice: if spa {
@@ -905,10 +905,7 @@ impl Engine {
             });
         }
         // Whether the phone logs the outcome (an empty template sends nothing).
-        let line_of_phone = config
-            .identity
-            .firmware_line()
-            .or_else(|| (config.source == ConfigSource::SpaCfgXml).then_some(FirmwareLine::Spa));
+        let line_of_phone = config.firmware_line(&config.identity);
         let logs = |template: &str| {
             config
                 .value(&phone_name(template, line_of_phone))
@@ -937,7 +934,7 @@ impl Engine {
         let mut syslog = self.syslog_lines.subscribe();
         phone.trigger_resync(rule).await?;
         events.emit(EventKind::ResyncRequested {
-            rule: rule.map(|rule| shown_value("Profile_Rule", rule)),
+            rule: rule.map(|rule| mask_value("Profile_Rule", rule)),
         });
         let mut report = ResyncReport {
             phone: key.clone(),
@@ -1132,9 +1129,7 @@ pub fn plan_changes(
     identity: &PhoneIdentity,
     changes: &[(String, String)],
 ) -> ChangePlan {
-    let line = identity
-        .firmware_line()
-        .or_else(|| (current.source == ConfigSource::SpaCfgXml).then_some(FirmwareLine::Spa));
+    let line = current.firmware_line(identity);
     let named: Vec<(String, String)> = changes
         .iter()
         .map(|(name, value)| (phone_name(name.trim(), line), value.clone()))
@@ -1226,13 +1221,13 @@ fn unreachable_causes(call_state_reported: bool) -> String {
 fn new_failure(before: Option<&PhoneStatus>, now: &PhoneStatus) -> Option<String> {
     let latest = now.latest_provisioning()?;
     let old = before.and_then(|b| b.latest_provisioning());
-    (old != Some(latest) && latest.is_failure()).then(|| shown_value("", &latest.text))
+    (old != Some(latest) && latest.is_failure()).then(|| mask_value("", &latest.text))
 }
 
 fn new_success(before: Option<&PhoneStatus>, now: &PhoneStatus) -> Option<String> {
     let latest = now.latest_provisioning()?;
     let old = before.and_then(|b| b.latest_provisioning());
-    (old != Some(latest) && latest.is_success()).then(|| shown_value("", &latest.text))
+    (old != Some(latest) && latest.is_success()).then(|| mask_value("", &latest.text))
 }
 
 fn new_provisioning_reboot(before: Option<&PhoneStatus>, now: &PhoneStatus) -> Option<String> {
@@ -1251,7 +1246,7 @@ fn not_restored(
 ) -> Vec<String> {
     let mut different = Vec::new();
     for (name, before) in withheld {
-        let now = current.value(name).map(|v| shown_value(name, v));
+        let now = current.value(name).map(|v| mask_value(name, v));
         if now.as_deref() == Some(before.as_str()) {
             events.emit(EventKind::Note {
                 message: format!(
@@ -1284,6 +1279,7 @@ pub fn phone_ip(address: &PhoneAddress) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::phone::ConfigSource;
 
     #[test]
     fn a_phone_without_a_call_state_may_be_on_a_call() {

@@ -1,11 +1,11 @@
 //! What the engine reports while it works: plain, serialisable values with timestamps, sent
 //! through a channel the GUI or the CLI drains. Secrets never appear: values pass through the
-//! one masking rule ([`crate::phone::secret::shown_value`]) before they are put in an event.
+//! one masking rule ([`crate::profile::mask::mask_value`]) before they are put in an event.
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
-use crate::phone::secret::shown_value;
+use crate::profile::mask::mask_value;
 
 /// How a change reaches the phone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -40,8 +40,8 @@ impl Change {
     pub fn shown(name: &str, old: Option<&str>, new: &str) -> Self {
         Change {
             name: name.to_string(),
-            old: old.map(|o| shown_value(name, o)),
-            new: shown_value(name, new),
+            old: old.map(|o| mask_value(name, o)),
+            new: mask_value(name, new),
         }
     }
 }
@@ -60,8 +60,8 @@ impl Mismatch {
     pub fn shown(name: &str, wanted: &str, read_back: Option<&str>) -> Self {
         Mismatch {
             name: name.to_string(),
-            wanted: shown_value(name, wanted),
-            read_back: read_back.map(|r| shown_value(name, r)),
+            wanted: mask_value(name, wanted),
+            read_back: read_back.map(|r| mask_value(name, r)),
         }
     }
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::identity::{Mac, PhoneIdentity};
-use crate::phone::secret::{holds_secret, is_secret_parameter, shown_value};
+use crate::profile::mask::{holds_secret, is_secret_parameter, mask_value};
 use crate::storage::write_atomically;
 
 /// The values a phone reported at one moment. Secrets are never stored.
@@ -64,7 +64,7 @@ impl Snapshot {
             withheld: values
                 .iter()
                 .filter(|(name, value)| !is_secret_parameter(name) && holds_secret(name, value))
-                .map(|(n, v)| (n.clone(), shown_value(n, v)))
+                .map(|(n, v)| (n.clone(), mask_value(n, v)))
                 .collect(),
         }
     }

@@ -84,7 +84,7 @@ pub fn describe(finding: &Finding) -> String {
     let mut text = format!(
         "{} = \"{}\": {}",
         finding.param,
-        finding.masked_value(),
+        crate::profile::mask::mask_value(&finding.param, &finding.value),
         finding.message
     );
     if let Some(fix) = &finding.fix {
@@ -146,11 +146,7 @@ impl FieldView {
 /// Every field of the schema (the Configuration Profile page and its neighbouring groups)
 /// with the phone's value, the default for its firmware line and a hint.
 pub fn profile_fields(config: &PhoneConfig, identity: &PhoneIdentity) -> Vec<FieldView> {
-    let line = identity.firmware_line().unwrap_or(if identity.is_spa() {
-        FirmwareLine::Spa
-    } else {
-        FirmwareLine::Mpp11
-    });
+    let line = identity.firmware_line().unwrap_or(FirmwareLine::ASSUMED);
     schema::Group::ALL
         .iter()
         .flat_map(|group| schema::group_fields(*group))
@@ -160,7 +156,7 @@ pub fn profile_fields(config: &PhoneConfig, identity: &PhoneIdentity) -> Vec<Fie
             let value = config
                 .value(name)
                 .or_else(|| config.value(def.element))
-                .map(|v| crate::profile::validate::mask_value(def.element, v));
+                .map(|v| crate::profile::mask::mask_value(def.element, v));
             let hint = value
                 .as_deref()
                 .and_then(|v| hint::value_hint(def, v))

@@ -64,7 +64,7 @@ pub fn parse_datagram(from: IpAddr, bytes: &[u8]) -> SyslogLine {
         kind: classify(&text),
         host,
         // A template may quote a rule with its credentials: they go no further.
-        text: crate::phone::secret::shown_value("", &text),
+        text: crate::profile::mask::mask_value("", &text),
     }
 }
 

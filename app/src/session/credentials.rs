@@ -44,7 +44,7 @@ impl fmt::Debug for PhoneLogin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PhoneLogin")
             .field("user", &self.user)
-            .field("password", &"****")
+            .field("password", &crate::profile::mask::MASK)
             .finish()
     }
 }

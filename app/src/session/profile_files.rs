@@ -4,7 +4,7 @@
 use super::form::FormState;
 use crate::identity::FirmwareLine;
 use crate::profile::xml::{self, UserAccess};
-use crate::profile::{ProfileValues, schema, validate::mask_value};
+use crate::profile::{ProfileValues, mask::holds_secret, schema};
 
 /// An exported file and what was deliberately left out of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +45,7 @@ pub fn export(
             continue;
         }
         let value = form.shown_value(def.element, def.default_for(line));
-        if def.secret || mask_value(def.element, value) != value {
+        if def.secret || holds_secret(def.element, value) {
             left_out.push(def.label.to_string());
             continue;
         }
@@ -54,7 +54,7 @@ pub fn export(
     if values.is_empty() && only_changes && left_out.is_empty() {
         return Err(ProfileFileError::NothingToExport);
     }
-    let xml = xml::write_values(&values, None, UserAccess::NoAccess)?;
+    let xml = values.to_flat_profile(None, UserAccess::NoAccess)?;
     Ok(Export {
         xml,
         written: values.len(),

@@ -6,7 +6,9 @@
 use std::borrow::Cow;
 
 use quick_xml::Reader;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{BytesEnd, BytesStart, Event};
+
+use crate::identity::PhoneIdentity;
 
 /// One leaf element: `<Resync_Periodic ua="na">3600</Resync_Periodic>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +54,12 @@ impl Document {
     pub fn element(&self, name: &str) -> Option<&Element> {
         self.elements.iter().rev().find(|e| e.name == name)
     }
+
+    /// Who the phone is, from the identity elements of a `status.xml`, `cfg.xml` or
+    /// `spacfg.xml` dump ([`PhoneIdentity::from_named_values`]).
+    pub fn identity(&self) -> PhoneIdentity {
+        PhoneIdentity::from_named_values(|name| self.value(name))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -84,6 +92,46 @@ pub fn read_document_bytes(bytes: &[u8]) -> Result<Document, XmlReadError> {
 /// Reads a document leniently. Fails only when nothing usable can be read.
 pub fn read_document(text: &str) -> Result<Document, XmlReadError> {
     let text = text.trim_start_matches('\u{feff}');
+    refuse_what_is_not_xml(text)?;
+    let mut reader = Reader::from_str(text);
+    let config = reader.config_mut();
+    config.trim_text(true);
+    config.check_end_names = false;
+    config.expand_empty_elements = false;
+
+    let mut reading = Reading::new(text);
+    loop {
+        let before = reader.buffer_position();
+        match reader.read_event() {
+            Ok(Event::Start(tag)) => reading.open(&tag, before)?,
+            Ok(Event::Empty(tag)) => reading.empty(&tag, before),
+            Ok(Event::End(tag)) => reading.close(&tag, before),
+            Ok(Event::Text(content)) => {
+                let value = match content.unescape() {
+                    Ok(v) => v.into_owned(),
+                    Err(_) => {
+                        reading.problem(before, "unknown XML escape kept as written");
+                        String::from_utf8_lossy(&content).into_owned()
+                    }
+                };
+                reading.add_text(&value);
+            }
+            Ok(Event::CData(content)) => reading.add_text(&String::from_utf8_lossy(&content)),
+            Ok(Event::Eof) => break,
+            Ok(_) => {} // declarations, comments, processing instructions, doctype
+            Err(error) => {
+                let errors = reading.syntax_error(reader.error_position(), error.to_string());
+                if errors > MAX_RECOVERED_ERRORS || reader.buffer_position() <= before {
+                    break;
+                }
+            }
+        }
+    }
+    reading.finish()
+}
+
+/// Empty text, NUL bytes and text that does not start with a tag are not read at all.
+fn refuse_what_is_not_xml(text: &str) -> Result<(), XmlReadError> {
     let start = text.trim_start();
     if start.is_empty() {
         return Err(XmlReadError::Empty);
@@ -94,157 +142,168 @@ pub fn read_document(text: &str) -> Result<Document, XmlReadError> {
     if !start.starts_with('<') {
         return Err(XmlReadError::NotXml);
     }
+    Ok(())
+}
 
-    let mut reader = Reader::from_str(text);
-    let config = reader.config_mut();
-    config.trim_text(true);
-    config.check_end_names = false;
-    config.expand_empty_elements = false;
+/// A document being read: what is read so far, the open elements and the problems met.
+struct Reading<'a> {
+    text: &'a str,
+    document: Document,
+    stack: Vec<Frame>,
+    first_error: Option<(usize, String)>,
+    errors: usize,
+    lines: LineCounter,
+}
 
-    let mut document = Document::default();
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut first_error: Option<(usize, String)> = None;
-    let mut errors = 0usize;
-    let mut lines = LineCounter::default();
+impl<'a> Reading<'a> {
+    fn new(text: &'a str) -> Self {
+        Reading {
+            text,
+            document: Document::default(),
+            stack: Vec::new(),
+            first_error: None,
+            errors: 0,
+            lines: LineCounter::default(),
+        }
+    }
 
-    loop {
-        let before = reader.buffer_position();
-        match reader.read_event() {
-            Ok(Event::Start(tag)) => {
-                let line = lines.line_of(text, tag_start(text, before));
-                // A leaf that already has text and now gets a "child" was never closed:
-                // `<Reboot_Reason_1>[..]Provisioning <Reboot_Reason_2>…`. Close it.
-                let unclosed_leaf = stack.len() >= 2
-                    && stack
-                        .last()
-                        .is_some_and(|top| !top.has_children && !top.text.trim().is_empty());
-                if let Some(frame) = stack.pop_if(|_| unclosed_leaf) {
-                    document.problems.push(format!(
-                        "line {}: <{}> is not closed",
-                        frame.line, frame.name
-                    ));
-                    let depth = stack.len();
-                    finish_leaf(&mut document, frame, false, depth);
-                }
-                let Some(frame) = Frame::open(&tag, line) else {
-                    document
-                        .problems
-                        .push(format!("line {line}: not a tag name (skipped)"));
-                    errors += 1;
-                    continue;
-                };
-                if stack.len() >= MAX_DEPTH {
-                    // Profiles and dumps are three levels deep; this is not one of them, and
-                    // matching end tags through a deep stack would cost quadratic time.
-                    return Err(XmlReadError::Malformed {
-                        line,
-                        message: format!("elements are nested more than {MAX_DEPTH} levels deep"),
-                    });
-                }
-                note_root(&mut document, &frame.name);
-                if let Some(parent) = stack.last_mut() {
-                    parent.has_children = true;
-                }
-                stack.push(frame);
+    /// Notes a problem at a byte position of the text.
+    fn problem(&mut self, position: u64, what: &str) {
+        let line = self.lines.line_of(self.text, position);
+        self.document.problems.push(format!("line {line}: {what}"));
+    }
+
+    /// A syntax error the reader stepped over; returns how many there were so far.
+    fn syntax_error(&mut self, position: u64, message: String) -> usize {
+        let line = self.lines.line_of(self.text, position);
+        self.document
+            .problems
+            .push(format!("line {line}: {message} (skipped)"));
+        self.first_error.get_or_insert((line, message));
+        self.errors += 1;
+        self.errors
+    }
+
+    /// `<X …>`: a new element, possibly a leaf.
+    fn open(&mut self, tag: &BytesStart<'_>, before: u64) -> Result<(), XmlReadError> {
+        let line = self.lines.line_of(self.text, tag_start(self.text, before));
+        // A leaf that already has text and now gets a "child" was never closed:
+        // `<Reboot_Reason_1>[..]Provisioning <Reboot_Reason_2>…`. Close it.
+        let unclosed_leaf = self.stack.len() >= 2
+            && self
+                .stack
+                .last()
+                .is_some_and(|top| !top.has_children && !top.text.trim().is_empty());
+        if let Some(frame) = self.stack.pop_if(|_| unclosed_leaf) {
+            self.not_closed(&frame);
+            self.finish_leaf(frame, false);
+        }
+        let Some(frame) = self.frame(tag, line) else {
+            return Ok(());
+        };
+        if self.stack.len() >= MAX_DEPTH {
+            // Profiles and dumps are three levels deep; this is not one of them, and
+            // matching end tags through a deep stack would cost quadratic time.
+            return Err(XmlReadError::Malformed {
+                line,
+                message: format!("elements are nested more than {MAX_DEPTH} levels deep"),
+            });
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    /// `<X …/>`: a leaf without text.
+    fn empty(&mut self, tag: &BytesStart<'_>, before: u64) {
+        let line = self.lines.line_of(self.text, tag_start(self.text, before));
+        if let Some(frame) = self.frame(tag, line) {
+            self.finish_leaf(frame, true);
+        }
+    }
+
+    /// The frame of an opening tag, noted as the root or as its parent's child; `None` (and a
+    /// problem noted) when the tag's name is not an XML name.
+    fn frame(&mut self, tag: &BytesStart<'_>, line: usize) -> Option<Frame> {
+        let Some(frame) = Frame::open(tag, line) else {
+            self.document
+                .problems
+                .push(format!("line {line}: not a tag name (skipped)"));
+            self.errors += 1;
+            return None;
+        };
+        if self.document.root.is_none() {
+            self.document.root = Some(frame.name.clone());
+        }
+        if let Some(parent) = self.stack.last_mut() {
+            parent.has_children = true;
+        }
+        Some(frame)
+    }
+
+    /// `</X>`: closes up to the matching open tag; a stray end tag closes nothing.
+    fn close(&mut self, tag: &BytesEnd<'_>, before: u64) {
+        let name = String::from_utf8_lossy(tag.local_name().as_ref()).into_owned();
+        let Some(depth) = self.stack.iter().rposition(|f| f.name == name) else {
+            self.problem(before, &format!("</{name}> closes nothing"));
+            return;
+        };
+        while self.stack.len() > depth {
+            let Some(frame) = self.stack.pop() else { break };
+            if self.stack.len() > depth {
+                self.not_closed(&frame);
             }
-            Ok(Event::Empty(tag)) => {
-                let line = lines.line_of(text, tag_start(text, before));
-                let Some(frame) = Frame::open(&tag, line) else {
-                    document
-                        .problems
-                        .push(format!("line {line}: not a tag name (skipped)"));
-                    errors += 1;
-                    continue;
-                };
-                note_root(&mut document, &frame.name);
-                if let Some(parent) = stack.last_mut() {
-                    parent.has_children = true;
-                }
-                let depth = stack.len();
-                finish_leaf(&mut document, frame, true, depth);
-            }
-            Ok(Event::End(tag)) => {
-                let name = String::from_utf8_lossy(tag.local_name().as_ref()).into_owned();
-                // Close up to the matching open tag; a stray end tag closes nothing.
-                if let Some(depth) = stack.iter().rposition(|f| f.name == name) {
-                    while stack.len() > depth {
-                        let Some(frame) = stack.pop() else { break };
-                        if stack.len() > depth {
-                            document.problems.push(format!(
-                                "line {}: <{}> is not closed",
-                                frame.line, frame.name
-                            ));
-                        }
-                        if !frame.has_children {
-                            let depth = stack.len();
-                            finish_leaf(&mut document, frame, false, depth);
-                        }
-                    }
-                } else {
-                    document.problems.push(format!(
-                        "line {}: </{name}> closes nothing",
-                        lines.line_of(text, before)
-                    ));
-                }
-            }
-            Ok(Event::Text(content)) => {
-                let raw = String::from_utf8_lossy(&content).into_owned();
-                let value = match content.unescape() {
-                    Ok(v) => v.into_owned(),
-                    Err(_) => {
-                        document.problems.push(format!(
-                            "line {}: unknown XML escape kept as written",
-                            lines.line_of(text, before)
-                        ));
-                        raw
-                    }
-                };
-                if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&value);
-                }
-            }
-            Ok(Event::CData(content)) => {
-                if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&String::from_utf8_lossy(&content));
-                }
-            }
-            Ok(Event::Eof) => break,
-            Ok(_) => {} // declarations, comments, processing instructions, doctype
-            Err(error) => {
-                let position = reader.error_position();
-                let line = lines.line_of(text, position);
-                let message = error.to_string();
-                document
-                    .problems
-                    .push(format!("line {line}: {message} (skipped)"));
-                first_error.get_or_insert((line, message));
-                errors += 1;
-                if errors > MAX_RECOVERED_ERRORS || reader.buffer_position() <= before {
-                    break;
-                }
+            if !frame.has_children {
+                self.finish_leaf(frame, false);
             }
         }
     }
 
-    // Whatever is still open at the end: keep the leaves that carry text.
-    while let Some(frame) = stack.pop() {
-        if !frame.has_children && !frame.text.trim().is_empty() {
-            document.problems.push(format!(
-                "line {}: <{}> is not closed",
-                frame.line, frame.name
-            ));
-            let depth = stack.len();
-            finish_leaf(&mut document, frame, false, depth);
+    fn add_text(&mut self, text: &str) {
+        if let Some(top) = self.stack.last_mut() {
+            top.text.push_str(text);
         }
     }
-    // Leaves closed at the end of the input were pushed last; restore document order.
-    document.elements.sort_by_key(|e| e.line);
 
-    if document.elements.is_empty() && document.root.is_none() {
-        let (line, message) = first_error.unwrap_or((1, "no element found".into()));
-        return Err(XmlReadError::Malformed { line, message });
+    fn not_closed(&mut self, frame: &Frame) {
+        self.document.problems.push(format!(
+            "line {}: <{}> is not closed",
+            frame.line, frame.name
+        ));
     }
-    Ok(document)
+
+    /// Records a closed leaf. A childless top-level element without text is an empty
+    /// container (`<flat-profile/>`), not a value.
+    fn finish_leaf(&mut self, frame: Frame, self_closing: bool) {
+        if self.stack.is_empty() && frame.text.trim().is_empty() {
+            return;
+        }
+        self.document.elements.push(Element {
+            name: frame.name,
+            value: normalize_value(&frame.text),
+            attributes: frame.attributes,
+            self_closing,
+            line: frame.line,
+        });
+    }
+
+    /// The document, once the input has ended.
+    fn finish(mut self) -> Result<Document, XmlReadError> {
+        // Whatever is still open at the end: keep the leaves that carry text.
+        while let Some(frame) = self.stack.pop() {
+            if !frame.has_children && !frame.text.trim().is_empty() {
+                self.not_closed(&frame);
+                self.finish_leaf(frame, false);
+            }
+        }
+        let mut document = self.document;
+        // Leaves closed at the end of the input were pushed last; restore document order.
+        document.elements.sort_by_key(|e| e.line);
+        if document.elements.is_empty() && document.root.is_none() {
+            let (line, message) = self.first_error.unwrap_or((1, "no element found".into()));
+            return Err(XmlReadError::Malformed { line, message });
+        }
+        Ok(document)
+    }
 }
 
 struct Frame {
@@ -293,27 +352,6 @@ fn is_xml_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
-}
-
-fn note_root(document: &mut Document, name: &str) {
-    if document.root.is_none() {
-        document.root = Some(name.to_string());
-    }
-}
-
-/// Records a closed leaf. `depth` is how many elements still enclose it: a childless
-/// top-level element without text is an empty container (`<flat-profile/>`), not a value.
-fn finish_leaf(document: &mut Document, frame: Frame, self_closing: bool, depth: usize) {
-    if depth == 0 && frame.text.trim().is_empty() {
-        return;
-    }
-    document.elements.push(Element {
-        name: frame.name,
-        value: normalize_value(&frame.text),
-        attributes: frame.attributes,
-        self_closing,
-        line: frame.line,
-    });
 }
 
 /// Phones trim values and turn newlines into spaces.
@@ -486,6 +524,26 @@ mod tests {
         let doc = read_document("<flat-profile/>").unwrap();
         assert!(doc.elements.is_empty());
         assert_eq!(doc.root.as_deref(), Some("flat-profile"));
+    }
+
+    #[test]
+    fn identity_from_a_status_dump() {
+        let document = read_document(
+            "<status><Product_Name>CP-8861-3PCC</Product_Name><Serial_Number>FCH2101ABCD</Serial_Number>\
+             <Software_Version>sip88xx.11-3-7MPP0001-272</Software_Version><Hardware_Version>1.0.0</Hardware_Version>\
+             <MAC_Address>00562B043615</MAC_Address><Current_IP>10.0.0.7</Current_IP><Host_Name></Host_Name></status>",
+        )
+        .unwrap();
+        let id = document.identity();
+        assert_eq!(id.model.as_deref(), Some("CP-8861-3PCC"));
+        assert_eq!(id.serial.as_deref(), Some("FCH2101ABCD"));
+        assert_eq!(
+            id.firmware_line(),
+            Some(crate::identity::FirmwareLine::Mpp11)
+        );
+        assert_eq!(id.mac.unwrap().lower_hex(), "00562b043615");
+        assert_eq!(id.ip, Some("10.0.0.7".parse().unwrap()));
+        assert_eq!(id.host_name, None, "empty means unknown");
     }
 
     #[test]

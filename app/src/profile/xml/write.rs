@@ -5,7 +5,6 @@
 use std::fmt::Write as _;
 
 use super::read::normalize_value;
-use crate::profile::values::ProfileValues;
 
 /// What the phone's *user* account may do with a parameter (`ua="na|ro|rw"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -65,35 +64,9 @@ pub fn write_flat_profile<'a>(
     Ok(out)
 }
 
-/// Writes the named parameters of `values` (all of them when `names` is `None`), with the
-/// element names of the values' firmware line (SPA aliases on SPA).
-pub fn write_values(
-    values: &ProfileValues,
-    names: Option<&[&str]>,
-    access: UserAccess,
-) -> Result<String, XmlWriteError> {
-    let line = values.firmware;
-    let selected: Vec<(&str, &str)> = values
-        .iter()
-        .filter(|(name, _)| {
-            names.is_none_or(|wanted| {
-                wanted
-                    .iter()
-                    .any(|w| crate::profile::schema::canonical_name(w) == *name)
-            })
-        })
-        .map(|(name, value)| {
-            let element =
-                crate::profile::schema::lookup(name).map_or(name, |d| d.element_for(line));
-            (element, value)
-        })
-        .collect();
-    write_flat_profile(selected, access)
-}
-
 /// Control characters other than tab (newlines were turned into spaces before) and the two
 /// non-characters are not allowed in XML 1.0 text.
-fn xml_cannot_carry(c: char) -> bool {
+pub(crate) fn xml_cannot_carry(c: char) -> bool {
     (c < ' ' && c != '\t') || c == '\u{fffe}' || c == '\u{ffff}'
 }
 
@@ -127,9 +100,7 @@ pub fn is_element_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::FirmwareLine;
     use crate::profile::xml::read_document;
-    use proptest::prelude::*;
 
     #[test]
     fn writes_only_what_is_asked_with_ua_and_escapes() {
@@ -161,61 +132,5 @@ mod tests {
         assert!(write_flat_profile([("1abc", "x")], UserAccess::ReadOnly).is_err());
         assert!(write_flat_profile([("a b", "x")], UserAccess::ReadOnly).is_err());
         assert!(write_flat_profile([("A", "x\u{1}y")], UserAccess::ReadOnly).is_err());
-    }
-
-    #[test]
-    fn spa_values_use_spa_names_and_selection() {
-        let mut values = ProfileValues::new(FirmwareLine::Spa);
-        values.set("Log_Request_Msg", "$PN");
-        values.set("Resync_Periodic", "60");
-        let xml = write_values(
-            &values,
-            Some(&["Log_Resync_Request_Msg"]),
-            UserAccess::ReadWrite,
-        )
-        .unwrap();
-        assert!(xml.contains("<Log_Resync_Request_Msg ua=\"rw\">$PN</Log_Resync_Request_Msg>"));
-        assert!(!xml.contains("Resync_Periodic"));
-    }
-
-    fn name() -> impl Strategy<Value = String> {
-        prop_oneof![
-            proptest::sample::select(
-                crate::profile::schema::PARAMS
-                    .iter()
-                    .map(|d| d.element.to_string())
-                    .collect::<Vec<_>>()
-            ),
-            "[A-Za-z_][A-Za-z0-9_.-]{0,20}"
-                .prop_filter("not xml", |n| !n.to_ascii_lowercase().starts_with("xml")),
-        ]
-    }
-
-    proptest! {
-        #[test]
-        fn write_then_read_gives_the_same_values(
-            entries in proptest::collection::vec((name(), prop_oneof!["\\PC{0,40}", any::<String>()]), 0..20),
-            spa in any::<bool>(),
-        ) {
-            let line = if spa { FirmwareLine::Spa } else { FirmwareLine::Mpp12 };
-            let mut values = ProfileValues::new(line);
-            for (n, v) in &entries {
-                values.set(n, &normalize_value(v));
-            }
-            let xml = match write_values(&values, None, UserAccess::NoAccess) {
-                Ok(xml) => xml,
-                Err(XmlWriteError::BadCharacter(_)) => {
-                    // Only values XML cannot carry are refused.
-                    let refused = values.iter().any(|(_, v)| v.chars().any(xml_cannot_carry));
-                    prop_assert!(refused);
-                    return Ok(());
-                }
-                Err(e) => return Err(TestCaseError::fail(e.to_string())),
-            };
-            let doc = read_document(&xml).unwrap();
-            prop_assert!(doc.problems.is_empty(), "{:?}", doc.problems);
-            let back = ProfileValues::from_document(&doc, line);
-            prop_assert_eq!(back, values);
-        }
     }
 }
