@@ -119,7 +119,9 @@ pub fn validate_value(def: &'static ParamDef, value: &str, line: FirmwareLine) -
     match def.kind {
         Kind::YesNo => {
             yes_no(def, value, &mut findings);
-            if def.element == "Provision_Enable" && value.trim().eq_ignore_ascii_case("no") {
+            if def.element == super::values::PROVISION_ENABLE
+                && super::values::refuses_resyncs(value)
+            {
                 findings.add(Severity::Warning, ||
                     Finding::warning(
                         def,
