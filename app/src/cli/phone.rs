@@ -15,7 +15,9 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::exit;
-use crate::phone::{ClientOptions, Credentials, Phone, PhoneAddress, PhoneError, Secret};
+use crate::phone::{
+    ClientOptions, Credentials, Phone, PhoneAddress, PhoneError, PhoneReading, Secret, StatusPage,
+};
 use crate::profile::mask::mask_value;
 use crate::profile::xml::read_document_bytes;
 use crate::provision::{
@@ -276,14 +278,10 @@ pub fn show(args: ShowArgs) -> ExitCode {
     runtime(|_| async move {
         let engine = open_engine()?;
         let phone = connect(&engine, &args.target)?;
-        let config = phone.read_config().await?;
+        let PhoneReading {
+            config, identity, ..
+        } = phone.read_with_identity(StatusPage::Always).await?;
         say_first_use(&phone);
-        let mut identity = config.identity.clone();
-        if let Ok(status) = phone.read_status().await {
-            let mut from_status = status.identity;
-            from_status.merge_missing(&identity);
-            identity = from_status;
-        }
         let fields = crate::provision::schema_bridge::profile_fields(&config, &identity);
         if args.json {
             print_json(&json!({

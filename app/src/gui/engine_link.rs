@@ -9,7 +9,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::background::{OperationFailure, Report, Reporter};
 use crate::identity::PhoneIdentity;
-use crate::phone::{ClientOptions, Credentials, Phone, PhoneError, Secret};
+use crate::phone::{
+    ClientOptions, Credentials, Phone, PhoneError, PhoneReading, Secret, StatusPage,
+};
 use crate::profile::schema;
 use crate::provision::{ApplyError, ApplyOptions, Engine, EventSink, ResyncOptions};
 use crate::session::form::Refusal;
@@ -76,14 +78,16 @@ pub async fn read(reporter: Reporter, id: PhoneId, phone: Arc<Phone>) {
 }
 
 async fn read_phone(phone: &Phone) -> Result<PhoneRead, ReadFailure> {
-    let config = phone.read_config().await.map_err(read_failure)?;
     // The status page adds reboot reasons and the provisioning record; not every phone
     // has one, so its absence is not an error.
-    let status = phone.read_status().await.ok();
-    let mut identity = config.identity.clone();
-    if let Some(status) = &status {
-        identity.merge_missing(&status.identity);
-    }
+    let PhoneReading {
+        config,
+        status,
+        identity,
+    } = phone
+        .read_with_identity(StatusPage::Always)
+        .await
+        .map_err(read_failure)?;
     let values = config
         .values
         .iter()

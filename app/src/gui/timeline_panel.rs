@@ -71,25 +71,21 @@ pub fn show(
                     .to_string();
                 ui.horizontal_wrapped(|ui| {
                     ui.label(RichText::new(time).monospace());
-                    let strong = item.stage.is_step();
-                    let mut words = RichText::new(format!(
-                        "{} {}",
-                        style::stage_icon(item.stage),
+                    // The icon and colour say the step; the words are the engine's sentence.
+                    ui.label(RichText::new(style::stage_icon(item.stage)).color(colour));
+                    let words = if item.detail.is_empty() {
                         item.stage.words()
-                    ))
-                    .color(colour);
-                    if strong {
-                        words = words.strong();
-                    }
+                    } else {
+                        &item.detail
+                    };
+                    let words = if item.stage == Stage::Syslog {
+                        RichText::new(words).monospace()
+                    } else if item.stage.is_step() {
+                        RichText::new(words).color(colour).strong()
+                    } else {
+                        RichText::new(words)
+                    };
                     ui.label(words);
-                    if !item.detail.is_empty() {
-                        let detail = if item.stage == Stage::Syslog {
-                            RichText::new(&item.detail).monospace()
-                        } else {
-                            RichText::new(&item.detail)
-                        };
-                        ui.label(detail);
-                    }
                 });
             }
         });

@@ -1,90 +1,32 @@
 //! The phone client: talks to one phone's web server (identity, configuration, status,
 //! resync, posting a profile), with authentication, HTTPS trust on first use, size caps and
-//! timeouts. See [`PhoneClient`].
+//! timeouts. [`PhoneClient`] does the HTTP; [`Phone`] knows the pages.
 
 pub mod address;
 pub mod auth;
 pub mod client;
+pub mod config;
+pub mod error;
+pub mod reading;
 pub mod secret;
 pub mod status;
 pub mod trust;
 
-use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use reqwest::StatusCode;
-use serde::{Deserialize, Serialize};
 
 pub use address::{AddressError, PhoneAddress, Scheme};
 pub use auth::{AuthMethod, Credentials};
-pub use client::{Answer, ClientOptions, PhoneClient, PhoneError};
+pub use client::{Answer, ClientOptions, PhoneClient};
+pub use config::{ConfigSource, PhoneConfig};
+pub use error::PhoneError;
+pub use reading::{PhoneReading, StatusPage, identity_of};
 pub use secret::Secret;
 pub use status::{PhoneStatus, ProvisioningEntry};
 pub use trust::{CertificateChanged, TrustStore};
 
-use crate::identity::{FirmwareLine, PhoneIdentity};
 use crate::profile::xml::{Document, read_document_bytes};
-
-/// Which configuration dump the phone offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ConfigSource {
-    /// `/admin/cfg.xml` (MPP).
-    CfgXml,
-    /// `/admin/spacfg.xml` (SPA, some MPP).
-    SpaCfgXml,
-}
-
-impl ConfigSource {
-    pub fn path(self) -> &'static str {
-        match self {
-            ConfigSource::CfgXml => "/admin/cfg.xml",
-            ConfigSource::SpaCfgXml => "/admin/spacfg.xml",
-        }
-    }
-}
-
-/// A phone's configuration as it reports it: every parameter, the last of duplicates.
-/// Password parameters are hidden by the phone (read as empty or masked).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PhoneConfig {
-    pub source: ConfigSource,
-    pub values: BTreeMap<String, String>,
-    pub identity: PhoneIdentity,
-    /// What was not well-formed in the dump.
-    pub problems: Vec<String>,
-}
-
-impl PhoneConfig {
-    pub fn from_document(source: ConfigSource, document: &Document) -> Self {
-        let values = document
-            .elements
-            .iter()
-            .map(|e| (e.name.clone(), e.value.clone()))
-            .collect();
-        PhoneConfig {
-            source,
-            values,
-            identity: document.identity(),
-            problems: document.problems.clone(),
-        }
-    }
-
-    pub fn value(&self, name: &str) -> Option<&str> {
-        self.values.get(name).map(String::as_str)
-    }
-
-    /// Whether the phone is an SPA phone, by `identity` (this dump's, or one completed from
-    /// the status page) and by the dump it served ([`PhoneIdentity::is_spa_given_dump`]).
-    pub fn is_spa(&self, identity: &PhoneIdentity) -> bool {
-        identity.is_spa_given_dump(self.source == ConfigSource::SpaCfgXml)
-    }
-
-    /// The phone's firmware line, by `identity` and by the dump it served
-    /// ([`PhoneIdentity::firmware_line_given_dump`]).
-    pub fn firmware_line(&self, identity: &PhoneIdentity) -> Option<FirmwareLine> {
-        identity.firmware_line_given_dump(self.source == ConfigSource::SpaCfgXml)
-    }
-}
 
 /// Remembers per client which dump worked (cfg.xml or spacfg.xml).
 #[derive(Debug, Default)]
@@ -161,19 +103,6 @@ impl Phone {
             .client
             .missing_admin_page("/admin/status.xml", StatusCode::NOT_FOUND)
             .await)
-    }
-
-    /// Who the phone is: the status page, gaps filled from the configuration dump.
-    pub async fn read_identity(&self) -> Result<PhoneIdentity, PhoneError> {
-        let mut identity = match self.read_status().await {
-            Ok(status) => status.identity,
-            Err(e) => return Err(e),
-        };
-        if identity.mac.is_none() || identity.model.is_none() {
-            let config = self.read_config().await?;
-            identity.merge_missing(&config.identity);
-        }
-        Ok(identity)
     }
 
     /// `/admin/resync` (the phone's own rules) or `/admin/resync?<rule>` (once, not saved).

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::profile::mask::mask_value;
 use crate::identity::PhoneIdentity;
 use crate::profile::xml::Document;
 
@@ -123,6 +124,35 @@ impl PhoneStatus {
         self.provisioning.first()
     }
 
+    /// A failure entry that was not on the page `before` (masked: it may quote a rule).
+    pub fn failure_since(&self, before: Option<&PhoneStatus>) -> Option<String> {
+        self.new_entry_since(before)
+            .filter(|entry| entry.is_failure())
+            .map(|entry| mask_value("", &entry.text))
+    }
+
+    /// A success entry that was not on the page `before` (masked like failures).
+    pub fn success_since(&self, before: Option<&PhoneStatus>) -> Option<String> {
+        self.new_entry_since(before)
+            .filter(|entry| entry.is_success())
+            .map(|entry| mask_value("", &entry.text))
+    }
+
+    /// A reboot for provisioning that was not in the history `before`: its reason.
+    pub fn provisioning_reboot_since(&self, before: Option<&PhoneStatus>) -> Option<String> {
+        let latest = self.reboot_reasons.first()?;
+        let old = before.and_then(|b| b.reboot_reasons.first());
+        (old != Some(latest) && latest.to_ascii_lowercase().contains("provision"))
+            .then(|| latest.clone())
+    }
+
+    /// The newest provisioning entry, when it differs from the newest one `before`.
+    fn new_entry_since(&self, before: Option<&PhoneStatus>) -> Option<&ProvisioningEntry> {
+        let latest = self.latest_provisioning()?;
+        let old = before.and_then(|b| b.latest_provisioning());
+        (old != Some(latest)).then_some(latest)
+    }
+
     /// The value of a status element by name.
     pub fn value(&self, name: &str) -> Option<&str> {
         self.elements
@@ -192,6 +222,37 @@ mod tests {
                 "[08/10/14 14:05:43]Provisioning".to_string(),
                 "[08/10/14 14:03:43]Power".to_string()
             ]
+        );
+    }
+
+    #[test]
+    fn only_entries_and_reboots_new_since_before_count() {
+        let page = |entry: &str, reboot: &str| {
+            let xml = format!(
+                "<s><Provisioning_Status_1>{entry}</Provisioning_Status_1>\
+                 <Reboot_Reason_1>{reboot}</Reboot_Reason_1></s>"
+            );
+            PhoneStatus::from_document(&read_document(&xml).unwrap())
+        };
+        let before = page("Successful [1] http://x/a.xml", "[1]Power");
+        assert_eq!(before.success_since(Some(&before)), None);
+        assert!(before.success_since(None).is_some());
+        let failed = page("Failed [2] [--pwd secret]http://x/b.xml", "[2]Provisioning");
+        let failure = failed.failure_since(Some(&before)).unwrap();
+        assert!(
+            failure.contains("--pwd ****") && !failure.contains("secret"),
+            "{failure}"
+        );
+        assert_eq!(failed.success_since(Some(&before)), None);
+        assert_eq!(
+            failed.provisioning_reboot_since(Some(&before)).as_deref(),
+            Some("[2]Provisioning")
+        );
+        assert_eq!(failed.provisioning_reboot_since(Some(&failed)), None);
+        assert_eq!(
+            before.provisioning_reboot_since(None),
+            None,
+            "a power cycle"
         );
     }
 

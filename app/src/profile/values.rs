@@ -184,12 +184,29 @@ pub fn same_value(a: &str, b: &str) -> bool {
     normalize_value(a) == normalize_value(b)
 }
 
+/// The parameter that turns a phone's provisioning on and off.
+pub const PROVISION_ENABLE: &str = "Provision_Enable";
+
+/// Whether `Provision_Enable` holding `value` makes the phone refuse every resync, the ones
+/// phoneprov asks for included (`No`, in any case, spaces around).
+pub fn refuses_resyncs(provision_enable: &str) -> bool {
+    provision_enable.trim().eq_ignore_ascii_case("no")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::profile::xml::read_document;
     use crate::profile::xml::write::xml_cannot_carry;
     use proptest::prelude::*;
+
+    #[test]
+    fn only_no_turns_resyncs_away() {
+        assert!(refuses_resyncs(" no "));
+        assert!(refuses_resyncs("No"));
+        assert!(!refuses_resyncs("Yes"));
+        assert!(!refuses_resyncs(""));
+    }
 
     #[test]
     fn aliases_map_last_wins_unknown_kept() {

@@ -159,28 +159,17 @@ pub enum EventKind {
     },
 }
 
-/// An event with its time and the phone it is about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProvisionEvent {
-    pub at: jiff::Timestamp,
-    /// `host:port` of the phone.
-    pub phone: String,
-    #[serde(flatten)]
-    pub kind: EventKind,
-}
-
-impl ProvisionEvent {
-    /// One line for a terminal.
-    pub fn summary(&self) -> String {
-        let text = match &self.kind {
+impl EventKind {
+    /// The event in words: the one sentence the command line prints and the window shows
+    /// (the window adds an icon and a colour, and starts it with a capital).
+    pub fn describe(&self) -> String {
+        match self {
             EventKind::Validated { warnings } if warnings.is_empty() => "validated".to_string(),
-            EventKind::Validated { warnings } => {
-                format!(
-                    "validated ({} warning(s): {})",
-                    warnings.len(),
-                    warnings.join("; ")
-                )
-            }
+            EventKind::Validated { warnings } => format!(
+                "validated ({} warning(s): {})",
+                warnings.len(),
+                warnings.join("; ")
+            ),
             EventKind::CertificateTrusted { sha256 } => {
                 format!("trusting the phone's HTTPS certificate on first use (SHA-256 {sha256})")
             }
@@ -201,13 +190,11 @@ impl ProvisionEvent {
                 "profile fetched by the phone ({})",
                 user_agent.as_deref().unwrap_or("no User-Agent")
             ),
-            EventKind::FallingBack { from, to, reason } => {
-                format!(
-                    "{reason}; sending by {} instead of {}",
-                    to.label(),
-                    from.label()
-                )
-            }
+            EventKind::FallingBack { from, to, reason } => format!(
+                "{reason}; sending by {} instead of {}",
+                to.label(),
+                from.label()
+            ),
             EventKind::Rebooting => "the phone stopped answering (rebooting?)".to_string(),
             EventKind::BackOnline => "the phone answers again".to_string(),
             EventKind::Applied { names } => format!("applied: {}", names.join(", ")),
@@ -228,9 +215,37 @@ impl ProvisionEvent {
             } => format!("resync failed: {detail}"),
             EventKind::Syslog { text } => format!("syslog: {text}"),
             EventKind::Note { message } => message.clone(),
-            EventKind::Failed { reason } => format!("failed: {reason}"),
-        };
-        format!("{} {}: {}", self.at.strftime("%H:%M:%S"), self.phone, text)
+            // The reason is a whole sentence about what went wrong.
+            EventKind::Failed { reason } => reason.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+/// An event with its time and the phone it is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvisionEvent {
+    pub at: jiff::Timestamp,
+    /// `host:port` of the phone.
+    pub phone: String,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+impl ProvisionEvent {
+    /// One line for a terminal: the time, the phone and [`EventKind::describe`].
+    pub fn summary(&self) -> String {
+        format!(
+            "{} {}: {}",
+            self.at.strftime("%H:%M:%S"),
+            self.phone,
+            self.kind.describe()
+        )
     }
 }
 
@@ -294,5 +309,25 @@ mod tests {
         assert!(text.contains("--pwd ****"), "{text}");
         let secret = Mismatch::shown("Admin_Password", "hunter2", Some(""));
         assert!(!secret.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn the_command_line_says_each_event_in_its_one_sentence() {
+        let event = ProvisionEvent {
+            at: jiff::Timestamp::from_second(0).unwrap(),
+            phone: "10.0.0.5:80".to_string(),
+            kind: EventKind::ProfileFetched { user_agent: None },
+        };
+        assert!(
+            event
+                .summary()
+                .ends_with("10.0.0.5:80: profile fetched by the phone (no User-Agent)"),
+            "{}",
+            event.summary()
+        );
+        let failed = EventKind::Failed {
+            reason: "cancelled while reading".to_string(),
+        };
+        assert_eq!(failed.to_string(), "cancelled while reading");
     }
 }

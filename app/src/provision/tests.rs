@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::*;
-use crate::phone::{ClientOptions, Credentials, PhoneAddress, Scheme};
+use crate::phone::{ClientOptions, Credentials, Phone, PhoneAddress, Scheme};
 
 const UA: &str = "Cisco-CP-8861-3PCC/11.3.7 (00562b043615)";
 
@@ -112,8 +112,13 @@ fn changes(list: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 fn quick() -> ApplyOptions {
+    quick_via(ViaChoice::Auto)
+}
+
+/// [`quick`], sending the given way.
+fn quick_via(via: ViaChoice) -> ApplyOptions {
     ApplyOptions {
-        via: ViaChoice::Auto,
+        via,
         timeout: Duration::from_secs(10),
         reach_timeout: Duration::from_secs(1),
         settle: Duration::from_millis(300),
@@ -122,19 +127,24 @@ fn quick() -> ApplyOptions {
     }
 }
 
+/// A handle on the mini phone at `address`.
+fn mini_phone(engine: &Engine, address: SocketAddr) -> Phone {
+    engine
+        .phone(
+            PhoneAddress::from_socket(Scheme::Http, address),
+            Credentials::default(),
+            ClientOptions::default(),
+        )
+        .unwrap()
+}
+
 async fn run(
     engine: &Engine,
     address: SocketAddr,
     list: &[(&str, &str)],
     options: ApplyOptions,
 ) -> (Result<ApplyReport, ApplyError>, Vec<EventKind>) {
-    let phone = engine
-        .phone(
-            PhoneAddress::from_socket(Scheme::Http, address),
-            Credentials::default(),
-            ClientOptions::default(),
-        )
-        .unwrap();
+    let phone = mini_phone(engine, address);
     let (sender, mut receiver) = mpsc::unbounded_channel();
     let sink = EventSink::new(address.to_string(), sender);
     let result = engine
@@ -175,7 +185,7 @@ async fn push_and_post_both_end_verified_with_a_snapshot_first() {
             &engine,
             address,
             &[("Resync_Periodic", "3665"), ("Resync_At__HHmm_", "1800")],
-            ApplyOptions { via, ..quick() },
+            quick_via(via),
         )
         .await;
         let report = result.unwrap();
@@ -251,10 +261,7 @@ async fn a_dropped_value_is_reported_by_name() {
         &engine,
         address,
         &[("Resync_Periodic", "3665"), ("Resync_Fancy", "1")],
-        ApplyOptions {
-            via: ViaChoice::Post,
-            ..quick()
-        },
+        quick_via(ViaChoice::Post),
     )
     .await;
     let error = result.unwrap_err();
@@ -278,10 +285,7 @@ async fn provision_disabled_refuses_push_and_auto_posts_instead() {
     let mut values = base();
     values[2] = ("Provision_Enable", "No");
     let (address, mini) = start(mini_with(&values)).await;
-    let push = ApplyOptions {
-        via: ViaChoice::Push,
-        ..quick()
-    };
+    let push = quick_via(ViaChoice::Push);
     let (result, _) = run(&engine, address, &[("Resync_Periodic", "3665")], push).await;
     let error = result.unwrap_err();
     assert!(
@@ -307,10 +311,7 @@ async fn provision_disabled_refuses_push_and_auto_posts_instead() {
         &engine,
         address,
         &[("Resync_Periodic", "3600")],
-        ApplyOptions {
-            via: ViaChoice::Post,
-            ..quick()
-        },
+        quick_via(ViaChoice::Post),
     )
     .await;
     result.unwrap();
@@ -327,10 +328,7 @@ async fn auto_falls_back_to_post_when_the_phone_cannot_reach_us() {
         &engine,
         address,
         &[("Resync_Periodic", "3665")],
-        ApplyOptions {
-            via: ViaChoice::Push,
-            ..quick()
-        },
+        quick_via(ViaChoice::Push),
     )
     .await;
     let error = result.unwrap_err();
@@ -369,13 +367,7 @@ async fn rollback_puts_back_the_snapshot() {
         .history()
         .find(&address.to_string(), None, Some(&id))
         .unwrap();
-    let phone = engine
-        .phone(
-            PhoneAddress::from_socket(Scheme::Http, address),
-            Credentials::default(),
-            ClientOptions::default(),
-        )
-        .unwrap();
+    let phone = mini_phone(&engine, address);
     let report = engine
         .rollback(
             &phone,
@@ -397,13 +389,7 @@ async fn cancelling_stops_the_operation_and_says_where() {
     let mut mini = mini_with(&base());
     mini.cannot_reach = true;
     let (address, _) = start(mini).await;
-    let phone = engine
-        .phone(
-            PhoneAddress::from_socket(Scheme::Http, address),
-            Credentials::default(),
-            ClientOptions::default(),
-        )
-        .unwrap();
+    let phone = mini_phone(&engine, address);
     // Cancelled once the profile is offered (the phone never fetches it: cannot_reach).
     let cancel = CancellationToken::new();
     let canceller = cancel.clone();

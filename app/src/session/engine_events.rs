@@ -5,66 +5,28 @@ use super::phones::{PhoneEntry, PhoneStatus};
 use super::timeline::Stage;
 use crate::provision::{EventKind, ProvisionEvent};
 
-/// Applies one engine event to the phone's entry. Returns a line for the activity log.
+/// Applies one engine event to the phone's entry. Returns a line for the activity log: the
+/// event's one sentence ([`EventKind::describe`]), as the timeline shows it.
 pub fn record(entry: &mut PhoneEntry, event: &ProvisionEvent) -> Option<String> {
     let at = event.at;
-    let (stage, detail) = match &event.kind {
+    let stage = match &event.kind {
         EventKind::Validated { warnings } if warnings.is_empty() => return None,
-        EventKind::Validated { warnings } => (
-            Stage::Note,
-            format!(
-                "Checked; {} warning(s): {}",
-                warnings.len(),
-                warnings.join("; ")
-            ),
-        ),
-        EventKind::CertificateTrusted { sha256 } => (
-            Stage::Note,
-            format!("Trusting the phone's HTTPS certificate from now on (SHA-256 {sha256})"),
-        ),
-        EventKind::Compared { changes, unchanged } => (
-            Stage::Note,
-            format!(
-                "Read the phone: {} value(s) to change, {unchanged} already as wanted",
-                changes.len()
-            ),
-        ),
+        EventKind::Validated { .. }
+        | EventKind::CertificateTrusted { .. }
+        | EventKind::Compared { .. }
+        | EventKind::SnapshotSaved { .. }
+        | EventKind::Sent { .. }
+        | EventKind::FallingBack { .. }
+        | EventKind::BackOnline
+        | EventKind::Note { .. } => Stage::Note,
         EventKind::NothingToChange => {
             entry.status = PhoneStatus::Verified;
-            (
-                Stage::Verified,
-                "Nothing to change: the phone already has every value".to_string(),
-            )
+            Stage::Verified
         }
-        EventKind::SnapshotSaved { snapshot, .. } => (
-            Stage::Note,
-            format!("Saved what the phone had before ({snapshot})"),
-        ),
-        EventKind::Sent { via, detail } => {
-            (Stage::Note, format!("Sent by {} ({detail})", via.label()))
-        }
-        EventKind::WaitingForIdle => (
-            Stage::WaitingForIdle,
-            "The phone is on a call; it applies the change when the call ends".to_string(),
-        ),
-        EventKind::ProfileFetched { user_agent } => (
-            Stage::Fetched,
-            user_agent
-                .as_deref()
-                .map(|ua| format!("by {ua}"))
-                .unwrap_or_default(),
-        ),
-        EventKind::FallingBack { from, to, reason } => (
-            Stage::Note,
-            format!(
-                "{reason}; sending by {} instead of {}",
-                to.label(),
-                from.label()
-            ),
-        ),
-        EventKind::Rebooting => (Stage::Rebooting, "The phone stopped answering".to_string()),
-        EventKind::BackOnline => (Stage::Note, "The phone answers again".to_string()),
-        EventKind::Applied { names } => (Stage::Applied, names.join(", ")),
+        EventKind::WaitingForIdle => Stage::WaitingForIdle,
+        EventKind::ProfileFetched { .. } => Stage::Fetched,
+        EventKind::Rebooting => Stage::Rebooting,
+        EventKind::Applied { .. } => Stage::Applied,
         EventKind::Verified { names } => {
             for name in names {
                 let value = entry.form.sent.get(name).cloned();
@@ -73,52 +35,57 @@ pub fn record(entry: &mut PhoneEntry, event: &ProvisionEvent) -> Option<String> 
                 }
             }
             entry.status = PhoneStatus::Verified;
-            (
-                Stage::Verified,
-                format!("Read back from the phone: {}", names.join(", ")),
-            )
+            Stage::Verified
         }
-        EventKind::ResyncRequested { rule } => {
+        EventKind::ResyncRequested { .. } => {
             entry.status = PhoneStatus::Applying;
-            (
-                Stage::Requested,
-                match rule {
-                    Some(rule) => format!("Resync from {rule}"),
-                    None => "Resync with the phone's own rules".to_string(),
-                },
-            )
+            Stage::Requested
         }
-        EventKind::ResyncFinished {
-            success: true,
-            detail,
-        } => {
+        EventKind::ResyncFinished { success: true, .. } => {
             entry.status = PhoneStatus::Verified;
-            (
-                Stage::Verified,
-                format!("The phone reports a successful resync: {detail}"),
-            )
+            Stage::Verified
         }
         EventKind::ResyncFinished {
             success: false,
             detail,
         } => {
             entry.status = PhoneStatus::Failed(detail.clone());
-            (Stage::Failed, detail.clone())
+            Stage::Failed
         }
-        EventKind::Syslog { text } => (Stage::Syslog, text.clone()),
-        EventKind::Note { message } => (Stage::Note, message.clone()),
+        EventKind::Syslog { .. } => Stage::Syslog,
         EventKind::Failed { reason } => {
             // What was sent stays marked until the operation's outcome says, field by
             // field, what the phone confirmed and what it reports instead.
             entry.status = PhoneStatus::Failed(reason.clone());
-            (Stage::Failed, reason.clone())
+            Stage::Failed
         }
     };
-    let line = if detail.is_empty() {
-        stage.words().to_string()
-    } else {
-        format!("{}: {detail}", stage.words())
-    };
-    entry.timeline.push(at, stage, detail);
+    let line = sentence_case(&event.kind.describe());
+    entry.timeline.push(at, stage, line.clone());
     Some(line)
+}
+
+/// `text` with its first letter a capital, as lines in the window start.
+fn sentence_case(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_says_the_engine_s_sentence_with_a_capital() {
+        assert_eq!(sentence_case("profile fetched"), "Profile fetched");
+        assert_eq!(sentence_case(""), "");
+        let kind = EventKind::Rebooting;
+        assert_eq!(
+            sentence_case(&kind.describe()).to_lowercase(),
+            kind.describe().to_lowercase()
+        );
+    }
 }

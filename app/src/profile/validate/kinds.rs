@@ -5,12 +5,13 @@ use super::finding::{CharIndex, Finding, Severity, Sink, leading_space};
 use crate::identity::FirmwareLine;
 use crate::profile::schedule::{Schedule, time_of_day};
 use crate::profile::schema::{ParamDef, Unit};
+use crate::profile::values;
 use crate::profile::words::{excerpt, human_duration};
 
 /// The field's own check is not enough here: a value that is legal can still lock the
 /// phone out of provisioning.
 pub(super) fn provision_enable(def: &ParamDef, value: &str, findings: &mut Sink) {
-    if def.element == "Provision_Enable" && value.trim().eq_ignore_ascii_case("no") {
+    if def.element == values::PROVISION_ENABLE && values::refuses_resyncs(value) {
         findings.add(Severity::Warning, ||
             Finding::warning(
                 def,
