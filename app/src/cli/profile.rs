@@ -10,6 +10,7 @@ use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
 use super::exit;
+use super::setup::{Failure, PROGRAM, finish};
 use crate::identity::FirmwareLine;
 use crate::profile::schema::{self, Group, ParamDef};
 use crate::profile::validate::{Finding, Severity, mask_value};
@@ -57,9 +58,6 @@ pub enum ProfileCommand {
     },
 }
 
-/// A one-line failure for the user and the exit code to end with.
-struct Failure(String);
-
 pub fn run(args: ProfileArgs) -> ExitCode {
     let result = match args.command {
         ProfileCommand::Check {
@@ -74,17 +72,7 @@ pub fn run(args: ProfileArgs) -> ExitCode {
             json,
         } => show(&file, firmware.as_deref(), json),
     };
-    match result {
-        Ok(code) => ExitCode::from(code),
-        Err(Failure(message)) => {
-            let _ = writeln!(io::stderr(), "phoneprov: {}", one_line(&message));
-            ExitCode::from(exit::USAGE)
-        }
-    }
-}
-
-fn one_line(text: &str) -> String {
-    text.replace(['\n', '\r'], " ")
+    finish(PROGRAM, result)
 }
 
 fn print(text: &str) {
@@ -99,19 +87,24 @@ fn load(path: &Path) -> Result<Document, Failure> {
         read_capped(io::stdin().lock(), "standard input")?
     } else {
         let metadata = std::fs::metadata(path)
-            .map_err(|e| Failure(format!("cannot read {shown}: {}", io_words(&e))))?;
+            .map_err(|e| Failure::usage(format!("cannot read {shown}: {}", io_words(&e))))?;
         if metadata.is_dir() {
-            return Err(Failure(format!("{shown} is a folder, not a profile file")));
+            return Err(Failure::usage(format!(
+                "{shown} is a folder, not a profile file"
+            )));
         }
         if metadata.len() > MAX_PROFILE_BYTES {
-            return Err(Failure(too_large(&shown.to_string(), metadata.len())));
+            return Err(Failure::usage(too_large(
+                &shown.to_string(),
+                metadata.len(),
+            )));
         }
         let file = File::open(path)
-            .map_err(|e| Failure(format!("cannot read {shown}: {}", io_words(&e))))?;
+            .map_err(|e| Failure::usage(format!("cannot read {shown}: {}", io_words(&e))))?;
         read_capped(file, &shown.to_string())?
     };
     read_document_bytes(&bytes).map_err(|e| {
-        Failure(match e {
+        Failure::usage(match e {
             XmlReadError::Malformed { .. } => format!("{shown} is not a readable XML profile: {e}"),
             _ => format!("{shown}: {e}"),
         })
@@ -123,9 +116,9 @@ fn read_capped(reader: impl Read, name: &str) -> Result<Vec<u8>, Failure> {
     reader
         .take(MAX_PROFILE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| Failure(format!("cannot read {name}: {}", io_words(&e))))?;
+        .map_err(|e| Failure::usage(format!("cannot read {name}: {}", io_words(&e))))?;
     if bytes.len() as u64 > MAX_PROFILE_BYTES {
-        return Err(Failure(too_large(name, bytes.len() as u64)));
+        return Err(Failure::usage(too_large(name, bytes.len() as u64)));
     }
     Ok(bytes)
 }
@@ -161,7 +154,7 @@ fn firmware_line(
         return FirmwareLine::from_version(version)
             .map(|line| (line, false))
             .ok_or_else(|| {
-                Failure(format!(
+                Failure::usage(format!(
                     "--firmware {version}: not a firmware version (examples: 10.4.1, 11.3.7, 12.0.1, 7.5.5)"
                 ))
             });
@@ -196,7 +189,7 @@ fn ensure_profile(path: &Path, document: &Document) -> Result<(), Failure> {
     if profile_root || known {
         Ok(())
     } else {
-        Err(Failure(format!(
+        Err(Failure::usage(format!(
             "{} is XML (<{root}>) but not a phone profile: no <flat-profile> and no Configuration Profile parameter",
             path.display()
         )))
@@ -210,8 +203,8 @@ fn check(
     json: bool,
 ) -> Result<u8, Failure> {
     if file.is_none() && sets.is_empty() {
-        return Err(Failure(
-            "nothing to check: give a profile FILE and/or --set NAME=VALUE".into(),
+        return Err(Failure::usage(
+            "nothing to check: give a profile FILE and/or --set NAME=VALUE",
         ));
     }
     let document = match file {
@@ -229,7 +222,7 @@ fn check(
     };
     for set in sets {
         let Some((name, value)) = set.split_once('=') else {
-            return Err(Failure(format!(
+            return Err(Failure::usage(format!(
                 "--set {}: write NAME=VALUE, e.g. --set Resync_Periodic=86400",
                 mask_value("", set)
             )));
@@ -239,7 +232,7 @@ fn check(
             let hint = schema::lookup_ignoring_case(name)
                 .map(|d| format!(" (names are case-sensitive: did you mean {}?)", d.element))
                 .unwrap_or_else(|| " (see `phoneprov profile show` for the names)".into());
-            return Err(Failure(format!(
+            return Err(Failure::usage(format!(
                 "--set {name}: not a Configuration Profile parameter{hint}"
             )));
         }

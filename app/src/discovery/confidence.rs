@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::identity::{PhoneIdentity, looks_like_cisco_model};
 
-use super::phone::Evidence;
+use super::evidence::Evidence;
 
 /// A coarse scale a technician can read at a glance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

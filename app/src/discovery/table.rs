@@ -175,7 +175,8 @@ mod tests {
     use std::net::IpAddr;
 
     use super::*;
-    use crate::discovery::phone::{Access, Evidence, Source};
+    use crate::discovery::evidence::Evidence;
+    use crate::discovery::phone::{Access, Source};
 
     fn ip(text: &str) -> IpAddr {
         text.parse().unwrap()
