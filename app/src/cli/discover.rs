@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use tokio_util::sync::CancellationToken;
 
-use super::exit;
+use super::setup::exit;
 use super::setup::{Failure, failure_line, print_json, run_async};
 use crate::discovery::{
     Access, DiscoveredPhone, KnownPhones, ManualTarget, ScanChoices, ScanEvent, ScanHandle,

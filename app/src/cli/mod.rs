@@ -9,6 +9,8 @@ pub mod phone;
 pub mod profile;
 pub mod setup;
 
+pub use setup::exit;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "phoneprov",
@@ -45,16 +47,6 @@ pub enum Command {
     Trust(phone::trust::TrustCommand),
     /// Check or show a Configuration Profile file (no phone needed).
     Profile(profile::ProfileArgs),
-}
-
-/// Exit codes shared by every subcommand.
-pub mod exit {
-    /// Everything asked for was done (and, for changes, verified).
-    pub const OK: u8 = 0;
-    /// The input or the phone is in error (invalid values, unverified change, …).
-    pub const FAILED: u8 = 1;
-    /// Usage or I/O error: bad arguments, unreadable file, unreachable phone.
-    pub const USAGE: u8 = 2;
 }
 
 /// Runs a parsed subcommand and returns the process exit code.

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
-use super::exit;
+use super::setup::exit;
 use super::setup::{Failure, PROGRAM, finish};
 use crate::identity::FirmwareLine;
 use crate::profile::schema::{self, Group, ParamDef};

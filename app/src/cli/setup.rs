@@ -1,5 +1,6 @@
-//! What every subcommand shares: the one-line [`Failure`] and its exit code, the one tokio
-//! runtime builder (with Ctrl-C wired to a cancel token), and JSON on stdout.
+//! What every subcommand shares: the [`exit`] codes, the one-line [`Failure`] and its exit
+//! code, the one tokio runtime builder (with Ctrl-C wired to a cancel token), and JSON on
+//! stdout.
 
 use std::future::Future;
 use std::io::Write;
@@ -7,9 +8,18 @@ use std::process::ExitCode;
 
 use tokio_util::sync::CancellationToken;
 
-use super::exit;
 use crate::phone::PhoneError;
 use crate::provision::ApplyError;
+
+/// Exit codes shared by every subcommand.
+pub mod exit {
+    /// Everything asked for was done (and, for changes, verified).
+    pub const OK: u8 = 0;
+    /// The input or the phone is in error (invalid values, unverified change, …).
+    pub const FAILED: u8 = 1;
+    /// Usage or I/O error: bad arguments, unreadable file, unreachable phone.
+    pub const USAGE: u8 = 2;
+}
 
 /// Who the last line on stderr comes from, for subcommands that do not name themselves.
 pub const PROGRAM: &str = "phoneprov";
@@ -87,7 +97,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(|e| Failure::usage(format!("cannot start: {e}")))
 }
 
-/// Runs an async subcommand to its end on [`runtime`] and returns its exit code (see
+/// Runs an async subcommand to its end on the one runtime and returns its exit code (see
 /// [`finish`]). `work` gets a token that Ctrl-C cancels, so an interrupted command can
 /// still stop cleanly and say what it left behind.
 pub fn run_async<F>(who: &str, work: impl FnOnce(CancellationToken) -> F) -> ExitCode

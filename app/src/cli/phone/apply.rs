@@ -5,7 +5,7 @@ use clap::ValueEnum;
 use serde_json::json;
 
 use super::seconds;
-use crate::cli::exit;
+use crate::cli::setup::exit;
 use crate::cli::setup::{Failure, print_json};
 use crate::phone::Phone;
 use crate::provision::{ApplyError, ApplyOptions, ApplyReport, ViaChoice};

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::apply::{self, ViaArg};
 use super::{PhoneArgs, connect, open_engine, say_first_use, seconds, with_progress};
-use crate::cli::exit;
+use crate::cli::setup::exit;
 use crate::cli::setup::{Failure, PROGRAM, print_json, run_async};
 use crate::phone::Phone;
 use crate::profile::xml::read_document_bytes;

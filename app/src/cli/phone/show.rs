@@ -6,7 +6,7 @@ use clap::Args;
 use serde_json::json;
 
 use super::{PhoneArgs, connect, open_engine, say_first_use};
-use crate::cli::exit;
+use crate::cli::setup::exit;
 use crate::cli::setup::{PROGRAM, print_json, run_async};
 
 #[derive(Debug, Clone, Args)]

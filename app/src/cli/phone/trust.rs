@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use super::open_engine;
-use crate::cli::exit;
+use crate::cli::setup::exit;
 use crate::cli::setup::{Failure, PROGRAM, finish};
 use crate::phone::{PhoneAddress, Scheme};
 

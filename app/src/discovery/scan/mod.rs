@@ -2,68 +2,28 @@
 //! streams events (phone found/updated, progress, finished). Cancellable at any time.
 //!
 //! Here: what a caller sees (the [`Scanner`] that starts a scan, the [`ScanHandle`] that
-//! follows it, its events). The options are in `options`, the merging run in `run`, the
-//! sources' tasks in `sources`.
+//! follows it). Its events are in `events`, the options in `options`, the merging run in
+//! `run`, the sources' tasks in `sources`.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::fingerprint::{FingerprintError, Fingerprinter};
-use super::phone::{DiscoveredPhone, PhoneKey, Source};
 use super::store::KnownPhones;
 use super::sweep::ScopeError;
 use super::table::PhoneTable;
 
+mod events;
 mod options;
 mod run;
 mod sources;
 
+pub use events::{Progress, ScanEvent, ScanSummary, Waker};
 pub use options::{ScanChoices, ScanOptions};
 use run::{EventSink, Run};
-
-/// Progress of the sweep: addresses done of total.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Progress {
-    pub done: usize,
-    pub total: usize,
-}
-
-/// The end of a scan.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScanSummary {
-    /// The phones this scan saw, in the merged state.
-    pub phones: Vec<DiscoveredPhone>,
-    /// The user cancelled it.
-    pub cancelled: bool,
-    /// It ran into [`ScanOptions::time_limit`].
-    pub timed_out: bool,
-    /// Addresses the sweep finished (of its plan).
-    pub swept: Progress,
-    pub elapsed: Duration,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScanEvent {
-    PhoneFound(DiscoveredPhone),
-    /// A phone seen again or learned more about; `previous_key` is set when its key changed
-    /// (its MAC became known).
-    PhoneUpdated {
-        previous_key: Option<PhoneKey>,
-        phone: DiscoveredPhone,
-    },
-    Progress(Progress),
-    /// A source could not run (e.g. mDNS not available); the others go on.
-    SourceProblem {
-        source: Source,
-        message: String,
-    },
-    /// Always the last event.
-    Finished(ScanSummary),
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
@@ -74,9 +34,6 @@ pub enum ScanError {
     #[error("a scan must be started from within a tokio runtime")]
     NoRuntime,
 }
-
-/// Called after every event, e.g. to wake a UI (`egui::Context::request_repaint`).
-pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
 /// Sets up and starts a scan.
 pub struct Scanner {

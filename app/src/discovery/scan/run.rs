@@ -11,8 +11,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::events::{Progress, ScanEvent, ScanSummary, Waker};
+use super::options::ScanOptions;
 use super::sources::{Probe, Report, Reports, mdns_source, spawn_until_stopped, sweep_source};
-use super::{Progress, ScanEvent, ScanOptions, ScanSummary, Waker};
 use crate::discovery::evidence::Evidence;
 use crate::discovery::fingerprint::Fingerprinter;
 use crate::discovery::neighbours::{Neighbour, read_neighbours};

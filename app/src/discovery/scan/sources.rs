@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::Progress;
+use super::events::Progress;
 use crate::discovery::evidence::Evidence;
 use crate::discovery::fingerprint::{Fingerprint, Fingerprinter};
 use crate::discovery::manual::ManualTarget;
