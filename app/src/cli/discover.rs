@@ -7,12 +7,14 @@ use std::time::Duration;
 use ipnet::IpNet;
 use serde::Serialize;
 
-use crate::discovery::{
-    Access, DiscoveredPhone, KnownPhones, ManualTarget, ScanError, ScanEvent, ScanOptions,
-    ScanSummary, Scanner,
-};
+use tokio_util::sync::CancellationToken;
 
-use super::exit;
+use super::setup::exit;
+use super::setup::{Failure, failure_line, print_json, run_async};
+use crate::discovery::{
+    Access, DiscoveredPhone, KnownPhones, ManualTarget, ScanChoices, ScanEvent, ScanHandle,
+    ScanOptions, ScanSummary, Scanner,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct DiscoverArgs {
@@ -58,21 +60,18 @@ fn parse_cidr(text: &str) -> Result<IpNet, String> {
 
 impl DiscoverArgs {
     fn options(&self) -> ScanOptions {
-        let time_limit = Duration::from_secs(self.timeout.max(1));
-        let defaults = ScanOptions::default();
-        ScanOptions {
+        ScanChoices {
             mdns: !self.no_mdns,
             sweep: !self.no_sweep,
             neighbours: !self.no_arp,
-            cidrs: self.cidrs.clone(),
+            interfaces: self.interfaces.clone(),
             extra_ports: self.ports.clone(),
-            interfaces: (!self.interfaces.is_empty()).then(|| self.interfaces.clone()),
+            ranges: self.cidrs.clone(),
             manual: self.addresses.clone(),
             allow_large: self.yes_large,
-            time_limit,
-            mdns_window: defaults.mdns_window.min(time_limit),
-            ..defaults
+            time_limit: Some(Duration::from_secs(self.timeout.max(1))),
         }
+        .options()
     }
 }
 
@@ -113,22 +112,18 @@ impl From<&DiscoveredPhone> for JsonPhone {
     }
 }
 
+/// Who the lines on stderr come from: the scan's notes interleave with its progress line.
+const WHO: &str = "phoneprov discover";
+
 pub fn run(args: DiscoverArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("phoneprov discover: could not start: {error}");
-            return ExitCode::from(exit::USAGE);
-        }
-    };
-    runtime.block_on(discover(args))
+    run_async(WHO, |interrupt| discover(args, interrupt))
 }
 
-async fn discover(args: DiscoverArgs) -> ExitCode {
+async fn discover(args: DiscoverArgs, interrupt: CancellationToken) -> Result<u8, Failure> {
     let known = match KnownPhones::load_default() {
         Ok(known) => Some(known),
         Err(error) => {
-            eprintln!("phoneprov discover: {error}; names of known phones are not shown");
+            note(&format!("{error}; names of known phones are not shown"));
             None
         }
     };
@@ -136,48 +131,11 @@ async fn discover(args: DiscoverArgs) -> ExitCode {
     if let Some(known) = &known {
         scanner = scanner.with_known_phones(known.clone());
     }
-    let mut scan = match scanner.start() {
-        Ok(scan) => scan,
-        Err(ScanError::Scope(error)) => {
-            eprintln!("phoneprov discover: {error}");
-            return ExitCode::from(exit::USAGE);
-        }
-        Err(error) => {
-            eprintln!("phoneprov discover: {error}");
-            return ExitCode::from(exit::USAGE);
-        }
-    };
+    let scan = scanner
+        .start()
+        .map_err(|error| Failure::usage(error.to_string()))?;
     let show_progress = !args.json && std::io::stderr().is_terminal();
-    let interrupt = tokio::signal::ctrl_c();
-    tokio::pin!(interrupt);
-    let mut interrupted = false;
-    let summary: ScanSummary = loop {
-        let event = tokio::select! {
-            _ = &mut interrupt, if !interrupted => {
-                interrupted = true;
-                scan.cancel();
-                continue;
-            }
-            event = scan.next() => event,
-        };
-        match event {
-            Some(ScanEvent::Progress(progress)) if show_progress => {
-                eprint!("\rswept {} of {} addresses", progress.done, progress.total);
-            }
-            Some(ScanEvent::SourceProblem { source, message }) => {
-                eprintln!("phoneprov discover: {source}: {message}");
-            }
-            Some(ScanEvent::Finished(summary)) => break summary,
-            Some(_) => {}
-            None => {
-                eprintln!("phoneprov discover: the scan stopped unexpectedly");
-                return ExitCode::from(exit::FAILED);
-            }
-        }
-    };
-    if show_progress {
-        eprintln!();
-    }
+    let summary = follow(scan, show_progress, &interrupt).await?;
     let mut phones = summary.phones.clone();
     phones.sort_by_key(|p| p.address);
 
@@ -188,18 +146,12 @@ async fn discover(args: DiscoverArgs) -> ExitCode {
             phones.iter().filter(|p| fresh.remember(p)).count() > 0
         })
     {
-        eprintln!("phoneprov discover: {error}");
+        note(&error.to_string());
     }
 
     if args.json {
         let lines: Vec<JsonPhone> = phones.iter().map(JsonPhone::from).collect();
-        match serde_json::to_string_pretty(&lines) {
-            Ok(json) => println!("{json}"),
-            Err(error) => {
-                eprintln!("phoneprov discover: {error}");
-                return ExitCode::from(exit::FAILED);
-            }
-        }
+        print_json(&lines)?;
     } else {
         print_table(&phones);
         eprintln!(
@@ -212,17 +164,57 @@ async fn discover(args: DiscoverArgs) -> ExitCode {
         );
     }
     if summary.cancelled || summary.timed_out {
-        eprintln!(
-            "phoneprov discover: {}; the list may be incomplete",
+        note(&format!(
+            "{}; the list may be incomplete",
             if summary.cancelled {
                 "interrupted"
             } else {
                 "time limit reached (--timeout)"
             }
-        );
-        return ExitCode::from(exit::FAILED);
+        ));
+        return Ok(exit::FAILED);
     }
-    ExitCode::from(exit::OK)
+    Ok(exit::OK)
+}
+
+/// Follows the scan to its summary: the sweep's progress on a terminal, the sources'
+/// problems as notes; Ctrl-C cancels it (its summary then says so).
+async fn follow(
+    mut scan: ScanHandle,
+    show_progress: bool,
+    interrupt: &CancellationToken,
+) -> Result<ScanSummary, Failure> {
+    let mut interrupted = false;
+    let summary = loop {
+        let event = tokio::select! {
+            _ = interrupt.cancelled(), if !interrupted => {
+                interrupted = true;
+                scan.cancel();
+                continue;
+            }
+            event = scan.next() => event,
+        };
+        match event {
+            Some(ScanEvent::Progress(progress)) if show_progress => {
+                eprint!("\rswept {} of {} addresses", progress.done, progress.total);
+            }
+            Some(ScanEvent::SourceProblem { source, message }) => {
+                note(&format!("{source}: {message}"));
+            }
+            Some(ScanEvent::Finished(summary)) => break summary,
+            Some(_) => {}
+            None => return Err(Failure::failed("the scan stopped unexpectedly")),
+        }
+    };
+    if show_progress {
+        eprintln!();
+    }
+    Ok(summary)
+}
+
+/// A line on stderr that does not end the command.
+fn note(message: &str) {
+    eprintln!("{}", failure_line(WHO, message));
 }
 
 fn print_table(phones: &[DiscoveredPhone]) {

@@ -7,6 +7,9 @@ use clap::{Parser, Subcommand};
 pub mod discover;
 pub mod phone;
 pub mod profile;
+pub mod setup;
+
+pub use setup::exit;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,45 +31,35 @@ pub enum Command {
     /// Find the Cisco phones on the LAN (mDNS, address sweep, ARP table).
     Discover(discover::DiscoverArgs),
     /// Show a phone's identity and Configuration Profile fields.
-    Show(phone::ShowArgs),
+    Show(phone::show::ShowArgs),
     /// Change values on a phone and verify that they landed.
-    Set(phone::SetArgs),
+    Set(phone::set::SetArgs),
     /// Ask a phone to resync (its own rules, or a one-off rule) and follow it.
-    Resync(phone::ResyncArgs),
+    Resync(phone::resync::ResyncArgs),
     /// A phone's status: call state, provisioning status, reboot reasons.
-    Status(phone::StatusArgs),
+    Status(phone::status::StatusArgs),
     /// The snapshots saved before each change to a phone.
-    History(phone::HistoryArgs),
+    History(phone::history::HistoryArgs),
     /// Put a phone back to a snapshot (the newest when none is named).
-    Rollback(phone::RollbackArgs),
+    Rollback(phone::rollback::RollbackArgs),
     /// Remembered HTTPS certificates of phones.
     #[command(subcommand)]
-    Trust(phone::TrustCommand),
+    Trust(phone::trust::TrustCommand),
     /// Check or show a Configuration Profile file (no phone needed).
     Profile(profile::ProfileArgs),
-}
-
-/// Exit codes shared by every subcommand.
-pub mod exit {
-    /// Everything asked for was done (and, for changes, verified).
-    pub const OK: u8 = 0;
-    /// The input or the phone is in error (invalid values, unverified change, …).
-    pub const FAILED: u8 = 1;
-    /// Usage or I/O error: bad arguments, unreadable file, unreachable phone.
-    pub const USAGE: u8 = 2;
 }
 
 /// Runs a parsed subcommand and returns the process exit code.
 pub fn run(command: Command) -> ExitCode {
     match command {
         Command::Discover(args) => discover::run(args),
-        Command::Show(args) => phone::show(args),
-        Command::Set(args) => phone::set(args),
-        Command::Resync(args) => phone::resync(args),
-        Command::Status(args) => phone::status(args),
-        Command::History(args) => phone::history(args),
-        Command::Rollback(args) => phone::rollback(args),
-        Command::Trust(command) => phone::trust(command),
+        Command::Show(args) => phone::show::run(args),
+        Command::Set(args) => phone::set::run(args),
+        Command::Resync(args) => phone::resync::run(args),
+        Command::Status(args) => phone::status::run(args),
+        Command::History(args) => phone::history::run(args),
+        Command::Rollback(args) => phone::rollback::run(args),
+        Command::Trust(command) => phone::trust::run(command),
         Command::Profile(args) => profile::run(args),
     }
 }

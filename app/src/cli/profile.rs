@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
-use super::exit;
+use super::setup::exit;
+use super::setup::{Failure, PROGRAM, finish};
 use crate::identity::FirmwareLine;
 use crate::profile::mask::mask_value;
 use crate::profile::schema::{self, Group, ParamDef};
@@ -55,9 +56,6 @@ pub enum ProfileCommand {
     },
 }
 
-/// A one-line failure for the user and the exit code to end with.
-struct Failure(String);
-
 pub fn run(args: ProfileArgs) -> ExitCode {
     let result = match args.command {
         ProfileCommand::Check {
@@ -72,17 +70,7 @@ pub fn run(args: ProfileArgs) -> ExitCode {
             json,
         } => show(&file, firmware.as_deref(), json),
     };
-    match result {
-        Ok(code) => ExitCode::from(code),
-        Err(Failure(message)) => {
-            let _ = writeln!(io::stderr(), "phoneprov: {}", one_line(&message));
-            ExitCode::from(exit::USAGE)
-        }
-    }
-}
-
-fn one_line(text: &str) -> String {
-    text.replace(['\n', '\r'], " ")
+    finish(PROGRAM, result)
 }
 
 fn print(text: &str) {
@@ -97,19 +85,24 @@ fn load(path: &Path) -> Result<Document, Failure> {
         read_capped(io::stdin().lock(), "standard input")?
     } else {
         let metadata = std::fs::metadata(path)
-            .map_err(|e| Failure(format!("cannot read {shown}: {}", io_words(&e))))?;
+            .map_err(|e| Failure::usage(format!("cannot read {shown}: {}", io_words(&e))))?;
         if metadata.is_dir() {
-            return Err(Failure(format!("{shown} is a folder, not a profile file")));
+            return Err(Failure::usage(format!(
+                "{shown} is a folder, not a profile file"
+            )));
         }
         if metadata.len() > MAX_PROFILE_BYTES {
-            return Err(Failure(too_large(&shown.to_string(), metadata.len())));
+            return Err(Failure::usage(too_large(
+                &shown.to_string(),
+                metadata.len(),
+            )));
         }
         let file = File::open(path)
-            .map_err(|e| Failure(format!("cannot read {shown}: {}", io_words(&e))))?;
+            .map_err(|e| Failure::usage(format!("cannot read {shown}: {}", io_words(&e))))?;
         read_capped(file, &shown.to_string())?
     };
     read_document_bytes(&bytes).map_err(|e| {
-        Failure(match e {
+        Failure::usage(match e {
             XmlReadError::Malformed { .. } => format!("{shown} is not a readable XML profile: {e}"),
             _ => format!("{shown}: {e}"),
         })
@@ -121,9 +114,9 @@ fn read_capped(reader: impl Read, name: &str) -> Result<Vec<u8>, Failure> {
     reader
         .take(MAX_PROFILE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| Failure(format!("cannot read {name}: {}", io_words(&e))))?;
+        .map_err(|e| Failure::usage(format!("cannot read {name}: {}", io_words(&e))))?;
     if bytes.len() as u64 > MAX_PROFILE_BYTES {
-        return Err(Failure(too_large(name, bytes.len() as u64)));
+        return Err(Failure::usage(too_large(name, bytes.len() as u64)));
     }
     Ok(bytes)
 }
@@ -159,7 +152,7 @@ fn firmware_line(
         return FirmwareLine::from_version(version)
             .map(|line| (line, false))
             .ok_or_else(|| {
-                Failure(format!(
+                Failure::usage(format!(
                     "--firmware {version}: not a firmware version (examples: 10.4.1, 11.3.7, 12.0.1, 7.5.5)"
                 ))
             });
@@ -194,7 +187,7 @@ fn ensure_profile(path: &Path, document: &Document) -> Result<(), Failure> {
     if profile_root || known {
         Ok(())
     } else {
-        Err(Failure(format!(
+        Err(Failure::usage(format!(
             "{} is XML (<{root}>) but not a phone profile: no <flat-profile> and no Configuration Profile parameter",
             path.display()
         )))
@@ -208,8 +201,8 @@ fn check(
     json: bool,
 ) -> Result<u8, Failure> {
     if file.is_none() && sets.is_empty() {
-        return Err(Failure(
-            "nothing to check: give a profile FILE and/or --set NAME=VALUE".into(),
+        return Err(Failure::usage(
+            "nothing to check: give a profile FILE and/or --set NAME=VALUE",
         ));
     }
     let document = match file {
@@ -226,26 +219,43 @@ fn check(
         None => ProfileValues::new(line),
     };
     for set in sets {
-        let Some((name, value)) = set.split_once('=') else {
-            return Err(Failure(format!(
-                "--set {}: write NAME=VALUE, e.g. --set Resync_Periodic=86400",
-                mask_value("", set)
-            )));
-        };
-        let name = name.trim();
-        if schema::lookup(name).is_none() && !validate::is_access_parameter(name) {
-            let hint = schema::lookup_ignoring_case(name)
-                .map(|d| format!(" (names are case-sensitive: did you mean {}?)", d.element))
-                .unwrap_or_else(|| " (see `phoneprov profile show` for the names)".into());
-            return Err(Failure(format!(
-                "--set {name}: not a Configuration Profile parameter{hint}"
-            )));
-        }
-        values.set(name, value);
+        apply_set(&mut values, set)?;
     }
+    let findings = check_findings(&values, document.as_ref());
+    let errors = findings.iter().filter(|f| f.is_error()).count();
+    if json {
+        print(&check_json(line, &findings));
+    } else {
+        print(&check_text(&values, (line, assumed), &findings));
+    }
+    Ok(if errors > 0 { exit::FAILED } else { exit::OK })
+}
 
-    let mut findings = validate::validate(&values);
-    if let Some(document) = &document {
+/// Applies one `--set NAME=VALUE`; a name that is no parameter is refused with a hint.
+fn apply_set(values: &mut ProfileValues, set: &str) -> Result<(), Failure> {
+    let Some((name, value)) = set.split_once('=') else {
+        return Err(Failure::usage(format!(
+            "--set {}: write NAME=VALUE, e.g. --set Resync_Periodic=86400",
+            mask_value("", set)
+        )));
+    };
+    let name = name.trim();
+    if schema::lookup(name).is_none() && !validate::is_access_parameter(name) {
+        let hint = schema::lookup_ignoring_case(name)
+            .map(|d| format!(" (names are case-sensitive: did you mean {}?)", d.element))
+            .unwrap_or_else(|| " (see `phoneprov profile show` for the names)".into());
+        return Err(Failure::usage(format!(
+            "--set {name}: not a Configuration Profile parameter{hint}"
+        )));
+    }
+    values.set(name, value);
+    Ok(())
+}
+
+/// The validator's findings plus the file's XML problems, errors first.
+fn check_findings(values: &ProfileValues, document: Option<&Document>) -> Vec<Finding> {
+    let mut findings = validate::validate(values);
+    if let Some(document) = document {
         // The phone's own parser is strict: a profile that is not well-formed may be refused.
         for problem in &document.problems {
             findings.push(Finding {
@@ -264,44 +274,52 @@ fn check(
         }
     }
     findings.sort_by_key(|f| f.severity);
+    findings
+}
+
+/// `profile check --json`: `{"firmware", "errors": […], "warnings": […]}`.
+fn check_json(line: FirmwareLine, findings: &[Finding]) -> String {
+    let list = |severity: Severity| -> Vec<Value> {
+        findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .map(finding_json)
+            .collect()
+    };
+    let out = json!({
+        "firmware": line.label(),
+        "errors": list(Severity::Error),
+        "warnings": list(Severity::Warning),
+    });
+    format!("{out:#}\n")
+}
+
+/// `profile check`: each finding, then a count of what was checked and found.
+fn check_text(
+    values: &ProfileValues,
+    (line, assumed): (FirmwareLine, bool),
+    findings: &[Finding],
+) -> String {
     let errors = findings.iter().filter(|f| f.is_error()).count();
     let warnings = findings.len() - errors;
-
-    if json {
-        let list = |severity: Severity| -> Vec<Value> {
-            findings
-                .iter()
-                .filter(|f| f.severity == severity)
-                .map(finding_json)
-                .collect()
-        };
-        let out = json!({
-            "firmware": line.label(),
-            "errors": list(Severity::Error),
-            "warnings": list(Severity::Warning),
-        });
-        print(&format!("{out:#}\n"));
-    } else {
-        let mut out = String::new();
-        for finding in &findings {
-            out.push_str(&finding_text(finding));
-        }
-        out.push_str(&format!(
-            "{} value{} checked for {} firmware{}: {errors} error{}, {warnings} warning{}\n",
-            values.known().count(),
-            plural(values.known().count()),
-            line.label(),
-            if assumed {
-                " (assumed; use --firmware)"
-            } else {
-                ""
-            },
-            plural(errors),
-            plural(warnings),
-        ));
-        print(&out);
+    let mut out = String::new();
+    for finding in findings {
+        out.push_str(&finding_text(finding));
     }
-    Ok(if errors > 0 { exit::FAILED } else { exit::OK })
+    out.push_str(&format!(
+        "{} value{} checked for {} firmware{}: {errors} error{}, {warnings} warning{}\n",
+        values.known().count(),
+        plural(values.known().count()),
+        line.label(),
+        if assumed {
+            " (assumed; use --firmware)"
+        } else {
+            ""
+        },
+        plural(errors),
+        plural(warnings),
+    ));
+    out
 }
 
 /// Longest value printed in text output; longer ones are cut with their length noted.
@@ -401,10 +419,36 @@ fn show(file: &Path, firmware: Option<&str>, json: bool) -> Result<u8, Failure> 
                 || values.get(def.element).is_some()
         })
         .collect();
-    let findings = validate::validate(&values);
-
+    let shown = Shown {
+        line,
+        assumed,
+        findings: validate::validate(&values),
+        values,
+        fields,
+    };
     if json {
-        let list: Vec<Value> = fields
+        print(&shown.json());
+    } else {
+        print(&shown.text(file));
+    }
+    Ok(exit::OK)
+}
+
+/// What `profile show` shows: the fields of a file for a firmware line, with findings.
+struct Shown {
+    line: FirmwareLine,
+    /// The firmware line was assumed (neither `--firmware` nor the file told).
+    assumed: bool,
+    values: ProfileValues,
+    fields: Vec<&'static ParamDef>,
+    findings: Vec<Finding>,
+}
+
+impl Shown {
+    fn json(&self) -> String {
+        let (line, values, findings) = (self.line, &self.values, &self.findings);
+        let list: Vec<Value> = self
+            .fields
             .iter()
             .map(|def| {
                 let value = values.get(def.element);
@@ -425,42 +469,59 @@ fn show(file: &Path, firmware: Option<&str>, json: bool) -> Result<u8, Failure> 
             .collect();
         let out = json!({
             "firmware": line.label(),
-            "firmware_assumed": assumed,
+            "firmware_assumed": self.assumed,
             "fields": list,
             "other_parameters": values.unknown().count(),
         });
-        print(&format!("{out:#}\n"));
-        return Ok(exit::OK);
+        format!("{out:#}\n")
     }
 
-    let mut out = format!(
-        "{} — defaults for {} firmware{}\n",
-        file.display(),
-        line.label(),
-        if assumed {
-            " (assumed; use --firmware)"
-        } else {
-            ""
+    fn text(&self, file: &Path) -> String {
+        let mut out = format!(
+            "{} — defaults for {} firmware{}\n",
+            file.display(),
+            self.line.label(),
+            if self.assumed {
+                " (assumed; use --firmware)"
+            } else {
+                ""
+            }
+        );
+        let mut group = None;
+        for def in &self.fields {
+            if group != Some(def.group) {
+                group = Some(def.group);
+                out.push_str(&format!("\n{}\n", def.group.label()));
+            }
+            out.push_str(&self.field_text(def));
         }
-    );
-    let mut group = None;
-    for def in &fields {
-        if group != Some(def.group) {
-            group = Some(def.group);
-            out.push_str(&format!("\n{}\n", def.group.label()));
+        let problems = self.findings.len();
+        if problems > 0 {
+            out.push_str(&format!(
+                "\n{problems} problem{} found: run `phoneprov profile check {}`\n",
+                plural(problems),
+                file.display()
+            ));
         }
-        let value = values.get(def.element);
-        let effective = values.effective(def);
+        out
+    }
+
+    /// Two lines for one field: label, value and a mark for its worst finding; then its
+    /// default and hint (or unit).
+    fn field_text(&self, def: &'static ParamDef) -> String {
+        let value = self.values.get(def.element);
+        let effective = self.values.effective(def);
         let shown = match value {
             Some("") => "(empty)".to_string(),
             Some(v) => cut(&mask_value(def.element, v), SHOWN_CHARS),
             None => "(not set)".to_string(),
         };
-        let default = match def.default_for(line) {
+        let default = match def.default_for(self.line) {
             "" => "(empty)".to_string(),
             d => mask_value(def.element, d),
         };
-        let mark = match findings
+        let mark = match self
+            .findings
             .iter()
             .find(|f| f.param == def.element)
             .map(|f| f.severity)
@@ -469,7 +530,7 @@ fn show(file: &Path, firmware: Option<&str>, json: bool) -> Result<u8, Failure> 
             Some(Severity::Warning) => "  [warning]",
             None => "",
         };
-        out.push_str(&format!("  {:<30} {shown}{mark}\n", def.label));
+        let mut out = format!("  {:<30} {shown}{mark}\n", def.label);
         let mut detail = format!("  {:<30} default {default}", "");
         if let Some(hint) = hint::value_hint(def, effective) {
             detail.push_str(&format!("; {hint}"));
@@ -478,15 +539,6 @@ fn show(file: &Path, firmware: Option<&str>, json: bool) -> Result<u8, Failure> 
         }
         out.push_str(&detail);
         out.push('\n');
+        out
     }
-    let problems = findings.len();
-    if problems > 0 {
-        out.push_str(&format!(
-            "\n{problems} problem{} found: run `phoneprov profile check {}`\n",
-            plural(problems),
-            file.display()
-        ));
-    }
-    print(&out);
-    Ok(exit::OK)
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::identity::{PhoneIdentity, looks_like_cisco_model};
 
-use super::phone::Evidence;
+use super::evidence::Evidence;
 
 /// A coarse scale a technician can read at a glance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -106,8 +106,8 @@ mod tests {
 
     #[test]
     fn two_weak_hints_make_it_likely() {
-        let c = assess(&[Evidence::CiscoOui, Evidence::CiscoAuthChallenge], None);
-        assert_eq!(c.cisco_phone, Certainty::Likely);
+        let weak = [Evidence::CiscoOui, Evidence::CiscoAuthChallenge];
+        assert_eq!(assess(&weak, None).cisco_phone, Certainty::Likely);
     }
 
     #[test]
@@ -126,8 +126,8 @@ mod tests {
 
     #[test]
     fn a_dump_naming_no_cisco_model_is_not_certain() {
-        let c = assess(&[Evidence::StatusDump], Some("LaserJet 4000"));
-        assert_eq!(c.cisco_phone, Certainty::Likely);
+        let printer = assess(&[Evidence::StatusDump], Some("LaserJet 4000"));
+        assert_eq!(printer.cisco_phone, Certainty::Likely);
     }
 
     #[test]

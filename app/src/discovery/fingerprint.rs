@@ -11,8 +11,9 @@ use crate::identity::{PhoneIdentity, looks_like_cisco_model};
 use crate::net::body::read_capped;
 use crate::profile::xml::read_document_bytes;
 
+use super::evidence::Evidence;
 use super::oui;
-use super::phone::{Access, Evidence, Observation, Source, WebEndpoint, WebScheme};
+use super::phone::{Access, Observation, Source, WebEndpoint, WebScheme};
 
 /// Status dumps are a few kilobytes; anything much larger is not one.
 const STATUS_LIMIT: usize = 256 * 1024;

@@ -13,9 +13,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::identity::{PhoneIdentity, looks_like_cisco_model};
 
+use super::evidence::Evidence;
 use super::fingerprint::mentions_cisco;
 use super::oui;
-use super::phone::{Evidence, Observation, Source, WebEndpoint, WebScheme};
+use super::phone::{Observation, Source, WebEndpoint, WebScheme};
 
 /// Service types under which devices announce web pages or describe themselves.
 pub const SERVICE_TYPES: [&str; 4] = [

@@ -21,6 +21,7 @@
 //! ```
 
 pub mod confidence;
+pub mod evidence;
 pub mod fingerprint;
 pub mod manual;
 pub mod mdns;
@@ -34,13 +35,13 @@ pub mod sweep;
 pub mod table;
 
 pub use confidence::{Certainty, Confidence};
+pub use evidence::Evidence;
 pub use manual::{ManualTarget, ManualTargetError};
 pub use passive::{Sighting, SightingKind};
-pub use phone::{
-    Access, DiscoveredPhone, Evidence, Observation, PhoneKey, Source, WebEndpoint, WebScheme,
-};
+pub use phone::{Access, DiscoveredPhone, Observation, PhoneKey, Source, WebEndpoint, WebScheme};
 pub use scan::{
-    Progress, ScanError, ScanEvent, ScanHandle, ScanOptions, ScanSummary, Scanner, Waker,
+    Progress, ScanChoices, ScanError, ScanEvent, ScanHandle, ScanOptions, ScanSummary, Scanner,
+    Waker,
 };
 pub use store::{KnownPhone, KnownPhones, StoreError};
 pub use sweep::{LARGE_RANGE_LIMIT, ScopeError};

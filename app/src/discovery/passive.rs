@@ -5,8 +5,9 @@ use std::net::IpAddr;
 
 use crate::identity::{Mac, PhoneIdentity, looks_like_cisco_model};
 
+use super::evidence::Evidence;
 use super::oui;
-use super::phone::{Evidence, Observation, Source};
+use super::phone::{Observation, Source};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SightingKind {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::identity::{Mac, PhoneIdentity};
 
 use super::confidence::Confidence;
+use super::evidence::Evidence;
 
 /// Where a sighting came from. Serialized as the short names the CLI's `--json` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -41,40 +42,6 @@ impl Source {
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// One kind of evidence that a host is a Cisco phone, weakest first. The order also ranks
-/// how far the identity (model, firmware…) that came with it can be trusted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Evidence {
-    /// The MAC address prefix is registered to Cisco (or Cisco-Linksys).
-    CiscoOui,
-    /// The web server asks for credentials and its answer names Cisco/SPA/MPP.
-    CiscoAuthChallenge,
-    /// An mDNS TXT record names a Cisco model or vendor.
-    MdnsTxt,
-    /// The web page's title names a Cisco phone model.
-    PageTitle,
-    /// A syslog message carried a Cisco model and MAC.
-    SyslogMessage,
-    /// The phone's provisioning User-Agent.
-    UserAgent,
-    /// The phone's own status/config XML dump.
-    StatusDump,
-}
-
-impl Evidence {
-    /// How far the identity fields carried with this evidence can be trusted (0 = none).
-    pub fn identity_rank(self) -> u8 {
-        match self {
-            Evidence::CiscoOui | Evidence::CiscoAuthChallenge => 0,
-            Evidence::MdnsTxt | Evidence::PageTitle => 1,
-            Evidence::SyslogMessage => 2,
-            Evidence::UserAgent => 3,
-            Evidence::StatusDump => 4,
-        }
     }
 }
 

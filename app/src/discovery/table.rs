@@ -175,7 +175,8 @@ mod tests {
     use std::net::IpAddr;
 
     use super::*;
-    use crate::discovery::phone::{Access, Evidence, Source};
+    use crate::discovery::evidence::Evidence;
+    use crate::discovery::phone::{Access, Source};
 
     fn ip(text: &str) -> IpAddr {
         text.parse().unwrap()
@@ -189,6 +190,15 @@ mod tests {
         let mut o = Observation::new(source, ip(address));
         o.identity.mac = mac_text.map(mac);
         o
+    }
+
+    /// A table that recorded these sightings of `address`, each with its MAC.
+    fn swept(sightings: &[(&str, &str)]) -> PhoneTable {
+        let mut table = PhoneTable::new();
+        for (address, mac_text) in sightings {
+            table.record(seen(Source::Sweep, address, Some(mac_text)));
+        }
+        table
     }
 
     #[test]
@@ -214,9 +224,7 @@ mod tests {
 
     #[test]
     fn a_phone_at_a_new_address_is_the_same_phone() {
-        let mut table = PhoneTable::new();
-        table.record(seen(Source::Sweep, "10.0.0.5", Some("00562b043615")));
-        table.record(seen(Source::Sweep, "10.0.0.9", Some("00562b043615")));
+        let table = swept(&[("10.0.0.5", "00562b043615"), ("10.0.0.9", "00562b043615")]);
         assert_eq!(table.len(), 1);
         assert_eq!(table.phones().next().unwrap().address, ip("10.0.0.9"));
     }
@@ -248,17 +256,14 @@ mod tests {
 
     #[test]
     fn a_mac_less_sighting_joins_the_phone_known_at_that_address() {
-        let mut table = PhoneTable::new();
-        table.record(seen(Source::Sweep, "10.0.0.5", Some("00562b043615")));
+        let mut table = swept(&[("10.0.0.5", "00562b043615")]);
         table.record(seen(Source::Mdns, "10.0.0.5", None));
         assert_eq!(table.len(), 1);
     }
 
     #[test]
     fn two_macs_at_one_address_over_time_are_two_phones() {
-        let mut table = PhoneTable::new();
-        table.record(seen(Source::Sweep, "10.0.0.5", Some("00562b043615")));
-        table.record(seen(Source::Sweep, "10.0.0.5", Some("00562b043616")));
+        let table = swept(&[("10.0.0.5", "00562b043615"), ("10.0.0.5", "00562b043616")]);
         assert_eq!(table.len(), 2);
     }
 

@@ -174,20 +174,21 @@ impl Shell {
             return;
         }
         let discovery = &self.settings.discovery;
-        let mut options = crate::discovery::ScanOptions {
+        let mut options = crate::discovery::ScanChoices {
             mdns: discovery.mdns,
             sweep: discovery.sweep,
             neighbours: discovery.neighbours,
-            interfaces: (!discovery.interfaces.is_empty()).then(|| discovery.interfaces.clone()),
+            interfaces: discovery.interfaces.clone(),
             allow_large,
             extra_ports: discovery.extra_ports.clone(),
-            cidrs: discovery
+            ranges: discovery
                 .networks
                 .iter()
                 .filter_map(|n| n.parse().ok())
                 .collect(),
-            ..crate::discovery::ScanOptions::default()
-        };
+            ..crate::discovery::ScanChoices::default()
+        }
+        .options();
         if let Some((demo, _)) = &self.demo {
             // Nothing on the technician's network is touched in the demo.
             options.mdns = false;

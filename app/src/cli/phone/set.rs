@@ -1,0 +1,188 @@
+//! `phoneprov set PHONE NAME=VALUE…`: change values on a phone and verify that they landed
+//! (`--dry-run` shows the diff and sends nothing).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use serde_json::json;
+
+use super::apply::{self, ViaArg};
+use super::{PhoneArgs, connect, open_engine, say_first_use, seconds, with_progress};
+use crate::cli::setup::exit;
+use crate::cli::setup::{Failure, PROGRAM, print_json, run_async};
+use crate::phone::Phone;
+use crate::profile::xml::read_document_bytes;
+use crate::provision::{ApplyOptions, Engine};
+
+#[derive(Debug, Clone, Args)]
+pub struct SetArgs {
+    #[command(flatten)]
+    pub target: PhoneArgs,
+    /// Changes as NAME=VALUE (XML element names, e.g. Resync_Periodic=3665).
+    #[arg(value_name = "NAME=VALUE")]
+    pub changes: Vec<String>,
+    /// Take changes from a <flat-profile> file too (NAME=VALUE on the command line wins).
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+    /// How to send: push (the phone fetches from phoneprov), post (POST /admin/config.xml),
+    /// or auto (push, then post when the phone cannot reach this machine).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub via: ViaArg,
+    /// Show what would change and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Seconds the whole change may take, reboot included.
+    #[arg(long, default_value_t = 180, value_name = "SECS")]
+    pub timeout: u64,
+    /// Push: seconds an idle phone may take to fetch before phoneprov concludes it cannot
+    /// reach this machine.
+    #[arg(long, default_value_t = 15, value_name = "SECS")]
+    pub reach_timeout: u64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: SetArgs) -> ExitCode {
+    run_async(PROGRAM, |cancel| async move {
+        let changes = parse_changes(&args)?;
+        let engine = open_engine()?;
+        let phone = connect(&engine, &args.target)?;
+        if args.dry_run {
+            return dry_run(&engine, &phone, &changes, args.json).await;
+        }
+        let options = ApplyOptions {
+            reach_timeout: seconds(args.reach_timeout),
+            ..apply::options(args.via, args.timeout)
+        };
+        let result = with_progress(&phone, async |sink| {
+            engine
+                .apply(&phone, &changes, &options, sink, &cancel)
+                .await
+        })
+        .await;
+        apply::report(&phone, result, args.json)
+    })
+}
+
+/// The changes asked for: the `--from` file's values first, then NAME=VALUE arguments
+/// (which win, being applied later).
+fn parse_changes(args: &SetArgs) -> Result<Vec<(String, String)>, Failure> {
+    let mut changes = Vec::new();
+    if let Some(file) = &args.from {
+        let bytes = std::fs::read(file)
+            .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
+        let document = read_document_bytes(&bytes)
+            .map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
+        changes.extend(
+            document
+                .elements
+                .into_iter()
+                .map(|element| (element.name, element.value)),
+        );
+    }
+    for change in &args.changes {
+        let Some((name, value)) = change.split_once('=') else {
+            return Err(Failure::usage(format!(
+                "\"{change}\" is not NAME=VALUE (e.g. Resync_Periodic=3665)"
+            )));
+        };
+        changes.push((name.trim().to_string(), value.to_string()));
+    }
+    if changes.is_empty() {
+        return Err(Failure::usage(
+            "nothing to set: give NAME=VALUE or --from FILE",
+        ));
+    }
+    Ok(changes)
+}
+
+/// The diff `set` would send: the engine's own reading, naming and comparison
+/// ([`Engine::preview`]), values masked.
+async fn dry_run(
+    engine: &Engine,
+    phone: &Phone,
+    changes: &[(String, String)],
+    json_output: bool,
+) -> Result<u8, Failure> {
+    let plan = engine.preview(phone, changes).await?;
+    say_first_use(phone);
+    let check = &plan.check;
+    let diff = &plan.shown;
+    if json_output {
+        print_json(&json!({
+            "phone": phone.address().key(),
+            "dry_run": true,
+            "changes": diff,
+            "unchanged": plan.unchanged,
+            "errors": check.errors,
+            "warnings": check.warnings,
+        }))?;
+    } else {
+        if diff.is_empty() {
+            println!("nothing to change: every value is already as wanted");
+        }
+        for change in diff {
+            println!(
+                "{}: {} -> {}",
+                change.name,
+                change
+                    .old
+                    .as_deref()
+                    .map(|o| format!("\"{o}\""))
+                    .unwrap_or("(not on the phone)".into()),
+                format_args!("\"{}\"", change.new)
+            );
+        }
+        for warning in &check.warnings {
+            println!("warning: {warning}");
+        }
+        println!("(dry run: nothing was sent)");
+    }
+    if check.errors.is_empty() {
+        Ok(exit::OK)
+    } else {
+        Err(Failure::failed(format!(
+            "invalid: {}",
+            check.errors.join("; ")
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Command {
+        #[command(flatten)]
+        set: SetArgs,
+    }
+
+    fn set_args(words: &[&str]) -> SetArgs {
+        Command::parse_from(std::iter::once("set").chain(words.iter().copied())).set
+    }
+
+    #[test]
+    fn changes_are_name_equals_value_with_the_name_trimmed() {
+        let args = set_args(&["10.0.0.5", " Resync_Periodic =3665", "Station_Name=a=b"]);
+        assert_eq!(
+            parse_changes(&args).unwrap(),
+            vec![
+                ("Resync_Periodic".to_string(), "3665".to_string()),
+                ("Station_Name".to_string(), "a=b".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn no_change_or_a_change_without_equals_is_a_usage_error() {
+        let none = parse_changes(&set_args(&["10.0.0.5"])).unwrap_err();
+        assert_eq!(none.code, exit::USAGE);
+        let bad = parse_changes(&set_args(&["10.0.0.5", "Resync_Periodic"])).unwrap_err();
+        assert_eq!(bad.code, exit::USAGE);
+        assert!(bad.message.contains("is not NAME=VALUE"));
+    }
+}
