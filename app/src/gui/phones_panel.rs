@@ -11,8 +11,6 @@ use crate::session::{PhoneEntry, PhoneId, PhoneList};
 /// Scan progress as the list shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScanView {
-    /// Whether a discovery implementation is in this build.
-    pub available: bool,
     /// `Some((done, total))` while a scan runs.
     pub running: Option<(u64, u64)>,
 }
@@ -77,14 +75,9 @@ fn scan_controls(ui: &mut Ui, scan: &ScanView, intents: &mut Vec<Intent>) {
             );
         }
         None => {
-            let button = ui.add_enabled(scan.available, Button::new("🔍 Scan the network"));
-            let button = if scan.available {
-                button.on_hover_text("Look for phones on this laptop's networks")
-            } else {
-                button.on_disabled_hover_text(
-                    "Network discovery is not part of this build yet. Add phones by address.",
-                )
-            };
+            let button = ui
+                .add(Button::new("🔍 Scan the network"))
+                .on_hover_text("Look for phones on this laptop's networks");
             if button.clicked() {
                 intents.push(Intent::StartScan);
             }
