@@ -41,6 +41,7 @@ use crate::session::{
 use file_jobs::FileJob;
 use phone_work::{PendingRead, RunningOperation};
 
+/// The window's state and the work it started; see the module's description.
 pub struct Shell {
     /// Owned so background work ends with the window (see `Drop`); spawn through `handle`.
     runtime: Option<tokio::runtime::Runtime>,
