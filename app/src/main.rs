@@ -22,6 +22,9 @@ fn main() -> ExitCode {
 
 #[cfg(feature = "gui")]
 fn open_window(args: &Cli) -> ExitCode {
+    // Without the `demo` feature there is no `--demo` to read.
+    #[cfg(not(feature = "demo"))]
+    let _ = args;
     phoneprov::gui::run(phoneprov::gui::GuiOptions {
         #[cfg(feature = "demo")]
         demo: args.demo,

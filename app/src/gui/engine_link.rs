@@ -1,39 +1,23 @@
 //! The shell's bridge to the phone client and the provisioning engine. Every function here
-//! runs on the background runtime and reports through the [`Reporter`]; none blocks the UI.
+//! runs on the background runtime; a read returns its result (the shell holds it in a
+//! promise), an apply or resync streams its events through the [`Reporter`]. None blocks the
+//! UI.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::background::{OperationFailure, Report, Reporter};
-use crate::identity::PhoneIdentity;
+use super::background::{Report, Reporter};
 use crate::phone::{
     ClientOptions, Credentials, Phone, PhoneError, PhoneReading, Secret, StatusPage,
 };
 use crate::profile::schema;
 use crate::provision::{ApplyError, ApplyOptions, Engine, EventSink, ResyncOptions};
 use crate::session::form::Refusal;
+use crate::session::operation::OperationFailure;
+use crate::session::phone_read::{PhoneRead, ReadFailure};
 use crate::session::{PhoneAddress, PhoneId, PhoneLogin};
-
-/// What reading a phone told us.
-#[derive(Debug, Clone)]
-pub struct PhoneRead {
-    pub identity: PhoneIdentity,
-    /// Configuration Profile values by canonical element (SPA aliases mapped).
-    pub values: BTreeMap<String, String>,
-    pub reboot_reasons: Vec<String>,
-    /// The phone's own latest provisioning entry ("Successful … from http://…").
-    pub last_provisioning: Option<String>,
-}
-
-/// Why a phone could not be read, in words; `needs_password` opens the prompt.
-#[derive(Debug, Clone)]
-pub struct ReadFailure {
-    pub needs_password: bool,
-    pub message: String,
-}
 
 /// A phone handle with the login to use (none: the phone's default `admin` without password).
 pub fn open_phone(
@@ -71,7 +55,18 @@ pub fn read_failure(error: PhoneError) -> ReadFailure {
     }
 }
 
-/// Reads the phone's identity, Configuration Profile values and status.
+/// Opens the phone with `login` and reads it: the one-shot read the shell waits for.
+pub async fn open_and_read(
+    engine: Arc<Engine>,
+    address: PhoneAddress,
+    login: Option<PhoneLogin>,
+) -> Result<PhoneRead, ReadFailure> {
+    let phone = open_phone(&engine, &address, login).map_err(read_failure)?;
+    read_phone(&phone).await
+}
+
+/// Reads the phone's identity, Configuration Profile values and status, and reports it
+/// (the read that ends an apply or resync, after its events).
 pub async fn read(reporter: Reporter, id: PhoneId, phone: Arc<Phone>) {
     let outcome = read_phone(&phone).await;
     reporter.send(Report::PhoneRead { phone: id, outcome });

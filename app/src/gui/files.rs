@@ -1,54 +1,58 @@
 //! File dialogs and file I/O, run on the background runtime so the window never blocks on a
-//! dialog or a slow disk. Results come back as [`Report`]s.
+//! dialog or a slow disk. Each returns its outcome; the shell waits for it in a promise.
 
 use std::path::PathBuf;
 
-use super::background::{Report, Reporter};
-use crate::session::PhoneId;
+/// How a file dialog ended.
+#[derive(Debug)]
+pub enum FileOutcome {
+    /// A file was written (what, where).
+    Saved { what: String, path: PathBuf },
+    /// A file was read (for import into a phone's form).
+    Opened { path: PathBuf, bytes: Vec<u8> },
+    /// The user closed the dialog without choosing.
+    Cancelled,
+    /// The file could not be written or read; the text is for the technician.
+    Failed(String),
+}
 
 /// Asks where to save, then writes `contents` there.
 pub async fn save_text(
-    reporter: Reporter,
     what: String,
     file_name: String,
     filter: Filter,
     contents: String,
-) {
+) -> FileOutcome {
     let dialog = rfd::AsyncFileDialog::new()
         .set_title(format!("Save {what}"))
         .set_file_name(&file_name)
         .add_filter(filter.name, filter.extensions);
     let Some(handle) = dialog.save_file().await else {
-        reporter.send(Report::DialogCancelled);
-        return;
+        return FileOutcome::Cancelled;
     };
     let path: PathBuf = handle.path().to_path_buf();
     match write_atomically(&path, contents.as_bytes()).await {
-        Ok(()) => reporter.send(Report::FileSaved { what, path }),
-        Err(error) => reporter.send(Report::Failed(format!(
+        Ok(()) => FileOutcome::Saved { what, path },
+        Err(error) => FileOutcome::Failed(format!(
             "Could not save {what} to {}: {error}",
             path.display()
-        ))),
+        )),
     }
 }
 
 /// Asks which file to open and reads it for import into a phone's form.
-pub async fn open_profile(reporter: Reporter, phone: PhoneId) {
+pub async fn open_profile() -> FileOutcome {
     let dialog = rfd::AsyncFileDialog::new()
         .set_title("Import a profile into the form")
         .add_filter("Profiles", &["xml", "cfg"])
         .add_filter("All files", &["*"]);
     let Some(handle) = dialog.pick_file().await else {
-        reporter.send(Report::DialogCancelled);
-        return;
+        return FileOutcome::Cancelled;
     };
     let path = handle.path().to_path_buf();
     match read_capped(&path).await {
-        Ok(bytes) => reporter.send(Report::FileRead { phone, path, bytes }),
-        Err(error) => reporter.send(Report::Failed(format!(
-            "Could not read {}: {error}",
-            path.display()
-        ))),
+        Ok(bytes) => FileOutcome::Opened { path, bytes },
+        Err(error) => FileOutcome::Failed(format!("Could not read {}: {error}", path.display())),
     }
 }
 

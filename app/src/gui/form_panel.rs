@@ -22,27 +22,23 @@ pub struct FormContext<'a> {
 
 pub fn show(ui: &mut Ui, form: &FormContext<'_>) -> Vec<Intent> {
     let mut intents = Vec::new();
-    {
-        {
-            for group in schema::Group::ALL {
-                let fields: Vec<&'static ParamDef> = schema::group_fields(group)
-                    .filter(|d| d.exists_on(form.line))
-                    .collect();
-                if fields.is_empty() {
-                    continue;
-                }
-                egui::CollapsingHeader::new(RichText::new(group.label()).strong().size(17.0))
-                    .id_salt(group.label())
-                    .default_open(group == schema::Group::ConfigurationProfile)
-                    .show(ui, |ui| {
-                        for def in fields {
-                            field_row(ui, form, def, &mut intents);
-                            ui.add_space(6.0);
-                        }
-                    });
-                ui.add_space(6.0);
-            }
+    for group in schema::Group::ALL {
+        let fields: Vec<&'static ParamDef> = schema::group_fields(group)
+            .filter(|d| d.exists_on(form.line))
+            .collect();
+        if fields.is_empty() {
+            continue;
         }
+        egui::CollapsingHeader::new(RichText::new(group.label()).strong().size(17.0))
+            .id_salt(group.label())
+            .default_open(group == schema::Group::ConfigurationProfile)
+            .show(ui, |ui| {
+                for def in fields {
+                    field_row(ui, form, def, &mut intents);
+                    ui.add_space(6.0);
+                }
+            });
+        ui.add_space(6.0);
     }
     intents
 }
@@ -80,6 +76,8 @@ fn field_row(
     });
 }
 
+/// Everything right of the label: the editor and its hints, the phone's value when edited,
+/// the default, the checks, and what the phone did with a sent value.
 fn field_editor(
     ui: &mut Ui,
     form: &FormContext<'_>,
@@ -90,9 +88,30 @@ fn field_editor(
     let state = &form.entry.form;
     let default = def.default_for(form.line);
     let shown = state.shown_value(def.element, default);
-    let changed = state.is_changed(def.element);
-    let visuals = ui.visuals().clone();
-    let quiet = style::quiet_colour(&visuals);
+    value_line(ui, def, shown, default, label, intents);
+    if state.is_changed(def.element) {
+        phone_difference(ui, form, def, intents);
+    }
+    if !def.read_only && shown != default {
+        default_line(ui, def, default, intents);
+    }
+    for finding in form.check.for_field(def.element) {
+        finding_line(ui, finding, form.engine, intents);
+    }
+    rule_previews(ui, form, def);
+    send_state(ui, form, def);
+}
+
+/// The editor, with the value in words, "= default" and what the field accepts.
+fn value_line(
+    ui: &mut Ui,
+    def: &'static ParamDef,
+    shown: &str,
+    default: &str,
+    label: egui::Id,
+    intents: &mut Vec<Intent>,
+) {
+    let quiet = style::quiet_colour(ui.visuals());
     ui.horizontal_wrapped(|ui| {
         if let Some(text) = editor(ui, def, shown, label) {
             intents.push(Intent::EditField(def.element.to_string(), text));
@@ -119,62 +138,83 @@ fn field_editor(
                 .on_hover_text(hint::accepts(def).unwrap_or_default());
         }
     });
-    if changed {
-        let phone = match state.phone_value(def.element) {
-            Some("") => "Phone has: (empty)".to_string(),
-            Some(_) if def.secret => "Phone has another value".to_string(),
-            Some(value) => format!("Phone has: {value}"),
-            None => "Changed; the phone's value is not read yet".to_string(),
-        };
-        ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new(format!("✏ {phone}")).color(style::progress_colour(&visuals)));
-            if ui
-                .small_button("Undo")
-                .on_hover_text("Drop this edit")
-                .accessible_name(format!("Undo the edit of {}", def.label))
-                .clicked()
-            {
-                intents.push(Intent::RevertField(def.element.to_string()));
-            }
-        });
-    }
-    if !def.read_only && shown != default {
-        ui.horizontal_wrapped(|ui| {
-            let default_words = if default.is_empty() {
-                "(empty)".to_string()
-            } else {
-                shorten(default, 40)
-            };
-            let default_label =
-                ui.label(RichText::new(format!("Default: {default_words}")).color(quiet));
-            if default_words != default && !default.is_empty() {
-                // Shortened: the whole default on hover.
-                default_label.on_hover_text(default);
-            }
-            let restore = ui
-                .small_button("Use default")
-                .on_hover_text(format!("Set {} back to its default", def.label))
-                .accessible_name(format!("Use the default of {}", def.label));
-            if restore.clicked() {
-                intents.push(Intent::EditField(
-                    def.element.to_string(),
-                    default.to_string(),
-                ));
-            }
-        });
-    }
-    for finding in form.check.for_field(def.element) {
-        finding_line(ui, finding, form.engine, intents);
-    }
-    if let Some(previews) = form.check.previews.get(def.element) {
-        for preview in previews {
-            let mut text = format!("➡ This phone would fetch {}", preview.url);
-            if let Some(condition) = &preview.condition {
-                text.push_str(&format!("  (when {condition})"));
-            }
-            ui.add(egui::Label::new(RichText::new(text).color(quiet)).wrap());
+}
+
+/// An edited field: what the phone has, and Undo.
+fn phone_difference(
+    ui: &mut Ui,
+    form: &FormContext<'_>,
+    def: &'static ParamDef,
+    intents: &mut Vec<Intent>,
+) {
+    let phone = match form.entry.form.phone_value(def.element) {
+        Some("") => "Phone has: (empty)".to_string(),
+        Some(_) if def.secret => "Phone has another value".to_string(),
+        Some(value) => format!("Phone has: {value}"),
+        None => "Changed; the phone's value is not read yet".to_string(),
+    };
+    let colour = style::progress_colour(ui.visuals());
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(format!("✏ {phone}")).color(colour));
+        if ui
+            .small_button("Undo")
+            .on_hover_text("Drop this edit")
+            .accessible_name(format!("Undo the edit of {}", def.label))
+            .clicked()
+        {
+            intents.push(Intent::RevertField(def.element.to_string()));
         }
+    });
+}
+
+/// A value that is not the default: the default, and "Use default".
+fn default_line(ui: &mut Ui, def: &'static ParamDef, default: &str, intents: &mut Vec<Intent>) {
+    let quiet = style::quiet_colour(ui.visuals());
+    ui.horizontal_wrapped(|ui| {
+        let default_words = if default.is_empty() {
+            "(empty)".to_string()
+        } else {
+            shorten(default, 40)
+        };
+        let default_label =
+            ui.label(RichText::new(format!("Default: {default_words}")).color(quiet));
+        if default_words != default && !default.is_empty() {
+            // Shortened: the whole default on hover.
+            default_label.on_hover_text(default);
+        }
+        let restore = ui
+            .small_button("Use default")
+            .on_hover_text(format!("Set {} back to its default", def.label))
+            .accessible_name(format!("Use the default of {}", def.label));
+        if restore.clicked() {
+            intents.push(Intent::EditField(
+                def.element.to_string(),
+                default.to_string(),
+            ));
+        }
+    });
+}
+
+/// A profile rule: the URL this phone would fetch.
+fn rule_previews(ui: &mut Ui, form: &FormContext<'_>, def: &'static ParamDef) {
+    let Some(previews) = form.check.previews.get(def.element) else {
+        return;
+    };
+    let quiet = style::quiet_colour(ui.visuals());
+    for preview in previews {
+        let mut text = format!("➡ This phone would fetch {}", preview.url);
+        if let Some(condition) = &preview.condition {
+            text.push_str(&format!("  (when {condition})"));
+        }
+        ui.add(egui::Label::new(RichText::new(text).color(quiet)).wrap());
     }
+}
+
+/// What became of a sent value: awaited, refused (with what the phone reads back), or
+/// confirmed.
+fn send_state(ui: &mut Ui, form: &FormContext<'_>, def: &'static ParamDef) {
+    let state = &form.entry.form;
+    let visuals = ui.visuals().clone();
     if state.sent.contains_key(def.element) {
         ui.label(
             RichText::new("⏳ Sent; waiting for the phone to confirm")

@@ -7,6 +7,7 @@ use crate::session::{PhoneId, PhoneLogin, Settings};
 pub enum Intent {
     SelectPhone(PhoneId),
     /// `--demo` only: start or end the call on demo phone `index` (it applies when idle).
+    #[cfg(feature = "demo")]
     DemoCall {
         index: usize,
         active: bool,
@@ -26,8 +27,6 @@ pub enum Intent {
     CancelScan,
     /// A field of the selected phone's form was edited (element, text).
     EditField(String, String),
-    /// Restore one field to its default for this phone's firmware.
-    RestoreDefault(String),
     /// Drop the edit of one field (back to what the phone has).
     RevertField(String),
     /// Drop every edit of the selected phone.

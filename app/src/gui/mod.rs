@@ -2,11 +2,13 @@
 //!
 //! Design: panel functions take the state they draw (`&mut`) and return [`Intent`]s; only
 //! [`shell::Shell`] turns intents into state changes and background work on its own tokio
-//! runtime; background work reports through [`background::Reporter`], which wakes the
-//! window. The view model itself lives in [`crate::session`] and knows nothing of egui.
+//! runtime; one-shot results come back in promises, streams through
+//! [`background::Reporter`], and either wakes the window. The view model itself lives in
+//! [`crate::session`] and knows nothing of egui. See `docs/desktop-app.md`.
 
 pub mod background;
 pub mod credentials_dialog;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod engine_link;
 pub mod files;
@@ -35,12 +37,26 @@ use crate::session::{StateFile, persist};
 /// The window's icon (`assets/phoneprov.svg` rendered at 256 px).
 const WINDOW_ICON_PNG: &[u8] = include_bytes!("../../../assets/phoneprov-256.png");
 
+/// The exit status when the window could not open (its workers, the demo or the display):
+/// 2, what the command line returns for an I/O problem.
+fn could_not_start() -> ExitCode {
+    ExitCode::from(2)
+}
+
 /// How the window starts.
 #[derive(Debug, Clone, Default)]
 pub struct GuiOptions {
-    /// Start emulated phones in-process and show only them (`phoneprov --demo`).
+    /// Start emulated phones in-process and show only them (`phoneprov --demo`; needs the
+    /// `demo` feature).
     pub demo: bool,
 }
+
+/// `--demo`: the running emulated phones and their throwaway state directory.
+#[cfg(feature = "demo")]
+type Demo = (demo::DemoPhones, tempfile::TempDir);
+/// A build without the `demo` feature has no emulated phones.
+#[cfg(not(feature = "demo"))]
+type Demo = std::convert::Infallible;
 
 /// Opens the window and runs until it is closed.
 pub fn run(options: GuiOptions) -> ExitCode {
@@ -53,38 +69,32 @@ pub fn run(options: GuiOptions) -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("phoneprov: could not start background workers: {error}");
-            return ExitCode::from(crate::cli::exit::USAGE);
+            return could_not_start();
         }
     };
     // The demo keeps its state in a throwaway directory: the technician's saved phones and
     // edits are never mixed with emulated ones.
-    let mut demo = None;
-    let (state_file, window_memory) = if options.demo {
-        let dir = match tempfile::Builder::new().prefix("phoneprov-demo-").tempdir() {
-            Ok(dir) => dir,
-            Err(error) => {
-                eprintln!("phoneprov: could not make a directory for the demo: {error}");
-                return ExitCode::from(crate::cli::exit::USAGE);
+    let demo = if options.demo {
+        match start_demo(&runtime) {
+            Ok(demo) => Some(demo),
+            Err(problem) => {
+                eprintln!("phoneprov: {problem}");
+                return could_not_start();
             }
-        };
-        let phones = match runtime.block_on(demo::start()) {
-            Ok(phones) => phones,
-            Err(error) => {
-                eprintln!("phoneprov: could not start the demo phones: {error}");
-                return ExitCode::from(crate::cli::exit::USAGE);
-            }
-        };
-        let files = (
+        }
+    } else {
+        None
+    };
+    let (state_file, window_memory) = match &demo {
+        #[cfg(feature = "demo")]
+        Some((_, dir)) => (
             Ok(StateFile::in_dir(dir.path())),
             Some(dir.path().join("window.ron")),
-        );
-        demo = Some((phones, dir));
-        files
-    } else {
-        (
+        ),
+        _ => (
             StateFile::default_location(),
             persist::config_dir().ok().map(|dir| dir.join("window.ron")),
-        )
+        ),
     };
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("phoneprov")
@@ -105,43 +115,70 @@ pub fn run(options: GuiOptions) -> ExitCode {
     let result = eframe::run_native(
         "phoneprov",
         native_options,
-        Box::new(move |cc| {
-            // The engine keeps snapshots and trusted certificates; the demo's go with its
-            // throwaway directory.
-            let engine = match &demo {
-                Some((_, dir)) => crate::provision::Engine::open(&dir.path().join("data")),
-                None => crate::provision::Engine::open_default(),
-            };
-            let mut shell = Shell::new(&cc.egui_ctx, runtime, state_file);
-            match crate::discovery::KnownPhones::default_path() {
-                Ok(path) => shell.use_known_phones(path),
-                Err(error) => log::warn!("known phones not shared with the CLI: {error}"),
-            }
-            if let Some((phones, dir)) = demo {
-                // The demo's phones are throwaway, but the technician's theme and text size
-                // still apply (read only; the demo never writes the real settings).
-                if let Some(saved) = StateFile::default_location().ok().and_then(|f| f.peek()) {
-                    shell.use_settings(&cc.egui_ctx, saved.settings);
-                }
-                shell.start_demo(phones, dir);
-            }
-            match engine {
-                Ok(engine) => shell.use_engine(std::sync::Arc::new(engine)),
-                Err(error) => {
-                    shell.show_notice(format!("phoneprov cannot talk to phones: {error}"))
-                }
-            }
-            Ok(Box::new(shell))
-        }),
+        Box::new(move |cc| Ok(Box::new(open_shell(cc, runtime, state_file, demo)))),
     );
     match result {
-        Ok(()) => ExitCode::from(crate::cli::exit::OK),
+        Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!(
                 "phoneprov: could not open the window: {error}. The command-line subcommands \
                  work without a display; see `phoneprov --help`."
             );
-            ExitCode::from(crate::cli::exit::USAGE)
+            could_not_start()
         }
     }
+}
+
+/// Starts the demo phones and the directory that keeps the demo's state.
+#[cfg(feature = "demo")]
+fn start_demo(runtime: &tokio::runtime::Runtime) -> Result<Demo, String> {
+    let dir = tempfile::Builder::new()
+        .prefix("phoneprov-demo-")
+        .tempdir()
+        .map_err(|error| format!("could not make a directory for the demo: {error}"))?;
+    let phones = runtime
+        .block_on(demo::start())
+        .map_err(|error| format!("could not start the demo phones: {error}"))?;
+    Ok((phones, dir))
+}
+
+/// This build has no demo phones.
+#[cfg(not(feature = "demo"))]
+fn start_demo(_: &tokio::runtime::Runtime) -> Result<Demo, String> {
+    Err("this build has no demo (built without the `demo` feature)".to_string())
+}
+
+/// The shell with its engine, the known-phones file and (in the demo) the demo phones.
+fn open_shell(
+    cc: &eframe::CreationContext<'_>,
+    runtime: tokio::runtime::Runtime,
+    state_file: Result<StateFile, crate::session::PersistError>,
+    demo: Option<Demo>,
+) -> Shell {
+    // The engine keeps snapshots and trusted certificates; the demo's go with its
+    // throwaway directory.
+    let engine = match &demo {
+        #[cfg(feature = "demo")]
+        Some((_, dir)) => crate::provision::Engine::open(&dir.path().join("data")),
+        _ => crate::provision::Engine::open_default(),
+    };
+    let mut shell = Shell::new(&cc.egui_ctx, runtime, state_file);
+    match crate::discovery::KnownPhones::default_path() {
+        Ok(path) => shell.use_known_phones(path),
+        Err(error) => log::warn!("known phones not shared with the CLI: {error}"),
+    }
+    #[cfg(feature = "demo")]
+    if let Some((phones, dir)) = demo {
+        // The demo's phones are throwaway, but the technician's theme and text size still
+        // apply (read only; the demo never writes the real settings).
+        if let Some(saved) = StateFile::default_location().ok().and_then(|f| f.peek()) {
+            shell.use_settings(&cc.egui_ctx, saved.settings);
+        }
+        shell.start_demo(phones, dir);
+    }
+    match engine {
+        Ok(engine) => shell.use_engine(std::sync::Arc::new(engine)),
+        Err(error) => shell.show_notice(format!("phoneprov cannot talk to phones: {error}")),
+    }
+    shell
 }

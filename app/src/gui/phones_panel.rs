@@ -11,8 +11,6 @@ use crate::session::{PhoneEntry, PhoneId, PhoneList};
 /// Scan progress as the list shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScanView {
-    /// Whether a discovery implementation is in this build.
-    pub available: bool,
     /// `Some((done, total))` while a scan runs.
     pub running: Option<(u64, u64)>,
 }
@@ -25,8 +23,9 @@ pub struct PhonesPanelState {
     pub add_error: Option<String>,
     /// The phone being renamed and the name typed so far.
     pub renaming: Option<(PhoneId, String)>,
-    /// Row to give keyboard focus to (after ↑/↓), and the rows drawn last frame.
+    /// Row to give keyboard focus to (after ↑/↓).
     focus_row: Option<PhoneId>,
+    /// The rows drawn last frame (a row to focus outside them is scrolled to first).
     drawn_rows: std::ops::Range<usize>,
 }
 
@@ -77,14 +76,9 @@ fn scan_controls(ui: &mut Ui, scan: &ScanView, intents: &mut Vec<Intent>) {
             );
         }
         None => {
-            let button = ui.add_enabled(scan.available, Button::new("🔍 Scan the network"));
-            let button = if scan.available {
-                button.on_hover_text("Look for phones on this laptop's networks")
-            } else {
-                button.on_disabled_hover_text(
-                    "Network discovery is not part of this build yet. Add phones by address.",
-                )
-            };
+            let button = ui
+                .add(Button::new("🔍 Scan the network"))
+                .on_hover_text("Look for phones on this laptop's networks");
             if button.clicked() {
                 intents.push(Intent::StartScan);
             }
@@ -203,51 +197,16 @@ fn phone_rows(
             panel.drawn_rows = range.clone();
             for index in range {
                 let entry = &list.entries[visible[index]];
-                let selected = list.selected == Some(entry.id);
-                let job = row_text(ui, entry);
-                let response = ui
-                    .add(
-                        Button::selectable(selected, job)
-                            .min_size(egui::vec2(width - 12.0, row_height)),
-                    )
-                    .on_hover_text(row_tooltip(entry));
-                if Some(index) == focus_index {
-                    response.request_focus();
-                    response.scroll_to_me(None);
-                    panel.focus_row = None;
+                let place = RowPlace {
+                    index,
+                    count: visible.len(),
+                    selected: list.selected == Some(entry.id),
+                    focus: Some(index) == focus_index,
+                    size: egui::vec2(width - 12.0, row_height),
+                };
+                if let Some(to) = phone_row(ui, entry, place, panel, intents) {
+                    moved = Some(to);
                 }
-                if response.has_focus() {
-                    // ↑/↓ walk the list and select as they go, like a list box.
-                    let (up, down) = ui.input_mut(|i| {
-                        (
-                            i.consume_key(egui::Modifiers::NONE, Key::ArrowUp),
-                            i.consume_key(egui::Modifiers::NONE, Key::ArrowDown),
-                        )
-                    });
-                    if up && index > 0 {
-                        moved = Some(index - 1);
-                    } else if down && index + 1 < visible.len() {
-                        moved = Some(index + 1);
-                    }
-                }
-                if response.clicked() {
-                    // Clicking a row makes the list keyboard-active (↑/↓ go on from it).
-                    response.request_focus();
-                    intents.push(Intent::SelectPhone(entry.id));
-                }
-                if response.double_clicked() {
-                    panel.renaming = Some((entry.id, entry.name.clone()));
-                }
-                response.context_menu(|ui| {
-                    if ui.button("Rename…").clicked() {
-                        panel.renaming = Some((entry.id, entry.name.clone()));
-                        ui.close();
-                    }
-                    if ui.button("Remove from the list").clicked() {
-                        intents.push(Intent::RemovePhone(entry.id));
-                        ui.close();
-                    }
-                });
             }
         });
     });
@@ -256,6 +215,72 @@ fn phone_rows(
         panel.focus_row = Some(id);
         intents.push(Intent::SelectPhone(id));
     }
+}
+
+/// Where a row is drawn and how.
+struct RowPlace {
+    /// Its place among the visible rows.
+    index: usize,
+    /// How many rows are visible.
+    count: usize,
+    selected: bool,
+    /// Give it keyboard focus (after ↑/↓).
+    focus: bool,
+    size: egui::Vec2,
+}
+
+/// One row of the list: selects on click, renames on double-click, has a context menu, and
+/// with keyboard focus walks the list with ↑/↓. Returns the row ↑/↓ moved to.
+fn phone_row(
+    ui: &mut Ui,
+    entry: &PhoneEntry,
+    place: RowPlace,
+    panel: &mut PhonesPanelState,
+    intents: &mut Vec<Intent>,
+) -> Option<usize> {
+    let job = row_text(ui, entry);
+    let response = ui
+        .add(Button::selectable(place.selected, job).min_size(place.size))
+        .on_hover_text(row_tooltip(entry));
+    if place.focus {
+        response.request_focus();
+        response.scroll_to_me(None);
+        panel.focus_row = None;
+    }
+    let mut moved = None;
+    if response.has_focus() {
+        // ↑/↓ walk the list and select as they go, like a list box.
+        let (up, down) = ui.input_mut(|i| {
+            (
+                i.consume_key(egui::Modifiers::NONE, Key::ArrowUp),
+                i.consume_key(egui::Modifiers::NONE, Key::ArrowDown),
+            )
+        });
+        if up && place.index > 0 {
+            moved = Some(place.index - 1);
+        } else if down && place.index + 1 < place.count {
+            moved = Some(place.index + 1);
+        }
+    }
+    if response.clicked() {
+        // Clicking a row makes the list keyboard-active (↑/↓ go on from it).
+        response.request_focus();
+        intents.push(Intent::SelectPhone(entry.id));
+    }
+    if response.double_clicked() {
+        panel.renaming = Some((entry.id, entry.name.clone()));
+    }
+    response.context_menu(|ui| {
+        if ui.button("Rename…").clicked() {
+            panel.renaming = Some((entry.id, entry.name.clone()));
+            ui.close();
+        }
+        if ui.button("Remove from the list").clicked() {
+            intents.push(Intent::RemovePhone(entry.id));
+            ui.close();
+        }
+    });
+    moved
 }
 
 fn selected_actions(

@@ -9,10 +9,10 @@ use super::style;
 use crate::identity::FirmwareLine;
 use crate::session::{FormCheck, PhoneEntry, PhoneStatus};
 
-/// What this build can do; buttons for missing parts are shown disabled with the reason.
+/// What the app can do now; buttons for what it cannot are shown disabled with the reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Capabilities {
-    /// The apply → resync → verify engine.
+    /// The apply → resync → verify engine opened (it needs its data directory).
     pub engine: bool,
 }
 
@@ -101,6 +101,7 @@ fn header(ui: &mut Ui, entry: &PhoneEntry, line: Option<FirmwareLine>) {
     );
 }
 
+/// The actions row (submit, revert, password, resync) and the summary of the checks.
 fn actions(
     ui: &mut Ui,
     entry: &PhoneEntry,
@@ -112,76 +113,101 @@ fn actions(
     let changes = entry.form.changes().len();
     let blocked = check.blocks_submit(&entry.form);
     ui.horizontal_wrapped(|ui| {
-        let submit_text = match changes {
-            0 => "Submit…".to_string(),
-            1 => "Submit 1 change…".to_string(),
-            n => format!("Submit {n} changes…"),
-        };
-        let submit = ui.add_enabled(
-            capabilities.engine && changes > 0 && !blocked,
-            Button::new(RichText::new(submit_text).strong()),
-        );
-        let submit = if !capabilities.engine {
-            submit.on_disabled_hover_text(NO_ENGINE)
-        } else if blocked {
-            submit.on_disabled_hover_text("Fix the fields marked in red first.")
-        } else {
-            submit.on_disabled_hover_text("Change a field first; nothing differs from the phone.")
-        };
-        if submit.clicked() {
-            intents.push(Intent::ReviewChanges);
-        }
-        let revert = ui
-            .add_enabled(!entry.form.edits.is_empty(), Button::new("Revert"))
-            .on_hover_text("Drop every edit and show what the phone has");
-        if revert.clicked() {
-            intents.push(Intent::RevertAll);
-        }
-        if ui
-            .button("🔑 Password…")
-            .on_hover_text("The phone's admin login, kept in this computer's secret store")
-            .clicked()
-        {
-            intents.push(Intent::OpenCredentials);
-        }
+        edit_buttons(ui, entry, capabilities, changes, blocked, intents);
         ui.separator();
-        let resync = ui
-            .add_enabled(capabilities.engine, Button::new("⟳ Resync now"))
-            .on_hover_text("The phone fetches its profile with its own Profile Rules")
-            .on_disabled_hover_text(NO_ENGINE);
-        if resync.clicked() {
-            intents.push(Intent::ResyncNow(None));
-        }
-        let label = ui.label("or from:");
-        let rule = ui
-            .add(
-                egui::TextEdit::singleline(&mut panel.one_off_rule)
-                    .hint_text("http://server/profile.xml")
-                    .desired_width(220.0),
-            )
-            .labelled_by(label.id)
-            .on_hover_text(
-                "A one-off URL or rule for this resync only; the phone's rules stay as they are",
-            );
-        let once = ui
-            .add_enabled(
-                capabilities.engine && !panel.one_off_rule.trim().is_empty(),
-                Button::new("Resync from URL"),
-            )
-            .on_disabled_hover_text(if capabilities.engine {
-                "Type a URL or rule first"
-            } else {
-                NO_ENGINE
-            });
-        let entered = rule.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        if once.clicked()
-            || (entered && capabilities.engine && !panel.one_off_rule.trim().is_empty())
-        {
-            intents.push(Intent::ResyncNow(Some(
-                panel.one_off_rule.trim().to_string(),
-            )));
-        }
+        resync_controls(ui, panel, capabilities, intents);
     });
+    check_summary(ui, check, changes);
+}
+
+/// Submit (refused while a field is in error), Revert, and the password prompt.
+fn edit_buttons(
+    ui: &mut Ui,
+    entry: &PhoneEntry,
+    capabilities: Capabilities,
+    changes: usize,
+    blocked: bool,
+    intents: &mut Vec<Intent>,
+) {
+    let submit_text = match changes {
+        0 => "Submit…".to_string(),
+        1 => "Submit 1 change…".to_string(),
+        n => format!("Submit {n} changes…"),
+    };
+    let submit = ui.add_enabled(
+        capabilities.engine && changes > 0 && !blocked,
+        Button::new(RichText::new(submit_text).strong()),
+    );
+    let submit = if !capabilities.engine {
+        submit.on_disabled_hover_text(NO_ENGINE)
+    } else if blocked {
+        submit.on_disabled_hover_text("Fix the fields marked in red first.")
+    } else {
+        submit.on_disabled_hover_text("Change a field first; nothing differs from the phone.")
+    };
+    if submit.clicked() {
+        intents.push(Intent::ReviewChanges);
+    }
+    let revert = ui
+        .add_enabled(!entry.form.edits.is_empty(), Button::new("Revert"))
+        .on_hover_text("Drop every edit and show what the phone has");
+    if revert.clicked() {
+        intents.push(Intent::RevertAll);
+    }
+    if ui
+        .button("🔑 Password…")
+        .on_hover_text("The phone's admin login, kept in this computer's secret store")
+        .clicked()
+    {
+        intents.push(Intent::OpenCredentials);
+    }
+}
+
+/// Resync with the phone's own rules, or once from a URL or rule typed here.
+fn resync_controls(
+    ui: &mut Ui,
+    panel: &mut ProfilePanelState,
+    capabilities: Capabilities,
+    intents: &mut Vec<Intent>,
+) {
+    let resync = ui
+        .add_enabled(capabilities.engine, Button::new("⟳ Resync now"))
+        .on_hover_text("The phone fetches its profile with its own Profile Rules")
+        .on_disabled_hover_text(NO_ENGINE);
+    if resync.clicked() {
+        intents.push(Intent::ResyncNow(None));
+    }
+    let label = ui.label("or from:");
+    let rule = ui
+        .add(
+            egui::TextEdit::singleline(&mut panel.one_off_rule)
+                .hint_text("http://server/profile.xml")
+                .desired_width(220.0),
+        )
+        .labelled_by(label.id)
+        .on_hover_text(
+            "A one-off URL or rule for this resync only; the phone's rules stay as they are",
+        );
+    let once = ui
+        .add_enabled(
+            capabilities.engine && !panel.one_off_rule.trim().is_empty(),
+            Button::new("Resync from URL"),
+        )
+        .on_disabled_hover_text(if capabilities.engine {
+            "Type a URL or rule first"
+        } else {
+            NO_ENGINE
+        });
+    let entered = rule.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+    if once.clicked() || (entered && capabilities.engine && !panel.one_off_rule.trim().is_empty()) {
+        intents.push(Intent::ResyncNow(Some(
+            panel.one_off_rule.trim().to_string(),
+        )));
+    }
+}
+
+/// Errors, warnings and edits of the form, counted.
+fn check_summary(ui: &mut Ui, check: &FormCheck, changes: usize) {
     let visuals = ui.visuals().clone();
     ui.horizontal_wrapped(|ui| {
         if check.errors > 0 {

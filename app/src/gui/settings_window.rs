@@ -77,78 +77,11 @@ pub fn show(ctx: &egui::Context, draft: &mut SettingsDraft) -> Vec<Intent> {
         ui.set_max_width(560.0);
         ui.heading("Settings");
         ui.add_space(4.0);
-        ui.label(RichText::new("Appearance").strong());
-        ui.horizontal(|ui| {
-            ui.label("Theme:");
-            for choice in ThemeChoice::ALL {
-                ui.radio_value(&mut draft.settings.theme, choice, choice.words());
-            }
-        });
-        ui.horizontal(|ui| {
-            let label = ui.label("Text size:");
-            ui.add(
-                egui::Slider::new(&mut draft.settings.zoom, Settings::ZOOM_RANGE)
-                    .step_by(0.25)
-                    .show_value(false),
-            )
-            .labelled_by(label.id);
-            ui.label(format!("{:.0} %", draft.settings.zoom * 100.0));
-            for (words, zoom) in [("100 %", 1.0), ("150 %", 1.5), ("200 %", 2.0)] {
-                if ui.button(words).clicked() {
-                    draft.settings.zoom = zoom;
-                }
-            }
-        });
+        appearance(ui, &mut draft.settings);
         ui.separator();
-        ui.label(RichText::new("Finding phones").strong());
-        ui.checkbox(
-            &mut draft.settings.discovery.mdns,
-            "Listen for phones that announce themselves (mDNS)",
-        );
-        ui.checkbox(
-            &mut draft.settings.discovery.sweep,
-            "Sweep this laptop's networks (ports 80 and 443)",
-        );
-        ui.checkbox(
-            &mut draft.settings.discovery.neighbours,
-            "Read this laptop's neighbour (ARP) table and mark Cisco hardware",
-        );
-        ui.horizontal(|ui| {
-            let label = ui.label("Only these interfaces:");
-            ui.add(
-                egui::TextEdit::singleline(&mut draft.interfaces_text)
-                    .hint_text("empty = all, e.g. eth0, wlan0"),
-            )
-            .labelled_by(label.id);
-        });
-        ui.horizontal(|ui| {
-            let label = ui.label("Other ports:");
-            ui.add(egui::TextEdit::singleline(&mut draft.ports_text).hint_text("8080, 8443"))
-                .labelled_by(label.id);
-        });
-        ui.horizontal(|ui| {
-            let label = ui.label("Sweep only these networks:");
-            ui.add(
-                egui::TextEdit::singleline(&mut draft.networks_text)
-                    .hint_text("empty = this laptop's own subnets"),
-            )
-            .labelled_by(label.id);
-        });
+        finding_phones(ui, draft);
         ui.separator();
-        ui.label(RichText::new("Phone logs").strong());
-        ui.checkbox(
-            &mut draft.settings.syslog.enabled,
-            "Receive the phones' syslog lines (resync messages)",
-        );
-        ui.horizontal(|ui| {
-            let label = ui.label("UDP port:");
-            ui.add(egui::DragValue::new(&mut draft.settings.syslog.port).range(1..=65535))
-                .labelled_by(label.id);
-            ui.label(
-                RichText::new("Set the phone's Syslog Server to this laptop's address:port.")
-                    .small(),
-            );
-        });
+        phone_logs(ui, &mut draft.settings);
         if let Some(error) = &draft.error {
             ui.colored_label(style::bad_colour(ui.visuals()), error);
         }
@@ -169,6 +102,87 @@ pub fn show(ctx: &egui::Context, draft: &mut SettingsDraft) -> Vec<Intent> {
         intents.push(Intent::CloseSettings);
     }
     intents
+}
+
+/// Theme and text size.
+fn appearance(ui: &mut egui::Ui, settings: &mut Settings) {
+    ui.label(RichText::new("Appearance").strong());
+    ui.horizontal(|ui| {
+        ui.label("Theme:");
+        for choice in ThemeChoice::ALL {
+            ui.radio_value(&mut settings.theme, choice, choice.words());
+        }
+    });
+    ui.horizontal(|ui| {
+        let label = ui.label("Text size:");
+        ui.add(
+            egui::Slider::new(&mut settings.zoom, Settings::ZOOM_RANGE)
+                .step_by(0.25)
+                .show_value(false),
+        )
+        .labelled_by(label.id);
+        ui.label(format!("{:.0} %", settings.zoom * 100.0));
+        for (words, zoom) in [("100 %", 1.0), ("150 %", 1.5), ("200 %", 2.0)] {
+            if ui.button(words).clicked() {
+                settings.zoom = zoom;
+            }
+        }
+    });
+}
+
+/// Which discovery sources a scan uses, and where it looks.
+fn finding_phones(ui: &mut egui::Ui, draft: &mut SettingsDraft) {
+    ui.label(RichText::new("Finding phones").strong());
+    ui.checkbox(
+        &mut draft.settings.discovery.mdns,
+        "Listen for phones that announce themselves (mDNS)",
+    );
+    ui.checkbox(
+        &mut draft.settings.discovery.sweep,
+        "Sweep this laptop's networks (ports 80 and 443)",
+    );
+    ui.checkbox(
+        &mut draft.settings.discovery.neighbours,
+        "Read this laptop's neighbour (ARP) table and mark Cisco hardware",
+    );
+    ui.horizontal(|ui| {
+        let label = ui.label("Only these interfaces:");
+        ui.add(
+            egui::TextEdit::singleline(&mut draft.interfaces_text)
+                .hint_text("empty = all, e.g. eth0, wlan0"),
+        )
+        .labelled_by(label.id);
+    });
+    ui.horizontal(|ui| {
+        let label = ui.label("Other ports:");
+        ui.add(egui::TextEdit::singleline(&mut draft.ports_text).hint_text("8080, 8443"))
+            .labelled_by(label.id);
+    });
+    ui.horizontal(|ui| {
+        let label = ui.label("Sweep only these networks:");
+        ui.add(
+            egui::TextEdit::singleline(&mut draft.networks_text)
+                .hint_text("empty = this laptop's own subnets"),
+        )
+        .labelled_by(label.id);
+    });
+}
+
+/// The syslog listener.
+fn phone_logs(ui: &mut egui::Ui, settings: &mut Settings) {
+    ui.label(RichText::new("Phone logs").strong());
+    ui.checkbox(
+        &mut settings.syslog.enabled,
+        "Receive the phones' syslog lines (resync messages)",
+    );
+    ui.horizontal(|ui| {
+        let label = ui.label("UDP port:");
+        ui.add(egui::DragValue::new(&mut settings.syslog.port).range(1..=65535))
+            .labelled_by(label.id);
+        ui.label(
+            RichText::new("Set the phone's Syslog Server to this laptop's address:port.").small(),
+        );
+    });
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use egui::{Frame, RichText, Ui};
 
 use super::intent::Intent;
 use super::style;
-use crate::session::{Outcome, PhoneEntry, Stage};
+use crate::session::{Outcome, PhoneEntry, Stage, TimelineEntry};
 
 pub fn show(
     ui: &mut Ui,
@@ -21,23 +21,7 @@ pub fn show(
         return intents;
     };
     headline(ui, &entry.timeline.outcome());
-    ui.horizontal(|ui| {
-        if running {
-            if ui
-                .button("Cancel")
-                .on_hover_text("Stop following this operation (what the phone already got stays)")
-                .clicked()
-            {
-                intents.push(Intent::CancelOperation);
-            }
-        } else if ui
-            .button("Read the phone again")
-            .on_hover_text("Read its identity, values and status now")
-            .clicked()
-        {
-            intents.push(Intent::ReadPhone);
-        }
-    });
+    ui.horizontal(|ui| read_or_cancel(ui, running, &mut intents));
     ui.add_space(6.0);
     if !entry.reboot_reasons.is_empty() {
         egui::CollapsingHeader::new("Last reboots (the phone's own record)")
@@ -63,35 +47,60 @@ pub fn show(
         .stick_to_bottom(true)
         .show(ui, |ui| {
             for item in &entry.timeline.entries {
-                let colour = style::tone_colour(ui.visuals(), item.stage.tone());
-                let time = item
-                    .at
-                    .to_zoned(zone.clone())
-                    .strftime("%H:%M:%S")
-                    .to_string();
-                ui.horizontal_wrapped(|ui| {
-                    ui.label(RichText::new(time).monospace());
-                    // The icon and colour say the step; the words are the engine's sentence.
-                    ui.label(RichText::new(style::stage_icon(item.stage)).color(colour));
-                    let words = if item.detail.is_empty() {
-                        item.stage.words()
-                    } else {
-                        &item.detail
-                    };
-                    let words = if item.stage == Stage::Syslog {
-                        RichText::new(words).monospace()
-                    } else if item.stage.is_step() {
-                        RichText::new(words).color(colour).strong()
-                    } else {
-                        RichText::new(words)
-                    };
-                    ui.label(words);
-                });
+                timeline_row(ui, item, zone);
             }
         });
     intents
 }
 
+/// Cancel while an operation runs, else read the phone again.
+fn read_or_cancel(ui: &mut Ui, running: bool, intents: &mut Vec<Intent>) {
+    if running {
+        if ui
+            .button("Cancel")
+            .on_hover_text("Stop following this operation (what the phone already got stays)")
+            .clicked()
+        {
+            intents.push(Intent::CancelOperation);
+        }
+    } else if ui
+        .button("Read the phone again")
+        .on_hover_text("Read its identity, values and status now")
+        .clicked()
+    {
+        intents.push(Intent::ReadPhone);
+    }
+}
+
+/// One step: its time, icon and words, and the detail in the phone's or engine's words.
+fn timeline_row(ui: &mut Ui, item: &TimelineEntry, zone: &jiff::tz::TimeZone) {
+    let colour = style::tone_colour(ui.visuals(), item.stage.tone());
+    let time = item
+        .at
+        .to_zoned(zone.clone())
+        .strftime("%H:%M:%S")
+        .to_string();
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(time).monospace());
+        // The icon and colour say the step; the words are the engine's sentence.
+        ui.label(RichText::new(style::stage_icon(item.stage)).color(colour));
+        let words = if item.detail.is_empty() {
+            item.stage.words()
+        } else {
+            &item.detail
+        };
+        let words = if item.stage == Stage::Syslog {
+            RichText::new(words).monospace()
+        } else if item.stage.is_step() {
+            RichText::new(words).color(colour).strong()
+        } else {
+            RichText::new(words)
+        };
+        ui.label(words);
+    });
+}
+
+/// The outcome in large type: colour, icon and words, with a spinner while work is pending.
 fn headline(ui: &mut Ui, outcome: &Outcome) {
     let visuals = ui.visuals().clone();
     let (icon, words, detail, colour) = match outcome {

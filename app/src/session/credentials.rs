@@ -23,7 +23,7 @@ pub enum CredentialScope {
 }
 
 impl CredentialScope {
-    /// The entry's name in the OS secret store.
+    /// The entry's name in the system's secret store.
     #[cfg(feature = "gui")]
     fn account(&self) -> String {
         match self {
@@ -164,9 +164,111 @@ pub fn login_for(
     store.load(&CredentialScope::Site)
 }
 
+/// Where a login the technician gave ended up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginKept {
+    /// In the system's secret store, for later runs too.
+    SecretStore,
+    /// In this run's memory only: the system's store refused it.
+    ThisRun,
+    /// Nowhere: the phone cannot be read with it.
+    Nowhere,
+}
+
+/// The outcome of [`save_login`], with the words for the technician.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginSaved {
+    pub kept: LoginKept,
+    pub message: String,
+}
+
+/// Saves a login in `store`; when that fails it is kept in `memory` until the app closes so
+/// the work can go on, and the message says so plainly. Calls may block (see
+/// [`SecretStore`]).
+pub fn save_login(
+    store: &dyn SecretStore,
+    memory: &dyn SecretStore,
+    scope: &CredentialScope,
+    login: &PhoneLogin,
+) -> LoginSaved {
+    let error = match store.save(scope, login) {
+        Ok(()) => {
+            return LoginSaved {
+                kept: LoginKept::SecretStore,
+                message: "Password saved in this computer's secret store".to_string(),
+            };
+        }
+        Err(error) => error,
+    };
+    if let Err(memory_error) = memory.save(scope, login) {
+        return LoginSaved {
+            kept: LoginKept::Nowhere,
+            message: format!(
+                "Password not saved: {error}; it could not be kept for this run either \
+                 ({memory_error})"
+            ),
+        };
+    }
+    let message = match error {
+        CredentialError::Unavailable(_) => {
+            format!("{error}: the password is kept only until phoneprov closes")
+        }
+        _ => format!("Password not saved: {error}. It is kept only until phoneprov closes"),
+    };
+    LoginSaved {
+        kept: LoginKept::ThisRun,
+        message,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A store that refuses everything with `error`.
+    struct Refusing(CredentialError);
+
+    impl SecretStore for Refusing {
+        fn load(&self, _: &CredentialScope) -> Result<Option<PhoneLogin>, CredentialError> {
+            Err(self.0.clone())
+        }
+        fn save(&self, _: &CredentialScope, _: &PhoneLogin) -> Result<(), CredentialError> {
+            Err(self.0.clone())
+        }
+        fn forget(&self, _: &CredentialScope) -> Result<(), CredentialError> {
+            Err(self.0.clone())
+        }
+    }
+
+    #[test]
+    fn a_login_goes_to_the_secret_store_else_to_this_run_else_it_is_said_to_be_lost() {
+        let scope = CredentialScope::Site;
+        let pw = login("admin", "pw");
+        let store = MemorySecretStore::default();
+        let memory = MemorySecretStore::default();
+        let saved = save_login(&store, &memory, &scope, &pw);
+        assert_eq!(saved.kept, LoginKept::SecretStore);
+        assert_eq!(store.load(&scope).unwrap(), Some(pw.clone()));
+        assert_eq!(memory.load(&scope).unwrap(), None);
+
+        let absent = Refusing(CredentialError::Unavailable("no D-Bus".into()));
+        let saved = save_login(&absent, &memory, &scope, &pw);
+        assert_eq!(saved.kept, LoginKept::ThisRun);
+        assert!(saved.message.ends_with("kept only until phoneprov closes"));
+        assert_eq!(memory.load(&scope).unwrap(), Some(pw.clone()));
+
+        let saved = save_login(&Refusing(CredentialError::Damaged), &memory, &scope, &pw);
+        assert_eq!(saved.kept, LoginKept::ThisRun);
+        assert!(saved.message.starts_with("Password not saved: "));
+
+        let saved = save_login(&absent, &Refusing(CredentialError::Damaged), &scope, &pw);
+        assert_eq!(saved.kept, LoginKept::Nowhere);
+        assert!(
+            saved
+                .message
+                .contains("could not be kept for this run either")
+        );
+    }
 
     fn login(user: &str, password: &str) -> PhoneLogin {
         PhoneLogin {
