@@ -32,8 +32,10 @@ pub use shell::Shell;
 
 use crate::session::{StateFile, persist};
 
-/// The window's icon (`assets/phoneprov.svg` rendered at 256 px).
-const WINDOW_ICON_PNG: &[u8] = include_bytes!("../../../assets/phoneprov-256.png");
+/// The window's icon: `assets/phoneprov.svg` rendered at 256 px, the same file the packages
+/// install as the hicolor icon (`packaging/render-icons` makes it).
+const WINDOW_ICON_PNG: &[u8] =
+    include_bytes!("../../../assets/icons/hicolor/256x256/apps/io.github.phoneprov.PhoneProv.png");
 
 /// How the window starts.
 #[derive(Debug, Clone, Default)]
@@ -88,7 +90,7 @@ pub fn run(options: GuiOptions) -> ExitCode {
     };
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("phoneprov")
-        .with_app_id("phoneprov")
+        .with_app_id(crate::APP_ID)
         .with_inner_size([1280.0, 800.0])
         .with_min_inner_size([720.0, 480.0]);
     // The same picture the desktop file installs (packaging/); a window without it is still fine.
