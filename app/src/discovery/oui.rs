@@ -84,7 +84,7 @@ mod tests {
             "//! The Cisco-family MAC prefixes of the IEEE registries (MA-L, MA-M, MA-S, CID, \
              IAB),\n//! by organisation, each list sorted. Generated from the `oui-data` crate \
              (a data table,\n//! exempt from the file-length rule): `UPDATE_OUI_TABLE=1 cargo \
-             test -p phoneprov --lib oui`\n//! rewrites it.\n\n\
+             test -p phoneprov --lib oui`\n//! rewrites it (then `cargo fmt`).\n\n\
              pub(super) const CISCO_PREFIXES: &[(&str, &[&str])] = &[\n",
         );
         for (organisation, prefixes) in table {
@@ -112,7 +112,8 @@ mod tests {
             .collect();
         assert_eq!(
             table, expected,
-            "the registry changed: run UPDATE_OUI_TABLE=1 cargo test -p phoneprov --lib oui"
+            "the registry changed: run UPDATE_OUI_TABLE=1 cargo test -p phoneprov --lib oui, then \
+             cargo fmt"
         );
     }
 

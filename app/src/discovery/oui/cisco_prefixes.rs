@@ -1,7 +1,7 @@
 //! The Cisco-family MAC prefixes of the IEEE registries (MA-L, MA-M, MA-S, CID, IAB),
 //! by organisation, each list sorted. Generated from the `oui-data` crate (a data table,
 //! exempt from the file-length rule): `UPDATE_OUI_TABLE=1 cargo test -p phoneprov --lib oui`
-//! rewrites it.
+//! rewrites it (then `cargo fmt`).
 
 pub(super) const CISCO_PREFIXES: &[(&str, &[&str])] = &[
     (
