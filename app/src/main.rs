@@ -8,6 +8,9 @@ use phoneprov::cli::{self, Cli};
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let args = Cli::parse();
+    if args.version {
+        return cli::version::print(args.json);
+    }
     match args.command {
         Some(command) => {
             // `phoneprov show PHONE | head` must end quietly, like any Unix tool, not panic

@@ -8,16 +8,27 @@ pub mod discover;
 pub mod phone;
 pub mod profile;
 pub mod setup;
+pub mod version;
 
 pub use setup::exit;
 
 #[derive(Debug, Parser)]
+// `--version` is our own flag (clap's would print and exit before seeing `--json`).
 #[command(
     name = "phoneprov",
     version,
-    about = "Find, configure, resync and verify Cisco MPP/SPA phones"
+    disable_version_flag = true,
+    about = "Find, configure, resync and verify Cisco MPP/SPA phones",
+    long_about = "Find, configure, resync and verify Cisco MPP/SPA phones. Without a \
+                  subcommand, opens the desktop app."
 )]
 pub struct Cli {
+    /// Print version, commit and build date.
+    #[arg(short = 'V', long)]
+    pub version: bool,
+    /// With --version: print it as JSON.
+    #[arg(long, requires = "version")]
+    pub json: bool,
     /// Open the app with a few emulated phones on this computer (no LAN needed).
     #[cfg(feature = "demo")]
     #[arg(long)]

@@ -14,15 +14,27 @@ pub struct Neighbour {
     pub interface: Option<String>,
 }
 
-/// Reads the neighbour table: Linux's `/proc/net/arp`, else `ip neigh`, else `arp -a`
-/// (macOS, BSD, Windows). Whatever cannot be read gives an empty list: the table is only one
-/// of several sources.
+/// Programs that list the neighbour table on this system, tried in order: on Linux when
+/// `/proc/net/arp` cannot be read, `ip neigh`, else net-tools' `arp`; macOS and the BSDs
+/// have `arp -a -n` (numeric); Windows' `arp` takes only `-a`.
+#[cfg(target_os = "linux")]
+const NEIGHBOUR_COMMANDS: &[(&str, &[&str])] =
+    &[("ip", &["neigh", "show"]), ("arp", &["-a", "-n"])];
+#[cfg(windows)]
+const NEIGHBOUR_COMMANDS: &[(&str, &[&str])] = &[("arp", &["-a"])];
+#[cfg(not(any(target_os = "linux", windows)))]
+const NEIGHBOUR_COMMANDS: &[(&str, &[&str])] = &[("arp", &["-a", "-n"])];
+
+/// Reads the neighbour table: Linux's `/proc/net/arp`, else the system's listing program
+/// (`NEIGHBOUR_COMMANDS`). Whatever cannot be read gives an empty list: the table is only
+/// one of several sources.
 pub fn read_neighbours() -> Vec<Neighbour> {
+    #[cfg(target_os = "linux")]
     if let Ok(text) = std::fs::read_to_string("/proc/net/arp") {
         return parse_proc_net_arp(&text);
     }
-    for (program, args) in [("ip", &["neigh", "show"][..]), ("arp", &["-a", "-n"][..])] {
-        if let Ok(output) = Command::new(program).args(args).output()
+    for (program, args) in NEIGHBOUR_COMMANDS {
+        if let Ok(output) = Command::new(program).args(*args).output()
             && output.status.success()
         {
             return parse_neighbour_listing(&String::from_utf8_lossy(&output.stdout));

@@ -34,8 +34,10 @@ pub use shell::Shell;
 
 use crate::session::{StateFile, persist};
 
-/// The window's icon (`assets/phoneprov.svg` rendered at 256 px).
-const WINDOW_ICON_PNG: &[u8] = include_bytes!("../../../assets/phoneprov-256.png");
+/// The window's icon: `assets/phoneprov.svg` rendered at 256 px, the same file the packages
+/// install as the hicolor icon (`packaging/render-icons` makes it).
+const WINDOW_ICON_PNG: &[u8] =
+    include_bytes!("../../../assets/icons/hicolor/256x256/apps/io.github.phoneprov.PhoneProv.png");
 
 /// The exit status when the window could not open (its workers, the demo or the display):
 /// 2, what the command line returns for an I/O problem.
@@ -98,7 +100,7 @@ pub fn run(options: GuiOptions) -> ExitCode {
     };
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("phoneprov")
-        .with_app_id("phoneprov")
+        .with_app_id(crate::APP_ID)
         .with_inner_size([1280.0, 800.0])
         .with_min_inner_size([720.0, 480.0]);
     // The same picture the desktop file installs (packaging/); a window without it is still fine.

@@ -165,6 +165,10 @@ async fn serve_forever(
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs netns-lan (Linux network namespaces): not supported on this system"
+)]
 async fn the_sweep_finds_every_phone_and_leaves_the_silent_rest() {
     let lan = lan();
     let _lan = LAN_IN_USE.lock().await;
@@ -257,6 +261,10 @@ async fn the_sweep_finds_every_phone_and_leaves_the_silent_rest() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs netns-lan (Linux network namespaces): not supported on this system"
+)]
 async fn mdns_finds_announcing_phones_without_the_sweep() {
     let lan = lan();
     let _lan = LAN_IN_USE.lock().await;
@@ -299,6 +307,10 @@ async fn mdns_finds_announcing_phones_without_the_sweep() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs netns-lan (Linux network namespaces): not supported on this system"
+)]
 async fn a_rescan_updates_rather_than_duplicates_and_follows_a_moved_phone() {
     let lan = lan();
     let _lan = LAN_IN_USE.lock().await;
@@ -351,6 +363,10 @@ async fn a_rescan_updates_rather_than_duplicates_and_follows_a_moved_phone() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs netns-lan (Linux network namespaces): not supported on this system"
+)]
 async fn cancel_stops_a_scan_promptly() {
     let lan = lan();
     let _lan = LAN_IN_USE.lock().await;
@@ -388,6 +404,10 @@ async fn cancel_stops_a_scan_promptly() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs netns-lan (Linux network namespaces): not supported on this system"
+)]
 async fn large_ranges_need_confirmation_and_are_refused_before_any_traffic() {
     let _lan = lan();
     let options = ScanOptions {
@@ -413,6 +433,10 @@ async fn large_ranges_need_confirmation_and_are_refused_before_any_traffic() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs netns-lan (Linux network namespaces): not supported on this system"
+)]
 async fn add_by_address_fingerprints_it_and_keeps_a_silent_one() {
     let lan = lan();
     let _lan = LAN_IN_USE.lock().await;
@@ -457,6 +481,10 @@ async fn run_cli(args: &[&str], data_dir: &std::path::Path) -> std::process::Out
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs netns-lan (Linux network namespaces): not supported on this system"
+)]
 async fn the_cli_prints_found_phones_as_json_and_remembers_them() {
     let lan = lan();
     let _lan = LAN_IN_USE.lock().await;
@@ -546,6 +574,10 @@ impl Drop for NeighbourEntry {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs netns-lan (Linux network namespaces): not supported on this system"
+)]
 async fn cisco_hardware_in_the_arp_table_is_marked_before_it_answers() {
     let lan = lan();
     let _lan = LAN_IN_USE.lock().await;
@@ -582,6 +614,10 @@ async fn cisco_hardware_in_the_arp_table_is_marked_before_it_answers() {
 const LOCKED_PAGE: &str = "HTTP/1.1 401 Unauthorized\r\nContent-Type: text/html\r\nContent-Length: 72\r\nConnection: close\r\n\r\n<html><head><title>CP-8861-3PCC Login</title></head><body></body></html>";
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs netns-lan (Linux network namespaces): not supported on this system"
+)]
 async fn a_locked_phone_gets_its_mac_from_the_neighbour_table_filled_by_the_sweep() {
     let lan = lan();
     let _lan = LAN_IN_USE.lock().await;

@@ -643,6 +643,10 @@ fn a_value_the_phone_drops_is_marked_on_its_field_and_the_others_confirmed() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs netns-lan (Linux network namespaces): not supported on this system"
+)]
 fn a_range_larger_than_a_slash_22_is_swept_only_after_asking() {
     // Inside netns-lan: 198.18.0.0/21 is the namespace's /24 and addresses with no route.
     // Outside it this sweep would reach a real network: refuse to run there.

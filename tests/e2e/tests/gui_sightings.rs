@@ -118,6 +118,10 @@ fn free_udp_port() -> u16 {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs netns-lan (Linux network namespaces): not supported on this system"
+)]
 fn the_syslog_setting_starts_the_listener_and_says_where() {
     let lan_self = lan_self();
     let dir = tempfile::tempdir().unwrap();
@@ -146,6 +150,10 @@ fn the_syslog_setting_starts_the_listener_and_says_where() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs netns-lan (Linux network namespaces): not supported on this system"
+)]
 fn a_busy_syslog_port_is_reported_not_ignored() {
     lan_self();
     let dir = tempfile::tempdir().unwrap();

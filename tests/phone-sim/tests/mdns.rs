@@ -7,6 +7,10 @@ use std::time::Duration;
 use phone_sim::{PhoneConfig, PhoneSim};
 
 #[tokio::test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs netns-lan (Linux network namespaces): not supported on this system"
+)]
 async fn mdns_announces_model_mac_and_firmware() {
     let Ok(lan_self) = std::env::var("LAN_SELF") else {
         panic!(

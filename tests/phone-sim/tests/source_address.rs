@@ -26,6 +26,10 @@ fn namespace_addresses() -> (IpAddr, IpAddr) {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs netns-lan (Linux network namespaces): not supported on this system"
+)]
 async fn profile_fetches_and_syslog_leave_from_the_phones_own_address() {
     let (laptop, phone_ip) = namespace_addresses();
     let phone = PhoneSim::start(PhoneConfig {
