@@ -39,13 +39,13 @@ fn modules(src: &Path) -> BTreeMap<ModulePath, syn::File> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                if let Some(module) = module_path(src, &path) {
-                    let text = std::fs::read_to_string(&path).unwrap();
-                    let file = syn::parse_file(&text)
-                        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                    found.insert(module, file);
-                }
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && let Some(module) = module_path(src, &path)
+            {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let file =
+                    syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                found.insert(module, file);
             }
         }
     }
@@ -210,7 +210,9 @@ fn layer(top: &str) -> u8 {
         .iter()
         .find(|(name, _)| *name == top)
         .map(|(_, layer)| *layer)
-        .unwrap_or_else(|| panic!("module `{top}` has no layer: add it to LAYERS and docs/architecture.md"))
+        .unwrap_or_else(|| {
+            panic!("module `{top}` has no layer: add it to LAYERS and docs/architecture.md")
+        })
 }
 
 /// Module → the modules it uses (itself, its ancestors and its descendants left out: a parent
@@ -256,7 +258,11 @@ fn no_module_uses_a_higher_layer() {
             }
         }
     }
-    assert!(wrong.is_empty(), "uses against the layering:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "uses against the layering:\n{}",
+        wrong.join("\n")
+    );
 }
 
 /// Tarjan's strongly connected components; any with two or more modules is a cycle.
@@ -276,7 +282,9 @@ fn cycles(graph: &BTreeMap<ModulePath, BTreeSet<ModulePath>>) -> Vec<Vec<ModuleP
         state.stack.push(node);
         state.on_stack.insert(node);
         for next in state.graph.get(node).into_iter().flatten() {
-            let Some((next, _)) = state.graph.get_key_value(next) else { continue };
+            let Some((next, _)) = state.graph.get_key_value(next) else {
+                continue;
+            };
             if !state.index.contains_key(next) {
                 visit(state, next);
                 let low = state.low[next].min(state.low[node]);
@@ -340,5 +348,8 @@ fn the_checks_see_a_cycle_and_an_upward_use() {
         .iter()
         .filter(|(m, _)| m[0] == "gui")
         .any(|(_, targets)| targets.iter().any(|t| t[0] == "session"));
-    assert!(gui_uses_session, "the source reader found no use of session in gui");
+    assert!(
+        gui_uses_session,
+        "the source reader found no use of session in gui"
+    );
 }

@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::profile::mask::mask_value;
 use crate::identity::PhoneIdentity;
+use crate::profile::mask::mask_value;
 use crate::profile::xml::Document;
 
 /// One "Provisioning Status" entry (newest first on the page).

@@ -7,8 +7,8 @@ use serde_json::json;
 
 use super::{PhoneArgs, connect, open_engine, say_first_use};
 use crate::cli::setup::exit;
-use crate::phone::{PhoneReading, StatusPage};
 use crate::cli::setup::{PROGRAM, print_json, run_async};
+use crate::phone::{PhoneReading, StatusPage};
 
 #[derive(Debug, Clone, Args)]
 pub struct ShowArgs {

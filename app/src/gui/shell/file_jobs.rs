@@ -26,7 +26,9 @@ impl Shell {
             return;
         };
         let name = entry.display_name();
-        let line = entry.firmware_line().unwrap_or(crate::identity::FirmwareLine::ASSUMED);
+        let line = entry
+            .firmware_line()
+            .unwrap_or(crate::identity::FirmwareLine::ASSUMED);
         let export = match profile_files::export(&entry.form, line, only_changes) {
             Ok(export) => export,
             Err(error) => {
@@ -140,7 +142,9 @@ impl Shell {
             return;
         };
         let name = entry.display_name();
-        let line = entry.firmware_line().unwrap_or(crate::identity::FirmwareLine::ASSUMED);
+        let line = entry
+            .firmware_line()
+            .unwrap_or(crate::identity::FirmwareLine::ASSUMED);
         let message = match profile_files::import(&mut entry.form, line, bytes) {
             Ok(imported) => {
                 let mut words = format!(

@@ -248,7 +248,9 @@ impl Shell {
         self.poll_file_jobs();
         self.save_if_due(ctx);
         if let Some(entry) = self.phones.selected_entry() {
-            let line = entry.firmware_line().unwrap_or(crate::identity::FirmwareLine::ASSUMED);
+            let line = entry
+                .firmware_line()
+                .unwrap_or(crate::identity::FirmwareLine::ASSUMED);
             self.form_check
                 .refresh(&entry.form, line, &entry.identity());
         }
