@@ -1,3 +1,4 @@
+//! The `phoneprov` binary: the desktop app without a subcommand, the command line with one.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 use std::process::ExitCode;
