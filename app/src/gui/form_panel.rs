@@ -320,7 +320,9 @@ fn editor(ui: &mut Ui, def: &'static ParamDef, shown: &str, label: egui::Id) -> 
             let edit = if matches!(def.kind, Kind::Text) {
                 edit
             } else {
-                edit.code_editor()
+                // Monospace like a code editor, but Tab must move focus: a tab character is
+                // never valid here, and a field that keeps focus is a keyboard trap.
+                edit.code_editor().lock_focus(false)
             };
             let response = ui.add(edit).labelled_by(label);
             response.changed().then_some(text)

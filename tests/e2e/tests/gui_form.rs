@@ -286,6 +286,39 @@ fn arrow_keys_walk_the_phone_list() {
     );
 }
 
+#[test]
+fn tab_and_shift_tab_leave_the_rule_and_template_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = app(dir.path(), 1.0);
+    harness.run();
+    add_phone(&mut harness, "198.18.0.11");
+    // Monospace fields for rules, conditions and log templates must not keep focus.
+    for (label, key_modifiers) in [
+        ("Resync Trigger 1", egui::Modifiers::NONE),
+        ("Profile Rule", egui::Modifiers::NONE),
+        ("Log Failure Msg", egui::Modifiers::SHIFT),
+    ] {
+        harness.get_by_label(label).focus();
+        harness.run();
+        assert!(
+            harness.get_by_label(label).is_focused(),
+            "{label} took focus"
+        );
+        harness.key_combination_modifiers(key_modifiers, &[egui::Key::Tab]);
+        harness.run();
+        assert!(
+            !harness.get_by_label(label).is_focused(),
+            "Tab (modifiers {key_modifiers:?}) kept focus in {label}: a keyboard trap"
+        );
+    }
+    let entry = harness.state().phones().selected_entry().unwrap();
+    assert!(
+        entry.form.edits.values().all(|value| !value.contains('\t')),
+        "a tab character was typed into a field: {:?}",
+        entry.form.edits
+    );
+}
+
 /// The demo wired to a real engine: phones are read, submitted and verified through the UI.
 fn demo_app(dir: &Path) -> Harness<'static, Shell> {
     demo_app_with_controls(dir).0
