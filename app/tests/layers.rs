@@ -72,11 +72,15 @@ fn module_path(src: &Path, file: &Path) -> Option<ModulePath> {
     Some(parts)
 }
 
+/// `#[cfg(test)]` or `#[cfg(all(test, …))]`; not `#[cfg(not(test))]`, which is production code.
 fn is_test_only(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|attr| {
         attr.path().is_ident("cfg") && {
             let tokens = attr.meta.require_list().map(|l| l.tokens.to_string());
-            tokens.is_ok_and(|t| t.split(|c: char| !c.is_alphanumeric()).any(|w| w == "test"))
+            tokens.is_ok_and(|t| {
+                let t: String = t.split_whitespace().collect();
+                t == "test" || (t.starts_with("all(test,") && !t.contains("not("))
+            })
         }
     })
 }
