@@ -53,6 +53,8 @@ pub enum Command {
     History(phone::history::HistoryArgs),
     /// Put a phone back to a snapshot (the newest when none is named).
     Rollback(phone::rollback::RollbackArgs),
+    /// Write a support capture of a phone: what phoneprov reads from it, passwords masked.
+    Capture(phone::capture::CaptureArgs),
     /// Remembered HTTPS certificates of phones.
     #[command(subcommand)]
     Trust(phone::trust::TrustCommand),
@@ -70,6 +72,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Status(args) => phone::status::run(args),
         Command::History(args) => phone::history::run(args),
         Command::Rollback(args) => phone::rollback::run(args),
+        Command::Capture(args) => phone::capture::run(args),
         Command::Trust(command) => phone::trust::run(command),
         Command::Profile(args) => profile::run(args),
     }

@@ -4,6 +4,7 @@
 
 pub mod address;
 pub mod auth;
+pub mod capture;
 pub mod client;
 pub mod config;
 pub mod error;
@@ -18,6 +19,7 @@ use reqwest::StatusCode;
 
 pub use address::{AddressError, PhoneAddress, Scheme};
 pub use auth::{AuthMethod, Credentials};
+pub use capture::Capture;
 pub use client::{Answer, ClientOptions, PhoneClient};
 pub use config::{ConfigSource, PhoneConfig};
 pub use error::PhoneError;

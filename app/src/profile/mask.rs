@@ -39,9 +39,80 @@ pub fn holds_secret(param: &str, value: &str) -> bool {
 }
 
 /// The text with `--pwd`, `--key` and `--uid` values (the profile server's credentials and
-/// the profile's key) replaced by [`MASK`]; works on any text, parsable as a rule or not, so
-/// secrets never reach a log, an error or JSON.
+/// the profile's key) and `xpassword=` values (the admin password in a URL) replaced by
+/// [`MASK`]; works on any text, parsable as a rule or not, so secrets never reach a log, an
+/// error, JSON or a support capture.
 pub fn mask_secrets(text: &str) -> String {
+    mask_url_passwords(&mask_rule_options(text))
+}
+
+/// `xpassword=VALUE` → `xpassword=****`, the value ending at `&`, whitespace, a quote, `<`
+/// or `]`.
+fn mask_url_passwords(text: &str) -> String {
+    const KEY: &str = "xpassword=";
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut position = 0;
+    while let Some(found) = lower[position..].find(KEY) {
+        let value_start = position + found + KEY.len();
+        let value_end = text[value_start..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '&' | '"' | '\'' | '<' | ']'))
+            .map_or(text.len(), |end| value_start + end);
+        out.push_str(&text[position..value_start]);
+        if value_end > value_start {
+            out.push_str(MASK);
+        }
+        position = value_end;
+    }
+    out.push_str(&text[position..]);
+    out
+}
+
+/// An XML document (a configuration or status dump) with every secret masked and nothing
+/// else changed: the text of each element whose name is a secret parameter
+/// ([`is_secret_parameter`]) becomes [`MASK`], and [`mask_secrets`] runs over the rest.
+/// From where text stops being well-formed XML, [`mask_secrets`] alone runs over the rest.
+pub fn mask_xml_text(text: &str) -> String {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(text);
+    reader.config_mut().trim_text(false);
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut open: Vec<bool> = Vec::new();
+    loop {
+        let start = reader.buffer_position() as usize;
+        let event = match reader.read_event() {
+            Ok(event) => event,
+            Err(_) => {
+                // Not XML from here on: rule options and URL passwords are still masked.
+                out.push_str(&mask_secrets(&text[copied..]));
+                return out;
+            }
+        };
+        let end = reader.buffer_position() as usize;
+        match event {
+            Event::Start(e) => {
+                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                open.push(is_secret_parameter(&name));
+            }
+            Event::End(_) => {
+                open.pop();
+            }
+            Event::Text(_) if open.last() == Some(&true) && !text[start..end].trim().is_empty() => {
+                out.push_str(&mask_secrets(&text[copied..start]));
+                out.push_str(MASK);
+                copied = end;
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    out.push_str(&mask_secrets(&text[copied..]));
+    out
+}
+
+/// [`mask_secrets`] without the URL passwords: the rule options only.
+fn mask_rule_options(text: &str) -> String {
     let spans = secret_spans(text);
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
@@ -165,6 +236,34 @@ mod tests {
         assert_eq!(mask_secrets("[--pwd hunter2]x"), "[--pwd ****]x");
         assert_eq!(mask_secrets("[--pwd \"unclosed"), "[--pwd \"****\"");
         assert_eq!(mask_secrets("no secrets"), "no secrets");
+    }
+
+    #[test]
+    fn url_passwords_are_masked() {
+        assert_eq!(
+            mask_secrets("/admin/cfg.xml?xuser=admin&xpassword=s3cret&x=1"),
+            "/admin/cfg.xml?xuser=admin&xpassword=****&x=1"
+        );
+        assert_eq!(mask_secrets("GET /r?XPassword=abc"), "GET /r?XPassword=****");
+        assert_eq!(mask_secrets("?xpassword=&y"), "?xpassword=&y");
+    }
+
+    #[test]
+    fn xml_text_keeps_everything_but_the_secrets() {
+        let text = "<?xml version=\"1.0\"?>\r\n<flat-profile xmlns=\"urn:x\">\r\n\
+            <Admin_Passwd group=\"System/System_Configuration\">hunter2</Admin_Passwd> <!-- c -->\r\n\
+            <Password_1_ ua=\"na\"/>\r\n<Profile_Rule ua=\"na\">[--uid bob --pwd pw9]http://a/p.xml</Profile_Rule>\r\n\
+            <GPP_A>kept</GPP_A></flat-profile>\r\n";
+        let masked = mask_xml_text(text);
+        assert_eq!(
+            masked,
+            text.replace("hunter2", MASK)
+                .replace("bob", MASK)
+                .replace("pw9", MASK)
+        );
+        // Broken XML: still no secret.
+        let broken = mask_xml_text("<a><Admin_Passwd>x1</Admin_Passwd><b>[--pwd p2]</c>");
+        assert!(!broken.contains("x1") && !broken.contains("p2"), "{broken}");
     }
 
     #[test]

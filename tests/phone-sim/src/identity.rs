@@ -77,7 +77,7 @@ const fn spa(name: &'static str, series: &'static str, lines: u8, ata: bool) -> 
         series,
         lines,
         hardware_version: "1.0.1",
-        default_firmware: if ata { "1.4.1" } else { "7.6.2" },
+        default_firmware: if ata { "1.4.1(002)" } else { "7.6.2" },
         ata,
     }
 }

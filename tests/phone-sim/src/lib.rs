@@ -63,6 +63,7 @@ mod fetch;
 mod identity;
 mod params;
 mod phone;
+mod replay;
 mod rules;
 mod server;
 mod tftp;
@@ -81,6 +82,7 @@ pub use events::{Event, EventKind};
 pub use faults::Faults;
 pub use identity::{Family, FirmwareLine, Identity, Mac, Model};
 pub use phone::{ProvisioningState, ProvisioningStatus};
+pub use replay::Replay;
 pub use tftp::{TftpError, tftp_get};
 
 use phone::{Phone, ResyncRequest, ResyncSource, Settings};
@@ -140,6 +142,9 @@ pub struct PhoneConfig {
     pub ip: Option<IpAddr>,
     /// Initial values that differ from the defaults (`("Syslog_Server", "127.0.0.1:5514")`).
     pub values: Vec<(String, String)>,
+    /// Serve a captured phone ([`Replay`]): model, MAC, serial, firmware and values come
+    /// from the capture, and its pages are answered as captured.
+    pub replay: Option<Arc<Replay>>,
 }
 
 impl Default for PhoneConfig {
@@ -160,6 +165,7 @@ impl Default for PhoneConfig {
             resync_on_boot: false,
             ip: None,
             values: Vec::new(),
+            replay: None,
         }
     }
 }
@@ -193,6 +199,10 @@ impl PhoneSim {
     pub async fn start(config: PhoneConfig) -> Result<RunningPhone, SimError> {
         // reqwest and the TLS server use rustls with the ring provider.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        let config = match config.replay.clone() {
+            Some(replay) => replay.phone_config(config),
+            None => config,
+        };
         let model = Model::find(&config.model)?;
         let mac = match &config.mac {
             Some(m) => Mac::parse(m)?,
@@ -226,6 +236,11 @@ impl PhoneSim {
             config.admin_password.as_deref().unwrap_or(""),
         );
         cfg.set("Web_Server_Port", &addr.port().to_string());
+        if let Some(replay) = &config.replay {
+            for (name, value) in replay.start_values() {
+                cfg.set_or_add(&name, &value);
+            }
+        }
         for (name, value) in &config.values {
             cfg.set(name, value);
         }
@@ -241,6 +256,7 @@ impl PhoneSim {
             ip,
             source_ip,
             resync_on_boot: config.resync_on_boot,
+            replay: config.replay.clone(),
         };
         let phone = Arc::new(Phone::new(
             identity,

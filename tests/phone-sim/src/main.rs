@@ -2,7 +2,7 @@
 use std::net::SocketAddr;
 
 use clap::Parser;
-use phone_sim::{Auth, Model, PhoneConfig, PhoneSim};
+use phone_sim::{Auth, Model, PhoneConfig, PhoneSim, Replay};
 
 /// Emulated Cisco MPP/SPA phones: one per --listen, each with its own MAC.
 #[derive(Debug, Parser)]
@@ -39,13 +39,31 @@ struct Args {
     /// TFTP server for rules without a server (what DHCP option 66 would say).
     #[arg(long)]
     tftp_server: Option<SocketAddr>,
+    /// Serve a phone captured by `phoneprov capture` (model, MAC and pages from the file;
+    /// --model and --firmware are ignored).
+    #[arg(long, value_name = "CAPTURE")]
+    replay: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
 async fn main() {
     env_logger::init();
     let args = Args::parse();
-    let model = match Model::find(&args.model) {
+    let replay = match &args.replay {
+        Some(path) => match Replay::load(path) {
+            Ok(replay) => Some(std::sync::Arc::new(replay)),
+            Err(e) => {
+                eprintln!("phone-sim: {e}");
+                std::process::exit(2);
+            }
+        },
+        None => None,
+    };
+    let model_name = match &replay {
+        Some(replay) => replay.phone_config(PhoneConfig::default()).model,
+        None => args.model.clone(),
+    };
+    let model = match Model::find(&model_name) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("phone-sim: {e}");
@@ -72,6 +90,7 @@ async fn main() {
             reboot_secs: args.reboot_secs,
             time_scale: args.time_scale,
             tftp_server: args.tftp_server,
+            replay: replay.clone(),
             ..PhoneConfig::default()
         };
         match PhoneSim::start(config).await {

@@ -79,6 +79,14 @@ impl Config {
         }
     }
 
+    /// Sets a parameter, adding it when this phone's defaults lack it (a replayed phone
+    /// knows what its captured dump holds).
+    pub fn set_or_add(&mut self, name: &str, value: &str) {
+        if !self.set(name, value) && !self.contains(name) {
+            self.push(name, value, "na", "", false);
+        }
+    }
+
     pub fn params(&self) -> &[Param] {
         &self.params
     }

@@ -38,6 +38,8 @@ pub struct Settings {
     pub source_ip: Option<IpAddr>,
     /// Run the `Resync_On_Reset` resync at start and after non-provisioning reboots.
     pub resync_on_boot: bool,
+    /// A captured phone being replayed: its pages are served instead of the emulator's.
+    pub replay: Option<Arc<crate::replay::Replay>>,
 }
 
 /// One line of Info > Download Status > Provisioning Status.
@@ -268,7 +270,8 @@ impl Phone {
         let before = state.config.clone();
         let mut applied = Applied::default();
         for v in &values {
-            if !state.config.contains(&v.name) {
+            let known = self.settings.replay.as_ref().is_none_or(|r| r.knows(&v.name));
+            if !state.config.contains(&v.name) || !known {
                 if !applied.ignored.contains(&v.name) {
                     applied.ignored.push(v.name.clone());
                 }
@@ -454,6 +457,58 @@ impl Phone {
             ));
         }
         items
+    }
+
+    /// What an SPA ATA's real `status.xml` reports (see `xml::write_ata_status_xml`).
+    pub fn ata_status(&self) -> crate::xml::AtaStatus {
+        let now = self.clock.now();
+        let id = &self.identity;
+        let state = self.state();
+        let stamp = self
+            .clock
+            .wall_at(now)
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .strftime("%-m/%-d/%Y %H:%M:%S")
+            .to_string();
+        let whole = now.max(0.0) as u64;
+        let elapsed = format!(
+            "{:02}:{:02}:{:02}",
+            whole / 3600,
+            (whole / 60) % 60,
+            whole % 60
+        );
+        let lines = (1..=id.model.lines)
+            .map(|n| {
+                let registered = !state.config.value(&format!("Proxy_{n}_")).is_empty()
+                    && !state.config.value(&format!("User_ID_{n}_")).is_empty();
+                // The emulated call is on line 1.
+                let busy = n == 1 && state.call_active;
+                crate::xml::AtaLine {
+                    registered,
+                    last_registration: if registered {
+                        stamp.clone()
+                    } else {
+                        String::new()
+                    },
+                    off_hook: busy,
+                    call_state: if busy { "Connected" } else { "Idle" }.into(),
+                }
+            })
+            .collect();
+        let mut lan = id.mac.0;
+        lan[5] = lan[5].wrapping_add(1);
+        crate::xml::AtaStatus {
+            product: id.model.name.into(),
+            serial: id.serial.clone(),
+            software: id.software_version(),
+            hardware: id.model.hardware_version.into(),
+            current_time: stamp,
+            elapsed,
+            lines,
+            ip: self.settings.ip.to_string(),
+            mac: id.mac.colon(),
+            lan_mac: crate::identity::Mac(lan).colon(),
+        }
     }
 
     pub fn reboot_history(&self) -> Vec<String> {

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::auth::{Auth, Target, split_target};
 use crate::events::EventKind;
 use crate::phone::{Phone, ResyncRequest, ResyncSource};
-use crate::xml::{write_cfg_xml, write_spacfg_xml, write_status_xml};
+use crate::xml::{write_ata_status_xml, write_cfg_xml, write_spacfg_xml, write_status_xml};
 
 /// Largest request body accepted (a posted profile).
 const MAX_POST: usize = 8 << 20;
@@ -325,6 +325,10 @@ async fn route(
     let path = target.path.as_str();
     let model = phone.identity.model.name;
     let not_found = || html(StatusCode::NOT_FOUND, "404 Not Found", "Not Found");
+    let admin = path.starts_with("/admin");
+    if !admin && let Some(answer) = replayed(phone, method, target).await {
+        return answer;
+    }
     if path == "/" || path == "/index.html" || path == "/user" {
         return page(phone, "Info");
     }
@@ -336,6 +340,9 @@ async fn route(
     }
     if let Err(refusal) = check_admin(phone, method, target, authorization) {
         return *refusal;
+    }
+    if let Some(answer) = replayed(phone, method, target).await {
+        return answer;
     }
     if !phone.state().config.is_yes("Enable_Web_Admin_Access") {
         return html(
@@ -410,6 +417,33 @@ async fn route(
     }
 }
 
+/// A replayed phone's captured answer to this GET, after the time it took when captured; the
+/// configuration dump with the values changed since written in.
+async fn replayed(phone: &Phone, method: &Method, target: &Target) -> Option<Response<Body>> {
+    let replay = phone.settings.replay.as_ref()?;
+    if method != Method::GET {
+        return None;
+    }
+    let page = replay.page(&target.path, &target.query)?;
+    tokio::time::sleep(page.delay).await;
+    let body = if replay.config_path.as_deref() == Some(page.path.as_str()) {
+        let config = phone.state().config.clone();
+        crate::replay::patch_dump(&page.body, &config)
+    } else {
+        page.body.clone()
+    };
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = StatusCode::from_u16(page.status).unwrap_or(StatusCode::OK);
+    if let Some(value) = page
+        .content_type
+        .as_deref()
+        .and_then(|v| HeaderValue::from_str(v).ok())
+    {
+        response.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    Some(response)
+}
+
 fn decode_query(query: &str) -> String {
     percent_decode_str(&query.replace('+', " "))
         .decode_utf8_lossy()
@@ -463,11 +497,14 @@ fn post_config(phone: &Arc<Phone>, body: &Bytes) -> Response<Body> {
 }
 
 fn status_xml(phone: &Arc<Phone>) -> Response<Body> {
+    if phone.identity.model.ata {
+        return xml_dump(phone, write_ata_status_xml(&phone.ata_status()));
+    }
     let items = phone.status_items();
     let history = phone.reboot_history();
     xml_dump(
         phone,
-        write_status_xml(&items, &history, phone.identity.model.ata),
+        write_status_xml(&items, &history),
     )
 }
 

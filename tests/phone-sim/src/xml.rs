@@ -150,22 +150,10 @@ pub fn write_spacfg_xml(config: &Config, status: &[(String, String)]) -> String 
 pub fn write_status_xml(
     items: &[(String, String)],
     reboot_history: &[String],
-    ata: bool,
 ) -> String {
     let mut out = String::from("<flat-status>\n");
     for (name, value) in items {
         out.push_str(&format!("<{name}>{}</{name}>\n", escape(value.as_str())));
-    }
-    if ata {
-        // SPA ATAs nest their router status.
-        out.push_str("<router-status>\n");
-        for (name, value) in items
-            .iter()
-            .filter(|(n, _)| matches!(n.as_str(), "Current_IP" | "Host_Name" | "MAC_Address"))
-        {
-            out.push_str(&format!("<{name}>{}</{name}>\n", escape(value.as_str())));
-        }
-        out.push_str("</router-status>\n");
     }
     out.push_str("<Reboot_History>\n");
     for (i, reason) in reboot_history.iter().enumerate() {
@@ -176,6 +164,146 @@ pub fn write_status_xml(
         ));
     }
     out.push_str("</Reboot_History>\n</flat-status>\n");
+    out
+}
+
+/// What an SPA ATA's `status.xml` reports about one line.
+#[derive(Debug, Clone, Default)]
+pub struct AtaLine {
+    pub registered: bool,
+    pub last_registration: String,
+    pub off_hook: bool,
+    /// `State` of call 1 (`Idle`, `Connected`).
+    pub call_state: String,
+}
+
+/// What an SPA ATA's `status.xml` carries.
+#[derive(Debug, Clone, Default)]
+pub struct AtaStatus {
+    pub product: String,
+    pub serial: String,
+    pub software: String,
+    pub hardware: String,
+    /// `4/20/2017 14:17:55`.
+    pub current_time: String,
+    /// `22:39:05`.
+    pub elapsed: String,
+    pub lines: Vec<AtaLine>,
+    pub ip: String,
+    /// `88:88:88:88:88:13`.
+    pub mac: String,
+    pub lan_mac: String,
+}
+
+/// The per-call fields of a real ATA, in the document's order.
+const ATA_CALL_FIELDS: &[&str] = &[
+    "State",
+    "Tone",
+    "Encoder",
+    "Decoder",
+    "FAX",
+    "Type",
+    "Remote_Hold",
+    "Callback",
+    "Peer_Name",
+    "Peer_Phone",
+    "Duration",
+    "Packets_Sent",
+    "Packets_Recv",
+    "Bytes_Sent",
+    "Bytes_Recv",
+    "Decode_Latency",
+    "Jitter",
+    "Round_Trip_Delay",
+    "Packets_Lost",
+    "Packet_Error",
+];
+
+/// An SPA ATA's `status.xml` as real ones are (SPA112 `1.4.1(002)`): an XML declaration,
+/// `<flat-status>`, per-line fields partly numbered (`Hook_State_1_`) and partly repeated
+/// unnumbered once per line (`Registration_State`), calls as `Call_<call>_<what>_<line>_`,
+/// the MAC only inside `<router-status>`, one element commented out, and no provisioning
+/// state or reboot history.
+pub fn write_ata_status_xml(s: &AtaStatus) -> String {
+    let mut out = String::with_capacity(8 * 1024);
+    let mut el = |name: &str, value: &str| {
+        out.push_str(&format!("<{name}>{}</{name}>\n", escape(value)));
+    };
+    el("Product_Name", &s.product);
+    el("Serial_Number", &s.serial);
+    el("Software_Version", &s.software);
+    el("Hardware_Version", &s.hardware);
+    el("Client_Certificate", "Installed");
+    el("Customization", "Open");
+    el("Current_Time", &s.current_time);
+    el("Elapsed_Time", &s.elapsed);
+    for counter in [
+        "RTP_Packets_Sent",
+        "RTP_Bytes_Sent",
+        "RTP_Packets_Recv",
+        "RTP_Bytes_Recv",
+        "SIP_Messages_Sent",
+        "SIP_Bytes_Sent",
+        "SIP_Messages_Recv",
+        "SIP_Bytes_Recv",
+    ] {
+        el(counter, "0");
+    }
+    el("External_IP", "");
+    for (index, line) in s.lines.iter().enumerate() {
+        let n = index + 1;
+        el(
+            &format!("Hook_State_{n}_"),
+            if line.off_hook { "Off" } else { "On" },
+        );
+        el(
+            "Registration_State",
+            if line.registered {
+                "Registered"
+            } else {
+                "Not Registered"
+            },
+        );
+        el("Last_Registration_At", &line.last_registration);
+        el(
+            "Next_Registration_In",
+            if line.registered { "3600 s" } else { "" },
+        );
+        el("Message_Waiting", "No");
+        el("Mapped_SIP_Port", "");
+        el(&format!("Call_Back_Active_{n}_"), "No");
+        el(&format!("Last_Called_Number_{n}_"), "");
+        el(&format!("Last_Caller_Number_{n}_"), "");
+        for what in ATA_CALL_FIELDS {
+            for call in 1..=2 {
+                let value = match *what {
+                    "State" if call == 1 => line.call_state.as_str(),
+                    "State" => "Idle",
+                    "Tone" => "None",
+                    _ => "",
+                };
+                el(&format!("Call_{call}_{what}_{n}_"), value);
+            }
+        }
+    }
+    el("Custom_CA_Provisioning_Status", "");
+    el("Custom_CA_Info", "Not Installed");
+    let body = out;
+    let mut out = String::with_capacity(body.len() + 1024);
+    out.push_str("<?xml version=\"1.0\"?>\n<flat-status>\n");
+    out.push_str(&body);
+    out.push_str(&format!(
+        "\n<router-status>\n<Status_WAN>\n<Packets_Sent>0</Packets_Sent>\n<Packets_Received>0</Packets_Received>\n</Status_WAN>\n\
+         <Status_LAN>\n<Port>\n<Packets_Sent>0</Packets_Sent>\n<Packets_Received>0</Packets_Received>\n</Port>\n</Status_LAN>\n\
+         <WAN_Interface>\n<IP>{ip}</IP>\n<Netmask>255.255.255.0</Netmask>\n<Gateway></Gateway>\n\
+         <Manufacture_MAC_Address>{mac}</Manufacture_MAC_Address>\n<MAC_Address>{mac}</MAC_Address>\n</WAN_Interface>\n\
+         <LAN_Interface>\n<MAC_Address>{lan}</MAC_Address>\n</LAN_Interface>\n\
+         <Login_User_Name>admin</Login_User_Name>\n<!-- <Login_User_Password></Login_User_Password> -->\n\
+         <Time_Sync_State>1</Time_Sync_State>\n<Time_Setting_Valid>1</Time_Setting_Valid>\n</router-status>\n</flat-status>\n",
+        ip = escape(s.ip.as_str()),
+        mac = escape(s.mac.as_str()),
+        lan = escape(s.lan_mac.as_str()),
+    ));
     out
 }
 

@@ -1,4 +1,4 @@
-//! `phoneprov show|set|resync|status|history|rollback PHONE` and `phoneprov trust forget PHONE`:
+//! `phoneprov show|set|resync|status|history|rollback|capture PHONE` and `phoneprov trust forget PHONE`:
 //! the phone client and the provisioning engine from the command line, one module per
 //! subcommand. Here: what they share (which phone and how to log in, the engine, progress
 //! on stderr). Progress goes to stderr as the states pass; results to stdout (`--json` for
@@ -15,6 +15,7 @@ use crate::phone::{ClientOptions, Credentials, Phone, PhoneAddress, Secret};
 use crate::provision::{Engine, EventSink, ProvisionEvent};
 
 pub mod apply;
+pub mod capture;
 pub mod history;
 pub mod resync;
 pub mod rollback;

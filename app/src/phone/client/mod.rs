@@ -15,10 +15,12 @@ use super::trust::{PinningVerifier, TrustStore, VerifierNote, client_config};
 use crate::net::body::{BodyError, read_capped};
 
 mod login;
+mod record;
 mod text;
 
 use login::is_refusal;
 
+pub use record::{Exchange, Recording};
 pub use text::{error_chain, page_text, strip_query};
 
 /// Limits for every request to a phone.
@@ -65,6 +67,8 @@ pub struct PhoneClient {
     auth: Mutex<Option<AuthMethod>>,
     digest: Mutex<Option<digest_auth::WwwAuthenticateHeader>>,
     tls_note: Option<Arc<Mutex<Option<VerifierNote>>>>,
+    /// Where every exchange goes when a support capture is being taken.
+    recording: Mutex<Option<Recording>>,
 }
 
 impl PhoneClient {
@@ -106,7 +110,13 @@ impl PhoneClient {
             auth: Mutex::new(None),
             digest: Mutex::new(None),
             tls_note,
+            recording: Mutex::new(None),
         })
+    }
+
+    /// Records every exchange from now on into `recording` (for a support capture).
+    pub fn record_into(&self, recording: Recording) {
+        *lock(&self.recording) = Some(recording);
     }
 
     pub fn address(&self) -> &PhoneAddress {
@@ -207,7 +217,7 @@ impl PhoneClient {
         }
     }
 
-    /// One HTTP exchange, no retries.
+    /// One HTTP exchange, no retries; recorded when a capture is being taken.
     async fn send(
         &self,
         method: Method,
@@ -215,6 +225,50 @@ impl PhoneClient {
         body: Option<Vec<u8>>,
         authorization: Option<Authorization>,
     ) -> Result<Answer, PhoneError> {
+        let recording = lock(&self.recording).clone();
+        let Some(recording) = recording else {
+            return self
+                .exchange(method, path_and_query, body, authorization)
+                .await
+                .map(|(answer, _)| answer);
+        };
+        let started = std::time::Instant::now();
+        let result = self
+            .exchange(method.clone(), path_and_query, body, authorization)
+            .await;
+        let elapsed = started.elapsed();
+        let exchange = match &result {
+            Ok((answer, headers)) => Exchange {
+                method: method.to_string(),
+                path: path_and_query.to_string(),
+                status: Some(answer.status.as_u16()),
+                headers: headers.clone(),
+                body: answer.body.clone(),
+                elapsed,
+                error: None,
+            },
+            Err(error) => Exchange {
+                method: method.to_string(),
+                path: path_and_query.to_string(),
+                status: None,
+                headers: Vec::new(),
+                body: Vec::new(),
+                elapsed,
+                error: Some(error.to_string()),
+            },
+        };
+        recording.push(exchange);
+        result.map(|(answer, _)| answer)
+    }
+
+    /// One HTTP exchange: the answer and its headers in order.
+    async fn exchange(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<Vec<u8>>,
+        authorization: Option<Authorization>,
+    ) -> Result<(Answer, Vec<(String, String)>), PhoneError> {
         let url = format!("{}{}", self.address.base_url(), path_and_query);
         let mut request = self.http.request(method, &url);
         match authorization {
@@ -245,6 +299,16 @@ impl PhoneClient {
             .get(reqwest::header::WWW_AUTHENTICATE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_string(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
         let body = read_capped(response, self.options.max_body)
             .await
             .map_err(|e| match e {
@@ -255,11 +319,14 @@ impl PhoneClient {
                 },
                 BodyError::Broken(e) => self.transport_error(e, &what),
             })?;
-        Ok(Answer {
-            status,
-            body,
-            www_authenticate,
-        })
+        Ok((
+            Answer {
+                status,
+                body,
+                www_authenticate,
+            },
+            headers,
+        ))
     }
 
     /// reqwest's error in words, the URL (which may carry `xpassword=`) removed.
