@@ -84,13 +84,20 @@ impl Phone {
         Err(self.client.missing_admin_page(path, status).await)
     }
 
-    /// Reads `status.xml` (`/admin/status.xml`, else `/status.xml`).
+    /// Reads `status.xml` (`/admin/status.xml`, else `/status.xml`). Older SPA phones have
+    /// no XML status page (only HTML): their `spacfg.xml` dump carries the status elements.
     pub async fn read_status(&self) -> Result<PhoneStatus, PhoneError> {
         let known = self.remembered().status_path;
+        let spacfg = ConfigSource::SpaCfgXml.path();
         let order: &[&'static str] = match known {
             Some("/status.xml") => &["/status.xml"],
+            Some(path) if path == spacfg => &[ConfigSource::SpaCfgXml.path()],
             Some(_) => &["/admin/status.xml"],
-            None => &["/admin/status.xml", "/status.xml"],
+            None => &[
+                "/admin/status.xml",
+                "/status.xml",
+                ConfigSource::SpaCfgXml.path(),
+            ],
         };
         for path in order {
             let answer = self.client.get(path).await?;

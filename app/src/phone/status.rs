@@ -111,6 +111,12 @@ impl PhoneStatus {
         })
     }
 
+    /// Whether the page records provisioning at all (entries or a state). Real SPA ATA
+    /// pages record neither; then only syslog, reboots and reading back tell a resync.
+    pub fn records_provisioning(&self) -> bool {
+        !self.provisioning.is_empty() || self.provisioning_state.is_some()
+    }
+
     /// The phone says it waits for its line to become idle.
     pub fn waiting_for_idle(&self) -> bool {
         self.call_active == Some(true)

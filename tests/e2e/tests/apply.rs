@@ -61,6 +61,7 @@ async fn resync_watching(
                 wait: true,
                 timeout: Duration::from_secs(20),
                 max_poll_interval: Duration::from_millis(150),
+                ..ResyncOptions::default()
             };
             engine
                 .resync(

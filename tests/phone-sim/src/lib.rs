@@ -235,12 +235,12 @@ impl PhoneSim {
             config.https,
             config.admin_password.as_deref().unwrap_or(""),
         );
-        cfg.set("Web_Server_Port", &addr.port().to_string());
         if let Some(replay) = &config.replay {
             for (name, value) in replay.start_values() {
                 cfg.set_or_add(&name, &value);
             }
         }
+        cfg.set("Web_Server_Port", &addr.port().to_string());
         for (name, value) in &config.values {
             cfg.set(name, value);
         }

@@ -62,7 +62,13 @@ pub fn run(args: ResyncArgs) -> ExitCode {
                     print_json(&json!(report))?;
                 } else {
                     match report.success {
-                        None => println!("{}: resync requested", report.phone),
+                        None if report.detail == "requested" => {
+                            println!("{}: resync requested", report.phone)
+                        }
+                        None => println!(
+                            "{}: resync requested, outcome not confirmed: {}",
+                            report.phone, report.detail
+                        ),
                         Some(_) => {
                             println!("{}: resync succeeded: {}", report.phone, report.detail)
                         }

@@ -54,6 +54,9 @@ pub struct ResyncOptions {
     pub wait: bool,
     pub timeout: Duration,
     pub max_poll_interval: Duration,
+    /// A phone whose status page records no provisioning: how long it may stay up, silent
+    /// and unchanged before the outcome is reported as unconfirmed.
+    pub quiet: Duration,
 }
 
 impl Default for ResyncOptions {
@@ -62,6 +65,7 @@ impl Default for ResyncOptions {
             wait: true,
             timeout: Duration::from_secs(180),
             max_poll_interval: Duration::from_millis(500),
+            quiet: Duration::from_secs(20),
         }
     }
 }

@@ -1,5 +1,9 @@
 //! Following a resync: ask the phone, then watch its status page (new provisioning entries,
 //! reboots), its reachability and its syslog lines until one of them tells the outcome.
+//! Real status pages often record no provisioning at all (an SPA112's has no such element,
+//! older SPA phones have no XML status page): then the configuration is read back, and a
+//! change in it is the resync's work; when nothing shows anything, the resync is reported as
+//! requested but unconfirmed, never as a success.
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -63,6 +67,9 @@ impl Engine {
             successes_seen: 0,
             request_logged: false,
             watch: PhoneWatch::default(),
+            config_before: config,
+            quiet_since: Instant::now(),
+            quiet: options.quiet,
         };
         follow.run(&mut syslog, options).await
     }
@@ -113,6 +120,8 @@ impl PhoneLogs {
 enum Ending {
     Succeeded(String),
     Failed(String),
+    /// Nothing the phone shows tells the outcome (no record, no syslog line, no change).
+    Unconfirmed(String),
 }
 
 /// A requested resync being followed.
@@ -129,6 +138,12 @@ struct ResyncFollow<'a> {
     /// The phone's `Log_Request_Msg` line came: it logs the outcome to us too.
     request_logged: bool,
     watch: PhoneWatch,
+    /// The configuration before the request: what reading back compares with.
+    config_before: PhoneConfig,
+    /// Since when the phone has been up with nothing new to see.
+    quiet_since: Instant,
+    /// How long that may last before the outcome is left unconfirmed.
+    quiet: Duration,
 }
 
 impl ResyncFollow<'_> {
@@ -204,9 +219,11 @@ impl ResyncFollow<'_> {
         };
         if self.watch.answered(self.events) {
             self.report.rebooted = true;
+            self.quiet_since = Instant::now();
         }
         if status.waiting_for_idle() {
             self.watch.waiting_for_idle(self.events);
+            self.quiet_since = Instant::now();
         }
         let before = self.before.as_ref();
         let (ending, logged) = if let Some(failure) = status.failure_since(before) {
@@ -219,8 +236,13 @@ impl ResyncFollow<'_> {
         {
             let detail = format!("the phone rebooted to apply the new profile ({reason})");
             (Ending::Succeeded(detail), self.expected.success)
-        } else {
+        } else if status.records_provisioning() {
             return Ok(None);
+        } else {
+            match self.read_back(&status).await? {
+                Some(ending) => (ending, self.expected.success),
+                None => return Ok(None),
+            }
         };
         // The status page can tell before the phone's own line arrives: a phone that logged
         // the request to us logs the outcome too.
@@ -228,6 +250,48 @@ impl ResyncFollow<'_> {
             self.outcome_line(syslog).await;
         }
         Ok(Some(ending))
+    }
+
+    /// A status page that records no provisioning: the configuration read back tells. A
+    /// change means the phone applied a profile; a phone that stays up, unchanged and silent
+    /// for the quiet time leaves the outcome unconfirmed (a resync that changed nothing, or
+    /// one that failed without a syslog line, look the same from outside).
+    async fn read_back(&mut self, status: &PhoneStatus) -> Result<Option<Ending>, ApplyError> {
+        let config = match self.phone.read_config().await {
+            Ok(config) => config,
+            Err(e) if e.is_unreachable() => {
+                self.watch.lost(self.events);
+                return Ok(None);
+            }
+            Err(e) => return Err(ApplyError::Phone(e)),
+        };
+        let changed = changed_names(&self.config_before, &config);
+        if !changed.is_empty() {
+            let rebooted = if self.report.rebooted {
+                "the phone rebooted and "
+            } else {
+                ""
+            };
+            return Ok(Some(Ending::Succeeded(format!(
+                "{rebooted}its configuration now reads differently ({}); its status page \
+                 records no provisioning result",
+                changed.join(", ")
+            ))));
+        }
+        // A phone on a call waits for idle; one that logged the request logs the outcome.
+        if status.call_active == Some(true) || self.request_logged || self.watch.down {
+            self.quiet_since = Instant::now();
+            return Ok(None);
+        }
+        if self.quiet_since.elapsed() < self.quiet {
+            return Ok(None);
+        }
+        Ok(Some(Ending::Unconfirmed(format!(
+            "the phone took the request, but nothing shows the outcome: its status page \
+             records no provisioning result, no syslog line came, and its configuration \
+             reads as before (a resync that changed nothing looks the same as one that \
+             failed; set the phone's Syslog_Server and use --syslog to see which)"
+        ))))
     }
 
     /// Takes the phone's syslog lines into the report until its outcome line (or
@@ -261,6 +325,13 @@ impl ResyncFollow<'_> {
         let (success, detail) = match &ending {
             Ending::Succeeded(detail) => (true, detail.clone()),
             Ending::Failed(detail) => (false, detail.clone()),
+            Ending::Unconfirmed(detail) => {
+                self.events.emit(EventKind::Note {
+                    message: detail.clone(),
+                });
+                self.report.detail = detail.clone();
+                return Ok(self.report);
+            }
         };
         self.events.emit(EventKind::ResyncFinished {
             success,
@@ -269,19 +340,51 @@ impl ResyncFollow<'_> {
         self.report.success = Some(success);
         self.report.detail = detail;
         match ending {
-            Ending::Succeeded(_) => Ok(self.report),
             Ending::Failed(detail) => Err(ApplyError::ResyncFailed {
                 phone: self.report.phone,
                 detail,
             }),
+            Ending::Succeeded(_) | Ending::Unconfirmed(_) => Ok(self.report),
         }
     }
+}
+
+/// The parameters whose value differs between two reads (masked names only, no values).
+fn changed_names(before: &PhoneConfig, after: &PhoneConfig) -> Vec<String> {
+    let mut names: Vec<String> = after
+        .values
+        .iter()
+        .filter(|(name, value)| before.values.get(*name) != Some(*value))
+        .map(|(name, _)| name.clone())
+        .collect();
+    names.extend(
+        before
+            .values
+            .keys()
+            .filter(|name| !after.values.contains_key(*name))
+            .cloned(),
+    );
+    names
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::phone::ConfigSource;
+
+    #[test]
+    fn read_back_names_what_changed() {
+        let before = PhoneConfig::of_values(
+            ConfigSource::SpaCfgXml,
+            &[("Resync_Periodic", "3600"), ("Station_Name", "a")],
+        );
+        let after = PhoneConfig::of_values(
+            ConfigSource::SpaCfgXml,
+            &[("Resync_Periodic", "60"), ("Station_Name", "a"), ("GPP_A", "x")],
+        );
+        assert_eq!(changed_names(&before, &after), ["GPP_A", "Resync_Periodic"]);
+        assert!(changed_names(&before, &before).is_empty());
+    }
 
     #[test]
     fn a_success_line_is_expected_per_rule_the_phone_runs() {
