@@ -237,7 +237,11 @@ impl PhoneIdentity {
         };
         PhoneIdentity {
             model: text(&["Product_Name", "Model_Number"]),
-            mac: text(&["MAC_Address", "Mac_Address"]).and_then(|m| m.parse().ok()),
+            // An SPA ATA's status page has no top-level MAC: its <router-status> block names
+            // the one it was made with, then the WAN's and the LAN port's `MAC_Address`
+            // (the last of which is not the ATA's own).
+            mac: text(&["Manufacture_MAC_Address", "MAC_Address", "Mac_Address"])
+                .and_then(|m| m.parse().ok()),
             serial: text(&["Serial_Number"]),
             firmware: text(&["Software_Version"]),
             hardware: text(&["Hardware_Version"]),
@@ -330,6 +334,23 @@ pub fn looks_like_cisco_model(word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_spa_ata_is_known_by_the_mac_it_was_made_with() {
+        // The real SPA112 layout: WAN and LAN MACs inside <router-status>, LAN last.
+        let values = [
+            ("Product_Name", "SPA112"),
+            ("Manufacture_MAC_Address", "88:88:88:88:88:88"),
+            ("MAC_Address", "88:88:88:88:88:13"),
+            ("MAC_Address", "88:88:88:88:88:14"),
+        ];
+        let last = |name: &str| values.iter().rev().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        let identity = PhoneIdentity::from_named_values(last);
+        assert_eq!(
+            identity.mac.map(|m| m.to_string()).as_deref(),
+            Some("88:88:88:88:88:88")
+        );
+    }
 
     #[test]
     fn mac_accepts_every_common_spelling() {

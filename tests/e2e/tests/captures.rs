@@ -162,7 +162,9 @@ async fn every_fixture_capture_passes_show_status_set_and_resync() {
         let output = run(&data, &["set", &url, "Resync_Periodic=7200", "--via", "push", "--json"]).await;
         assert!(output.status.success(), "{name}: {}", printed(&output));
         let report = json_of(&output);
-        assert_eq!(report["verified"], serde_json::json!(["Resync_Periodic"]), "{name}");
+        assert_eq!(report["verified"], true, "{name}");
+        assert_eq!(report["via"], "push", "{name}");
+        assert_eq!(report["verified_names"], serde_json::json!(["Resync_Periodic"]), "{name}");
         let served = get(&format!("{url}{dump_path}")).await;
         let after = element_text(&served, "Resync_Periodic").to_string();
         assert!(after.contains(">7200<"), "{name}: {after}");

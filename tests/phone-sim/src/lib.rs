@@ -240,7 +240,10 @@ impl PhoneSim {
                 cfg.set_or_add(&name, &value);
             }
         }
-        cfg.set("Web_Server_Port", &addr.port().to_string());
+        if config.replay.is_none() {
+            // A replayed phone reports the port it was captured on.
+            cfg.set("Web_Server_Port", &addr.port().to_string());
+        }
         for (name, value) in &config.values {
             cfg.set(name, value);
         }
