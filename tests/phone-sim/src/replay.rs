@@ -364,6 +364,50 @@ fn unescaped(raw: &str) -> String {
 mod tests {
     use super::*;
 
+    fn config(values: &[(&str, &str)]) -> Config {
+        let mut config = Config::default();
+        for (name, value) in values {
+            config.set_or_add(name, value);
+        }
+        config
+    }
+
+    #[test]
+    fn changed_values_are_written_into_the_dump_as_it_was() {
+        let captured = "<?xml version=\"1.0\" standalone=\"yes\"?>\r\n\
+            <flat-profile xmlns=\"http://www.sipura.net/xsd/SPA50x-30x-SIP\">\r\n\
+            \x20 <Resync_Periodic group=\"Provisioning/Configuration_Profile\">3600</Resync_Periodic> <!-- hourly -->\r\n\
+            \x20 <GPP_A group=\"Provisioning/General_Purpose_Parameters\"/>\r\n\
+            \x20 <GPP_B ua=\"na\"></GPP_B>\r\n\
+            \x20 <Admin_Passwd group=\"System/System_Configuration\"/>\r\n\
+            \x20 <Station_Name>Hall &amp; desk</Station_Name>\r\n\
+            </flat-profile>\r\n";
+        let same = config(&[
+            ("Resync_Periodic", "3600"),
+            ("GPP_A", ""),
+            ("GPP_B", ""),
+            ("Station_Name", "Hall & desk"),
+        ]);
+        assert_eq!(patch_dump(captured.as_bytes(), &same), captured.as_bytes());
+        let changed = config(&[
+            ("Resync_Periodic", "60"),
+            ("GPP_A", "a<b"),
+            ("GPP_B", "x"),
+            ("Admin_Passwd", "newpass"),
+            ("Station_Name", "Hall & desk"),
+        ]);
+        let patched = String::from_utf8(patch_dump(captured.as_bytes(), &changed)).unwrap();
+        let expected = captured
+            .replace(">3600<", ">60<")
+            .replace(
+                "<GPP_A group=\"Provisioning/General_Purpose_Parameters\"/>",
+                "<GPP_A group=\"Provisioning/General_Purpose_Parameters\">a&lt;b</GPP_A>",
+            )
+            .replace("<GPP_B ua=\"na\"></GPP_B>", "<GPP_B ua=\"na\">x</GPP_B>");
+        assert_eq!(patched, expected);
+        assert!(!patched.contains("newpass"));
+    }
+
     #[test]
     fn versions_are_made_plain() {
         assert_eq!(plain_version("sip88xx.12-0-1MPP-1"), "12.0.1");
