@@ -67,6 +67,10 @@ pub const TEXT: Filter = Filter {
     name: "Text",
     extensions: &["txt", "log"],
 };
+pub const JSON: Filter = Filter {
+    name: "Support capture",
+    extensions: &["json"],
+};
 pub const XML: Filter = Filter {
     name: "Profile XML",
     extensions: &["xml"],

@@ -42,6 +42,8 @@ pub enum Intent {
     ExportChanges,
     ImportProfile,
     SaveActivityLog,
+    /// Save a support capture of the selected phone (what phoneprov reads, passwords masked).
+    SaveCapture,
     /// Ask for the selected phone's password.
     OpenCredentials,
     SaveCredentials {

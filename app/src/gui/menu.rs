@@ -1,4 +1,5 @@
-//! The menu bar: File (export, import, activity log, settings, quit) and View.
+//! The menu bar: File (export, import, support capture, activity log, settings, quit) and
+//! View.
 
 use egui::Ui;
 
@@ -42,6 +43,17 @@ pub fn show(ui: &mut Ui, state: MenuState) -> Vec<Intent> {
                 intents.push(Intent::ImportProfile);
             }
             ui.separator();
+            if ui
+                .add_enabled(files, egui::Button::new("Save a support capture…"))
+                .on_disabled_hover_text(why)
+                .on_hover_text(
+                    "Every page phoneprov reads from the selected phone, passwords masked, in \
+                     one file for support (phone-sim --replay serves it)",
+                )
+                .clicked()
+            {
+                intents.push(Intent::SaveCapture);
+            }
             if ui.button("Save activity log…").clicked() {
                 intents.push(Intent::SaveActivityLog);
             }

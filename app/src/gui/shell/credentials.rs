@@ -20,13 +20,21 @@ const SECRET_STORE_TIMEOUT: Duration = Duration::from_secs(3);
 impl Shell {
     /// Starts looking up the login for a phone (its `keys`, then the site's).
     pub(super) fn look_up_login(&self, keys: Vec<String>) -> Promise<Option<PhoneLogin>> {
-        let lookup = find_login(
+        let lookup = self.login_lookup(keys);
+        // Without a login the phone is tried with its default one, and says if it wants more.
+        self.reporter.promise(&self.handle, lookup, |_| None)
+    }
+
+    /// The login lookup as a future, for background work that needs the login first.
+    pub(super) fn login_lookup(
+        &self,
+        keys: Vec<String>,
+    ) -> impl std::future::Future<Output = Option<PhoneLogin>> + Send + 'static {
+        find_login(
             self.secret_store.clone(),
             self.session_secrets.clone(),
             keys,
-        );
-        // Without a login the phone is tried with its default one, and says if it wants more.
-        self.reporter.promise(&self.handle, lookup, |_| None)
+        )
     }
 
     /// Opens the prompt for the selected phone ("🔑 Password…").

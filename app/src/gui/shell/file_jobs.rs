@@ -1,5 +1,5 @@
 //! The shell's file work: exporting a phone's profile (or only its changes), importing a
-//! profile into its form, saving the activity log. The dialogs run in the background; their
+//! profile into its form, saving the activity log, saving a support capture of a phone. The dialogs run in the background; their
 //! outcomes come back in promises.
 
 use std::future::Future;
@@ -8,7 +8,9 @@ use std::time::Instant;
 use poll_promise::Promise;
 
 use super::Shell;
+use crate::gui::engine_link;
 use crate::gui::files::{self, FileOutcome};
+use crate::phone::Capture;
 use crate::session::{PhoneId, profile_files};
 
 /// A file dialog in progress and what its outcome is for.
@@ -82,6 +84,49 @@ impl Shell {
         );
         let save = files::save_text("the activity log".into(), name, files::TEXT, text);
         self.start_file_job(save, None);
+    }
+
+    /// Takes a support capture of the selected phone (with its saved login) and asks where
+    /// to save it. The capture masks every password; the log says where it went.
+    pub(super) fn save_capture(&mut self) {
+        let Some(engine) = self.engine.clone() else {
+            return;
+        };
+        let Some(entry) = self.phones.selected_entry() else {
+            return;
+        };
+        let name = entry.display_name();
+        let address = entry.address.clone();
+        let login = self.login_lookup(entry.credential_keys());
+        self.activity.record(
+            Some(name.clone()),
+            "Taking a support capture (every page phoneprov reads, passwords masked)",
+        );
+        let work = async move {
+            let phone = match engine_link::open_phone(&engine, &address, login.await) {
+                Ok(phone) => phone,
+                Err(error) => {
+                    return FileOutcome::Failed(format!("Support capture of {name}: {error}"));
+                }
+            };
+            let capture = Capture::take(&phone).await;
+            let json = match capture.to_json().map(String::from_utf8) {
+                Ok(Ok(json)) => json,
+                _ => {
+                    return FileOutcome::Failed(format!(
+                        "Support capture of {name}: it could not be written as JSON"
+                    ));
+                }
+            };
+            files::save_text(
+                format!("the support capture of {name}"),
+                capture.file_name(),
+                files::JSON,
+                json,
+            )
+            .await
+        };
+        self.start_file_job(work, None);
     }
 
     fn start_file_job(

@@ -68,6 +68,7 @@ impl Shell {
             Intent::ExportChanges => self.export_profile(true),
             Intent::ImportProfile => self.start_import(),
             Intent::SaveActivityLog => self.save_activity_log(),
+            Intent::SaveCapture => self.save_capture(),
             Intent::OpenCredentials => self.open_password_prompt(),
             Intent::CloseCredentials => self.credentials_draft = None,
             #[cfg(feature = "demo")]
