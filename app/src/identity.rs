@@ -344,7 +344,13 @@ mod tests {
             ("MAC_Address", "88:88:88:88:88:13"),
             ("MAC_Address", "88:88:88:88:88:14"),
         ];
-        let last = |name: &str| values.iter().rev().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        let last = |name: &str| {
+            values
+                .iter()
+                .rev()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| *v)
+        };
         let identity = PhoneIdentity::from_named_values(last);
         assert_eq!(
             identity.mac.map(|m| m.to_string()).as_deref(),

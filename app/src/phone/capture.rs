@@ -5,9 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Phone;
 use super::client::{Exchange, Recording};
 use super::reading::StatusPage;
-use super::Phone;
 use crate::identity::PhoneIdentity;
 use crate::profile::mask::{mask_secrets, mask_xml_text};
 
@@ -87,7 +87,7 @@ impl Capture {
         Capture::of(
             &phone.address().key(),
             identity,
-            error.as_ref().map(|e: &String| e.as_str()),
+            error.as_deref(),
             &recording.exchanges(),
         )
     }
@@ -241,7 +241,10 @@ mod tests {
                 .replace("S1teUser", "****")
                 .replace("Pr0f", "****")
         );
-        assert_eq!(back.exchanges[0].path, "/admin/cfg.xml?xuser=admin&xpassword=****");
+        assert_eq!(
+            back.exchanges[0].path,
+            "/admin/cfg.xml?xuser=admin&xpassword=****"
+        );
         use base64::Engine as _;
         let raw = base64::engine::general_purpose::STANDARD
             .decode(back.exchanges[1].body_base64.as_deref().unwrap())

@@ -244,7 +244,10 @@ mod tests {
             mask_secrets("/admin/cfg.xml?xuser=admin&xpassword=s3cret&x=1"),
             "/admin/cfg.xml?xuser=admin&xpassword=****&x=1"
         );
-        assert_eq!(mask_secrets("GET /r?XPassword=abc"), "GET /r?XPassword=****");
+        assert_eq!(
+            mask_secrets("GET /r?XPassword=abc"),
+            "GET /r?XPassword=****"
+        );
         assert_eq!(mask_secrets("?xpassword=&y"), "?xpassword=&y");
     }
 

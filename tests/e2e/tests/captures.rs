@@ -143,7 +143,11 @@ async fn every_fixture_capture_passes_show_status_set_and_resync() {
         assert!(output.status.success(), "{name}: {}", printed(&output));
         let shown = json_of(&output);
         assert_eq!(shown["identity"]["model"], model.as_str(), "{name}");
-        assert_eq!(shown["identity"]["mac"], capture.identity.mac.unwrap().to_string().as_str(), "{name}");
+        assert_eq!(
+            shown["identity"]["mac"],
+            capture.identity.mac.unwrap().to_string().as_str(),
+            "{name}"
+        );
         assert_eq!(shown["source"], dump_path.as_str(), "{name}");
         let fields = shown["fields"].as_array().unwrap();
         assert!(!fields.is_empty(), "{name}");
@@ -155,16 +159,35 @@ async fn every_fixture_capture_passes_show_status_set_and_resync() {
         assert_eq!(status["identity"]["model"], model.as_str(), "{name}");
         let output = run(&data, &["status", &url]).await;
         assert!(output.status.success(), "{name}: {}", printed(&output));
-        assert!(printed(&output).contains(&model), "{name}: {}", printed(&output));
+        assert!(
+            printed(&output).contains(&model),
+            "{name}: {}",
+            printed(&output)
+        );
 
         // set by push: the value lands in the captured dump, nothing else in it changes.
         let before = element_text(&dump, "Resync_Periodic").to_string();
-        let output = run(&data, &["set", &url, "Resync_Periodic=7200", "--via", "push", "--json"]).await;
+        let output = run(
+            &data,
+            &[
+                "set",
+                &url,
+                "Resync_Periodic=7200",
+                "--via",
+                "push",
+                "--json",
+            ],
+        )
+        .await;
         assert!(output.status.success(), "{name}: {}", printed(&output));
         let report = json_of(&output);
         assert_eq!(report["verified"], true, "{name}");
         assert_eq!(report["via"], "push", "{name}");
-        assert_eq!(report["verified_names"], serde_json::json!(["Resync_Periodic"]), "{name}");
+        assert_eq!(
+            report["verified_names"],
+            serde_json::json!(["Resync_Periodic"]),
+            "{name}"
+        );
         let served = get(&format!("{url}{dump_path}")).await;
         let after = element_text(&served, "Resync_Periodic").to_string();
         assert!(after.contains(">7200<"), "{name}: {after}");
@@ -181,25 +204,46 @@ async fn every_fixture_capture_passes_show_status_set_and_resync() {
         );
 
         // set by post: MPP takes it; SPA phones have no /admin/config.xml, said in words.
-        let output = run(&data, &["set", &url, "Resync_Periodic=5400", "--via", "post"]).await;
+        let output = run(
+            &data,
+            &["set", &url, "Resync_Periodic=5400", "--via", "post"],
+        )
+        .await;
         if spa {
             assert!(!output.status.success(), "{name}: {}", printed(&output));
-            assert!(printed(&output).contains("SPA"), "{name}: {}", printed(&output));
+            assert!(
+                printed(&output).contains("SPA"),
+                "{name}: {}",
+                printed(&output)
+            );
         } else {
             assert!(output.status.success(), "{name}: {}", printed(&output));
             let served = get(&format!("{url}{dump_path}")).await;
-            assert!(element_text(&served, "Resync_Periodic").contains(">5400<"), "{name}");
+            assert!(
+                element_text(&served, "Resync_Periodic").contains(">5400<"),
+                "{name}"
+            );
         }
 
         // resync from a rule: followed to its outcome by reading back (no page here records
         // provisioning).
         let rule = profile_server("<flat-profile><GPP_A>from-resync</GPP_A></flat-profile>").await;
-        let output = run(&data, &["resync", &url, "--rule", &rule, "--wait", "--timeout", "30"]).await;
+        let output = run(
+            &data,
+            &["resync", &url, "--rule", &rule, "--wait", "--timeout", "30"],
+        )
+        .await;
         assert!(output.status.success(), "{name}: {}", printed(&output));
         let said = printed(&output);
-        assert!(said.contains("resync succeeded") && said.contains("GPP_A"), "{name}: {said}");
+        assert!(
+            said.contains("resync succeeded") && said.contains("GPP_A"),
+            "{name}: {said}"
+        );
         let served = get(&format!("{url}{dump_path}")).await;
-        assert!(element_text(&served, "GPP_A").contains(">from-resync<"), "{name}: {served}");
+        assert!(
+            element_text(&served, "GPP_A").contains(">from-resync<"),
+            "{name}: {served}"
+        );
         sim.stop().await;
     }
 }
@@ -216,7 +260,11 @@ async fn a_capture_of_a_phone_sim_phone_replays_to_the_same_output() {
         .unwrap();
         let data = tempfile::tempdir().unwrap();
         let file = data.path().join("capture.json");
-        let output = run(&data, &["capture", &live.url(), "-o", file.to_str().unwrap()]).await;
+        let output = run(
+            &data,
+            &["capture", &live.url(), "-o", file.to_str().unwrap()],
+        )
+        .await;
         assert!(output.status.success(), "{model}: {}", printed(&output));
         let replayed = replay(&file, Vec::new()).await;
         for args in [
@@ -231,9 +279,17 @@ async fn a_capture_of_a_phone_sim_phone_replays_to_the_same_output() {
                 let mut all = vec![args[0], url.as_str()];
                 all.extend_from_slice(&args[1..]);
                 let output = run(&data, &all).await;
-                assert!(output.status.success(), "{model} {args:?}: {}", printed(&output));
+                assert!(
+                    output.status.success(),
+                    "{model} {args:?}: {}",
+                    printed(&output)
+                );
                 let address = url.trim_start_matches("http://").to_string();
-                texts.push(printed(&output).replace(&url, "PHONE").replace(&address, "PHONE"));
+                texts.push(
+                    printed(&output)
+                        .replace(&url, "PHONE")
+                        .replace(&address, "PHONE"),
+                );
             }
             assert_eq!(texts[0], texts[1], "{model} {args:?}");
         }
@@ -275,7 +331,12 @@ async fn the_capture_holds_no_secret() {
     let capture = Capture::from_json(&bytes).unwrap();
     assert!(capture.readme.contains("masked") || capture.readme.contains("****"));
     assert_eq!(capture.identity.model.as_deref(), Some("CP-8861-3PCC"));
-    assert!(capture.exchanges.iter().any(|e| e.path.starts_with("/admin/cfg.xml") && e.status == Some(200)));
+    assert!(
+        capture
+            .exchanges
+            .iter()
+            .any(|e| e.path.starts_with("/admin/cfg.xml") && e.status == Some(200))
+    );
 }
 
 /// Resyncs through the engine with `options`; the outcome and the events' summaries.
@@ -284,7 +345,10 @@ async fn resync_with(
     rule: &str,
     options: ResyncOptions,
     syslog: bool,
-) -> (Result<phoneprov::provision::ResyncReport, phoneprov::provision::ApplyError>, Vec<String>) {
+) -> (
+    Result<phoneprov::provision::ResyncReport, phoneprov::provision::ApplyError>,
+    Vec<String>,
+) {
     let setup = common::setup();
     if syslog {
         let bound = setup
@@ -303,7 +367,13 @@ async fn resync_with(
     let rule = rule.to_string();
     let task = tokio::spawn(async move {
         engine
-            .resync(&handle, Some(&rule), &options, &sink, &CancellationToken::new())
+            .resync(
+                &handle,
+                Some(&rule),
+                &options,
+                &sink,
+                &CancellationToken::new(),
+            )
             .await
     });
     let mut said = Vec::new();
@@ -321,7 +391,12 @@ fn silent_phone_capture() -> PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_silent_phone_resync_that_fails_is_told_by_syslog() {
     let sim = replay(&silent_phone_capture(), Vec::new()).await;
-    let missing = format!("{}/missing.xml", profile_server("<flat-profile/>").await.trim_end_matches("/p.xml"));
+    let missing = format!(
+        "{}/missing.xml",
+        profile_server("<flat-profile/>")
+            .await
+            .trim_end_matches("/p.xml")
+    );
     let options = ResyncOptions {
         timeout: Duration::from_secs(20),
         max_poll_interval: Duration::from_millis(150),
@@ -335,7 +410,12 @@ async fn a_silent_phone_resync_that_fails_is_told_by_syslog() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_silent_phone_resync_that_shows_nothing_is_not_called_a_success() {
     let sim = replay(&silent_phone_capture(), Vec::new()).await;
-    let missing = format!("{}/missing.xml", profile_server("<flat-profile/>").await.trim_end_matches("/p.xml"));
+    let missing = format!(
+        "{}/missing.xml",
+        profile_server("<flat-profile/>")
+            .await
+            .trim_end_matches("/p.xml")
+    );
     let options = ResyncOptions {
         timeout: Duration::from_secs(20),
         max_poll_interval: Duration::from_millis(150),
@@ -345,7 +425,10 @@ async fn a_silent_phone_resync_that_shows_nothing_is_not_called_a_success() {
     let (result, said) = resync_with(&sim, &missing, options, false).await;
     let report = result.unwrap_or_else(|e| panic!("{e} / {said:?}"));
     assert_eq!(report.success, None, "{report:?}");
-    assert!(report.detail.contains("nothing shows the outcome"), "{report:?}");
+    assert!(
+        report.detail.contains("nothing shows the outcome"),
+        "{report:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -355,7 +438,17 @@ async fn a_silent_phone_on_a_call_is_named_as_a_possible_cause() {
     let data = tempfile::tempdir().unwrap();
     let output = run(
         &data,
-        &["set", &sim.url(), "Resync_Periodic=7200", "--via", "push", "--reach-timeout", "2", "--timeout", "20"],
+        &[
+            "set",
+            &sim.url(),
+            "Resync_Periodic=7200",
+            "--via",
+            "push",
+            "--reach-timeout",
+            "2",
+            "--timeout",
+            "20",
+        ],
     )
     .await;
     assert!(!output.status.success(), "{}", printed(&output));

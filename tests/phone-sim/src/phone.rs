@@ -270,7 +270,11 @@ impl Phone {
         let before = state.config.clone();
         let mut applied = Applied::default();
         for v in &values {
-            let known = self.settings.replay.as_ref().is_none_or(|r| r.knows(&v.name));
+            let known = self
+                .settings
+                .replay
+                .as_ref()
+                .is_none_or(|r| r.knows(&v.name));
             if !state.config.contains(&v.name) || !known {
                 if !applied.ignored.contains(&v.name) {
                     applied.ignored.push(v.name.clone());

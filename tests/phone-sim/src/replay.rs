@@ -245,11 +245,7 @@ impl Replay {
 fn plain_version(version: &str) -> String {
     let version = version.trim();
     match version.strip_prefix("sip").and_then(|v| v.split_once('.')) {
-        Some((_, rest)) => rest
-            .split("MPP")
-            .next()
-            .unwrap_or(rest)
-            .replace('-', "."),
+        Some((_, rest)) => rest.split("MPP").next().unwrap_or(rest).replace('-', "."),
         None => version.to_string(),
     }
 }

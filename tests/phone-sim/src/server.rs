@@ -502,10 +502,7 @@ fn status_xml(phone: &Arc<Phone>) -> Response<Body> {
     }
     let items = phone.status_items();
     let history = phone.reboot_history();
-    xml_dump(
-        phone,
-        write_status_xml(&items, &history),
-    )
+    xml_dump(phone, write_status_xml(&items, &history))
 }
 
 /// An XML dump, with the body faults applied.

@@ -147,10 +147,7 @@ pub fn write_spacfg_xml(config: &Config, status: &[(String, String)]) -> String 
 }
 
 /// A status dump: `<flat-status>` with plain elements and a `<Reboot_History>` block.
-pub fn write_status_xml(
-    items: &[(String, String)],
-    reboot_history: &[String],
-) -> String {
+pub fn write_status_xml(items: &[(String, String)], reboot_history: &[String]) -> String {
     let mut out = String::from("<flat-status>\n");
     for (name, value) in items {
         out.push_str(&format!("<{name}>{}</{name}>\n", escape(value.as_str())));

@@ -263,15 +263,32 @@ async fn spa_asks_for_http_digest_and_dumps_spacfg_xml() {
 async fn spa_ata_status_follows_the_real_spa112_layout() {
     let phone = PhoneSim::start(PhoneConfig::model("SPA112")).await.unwrap();
     let (_, xml) = get(&format!("{}/status.xml", phone.url())).await;
-    assert!(xml.starts_with("<?xml version=\"1.0\"?>\n<flat-status>\n"), "{xml}");
+    assert!(
+        xml.starts_with("<?xml version=\"1.0\"?>\n<flat-status>\n"),
+        "{xml}"
+    );
     assert_eq!(element(&xml, "Product_Name").as_deref(), Some("SPA112"));
-    assert_eq!(element(&xml, "Software_Version").as_deref(), Some("1.4.1(002)"));
+    assert_eq!(
+        element(&xml, "Software_Version").as_deref(),
+        Some("1.4.1(002)")
+    );
     // No invented elements, and the MAC only inside <router-status>.
-    for invented in ["Call_State", "Provisioning_State", "Registration_State_1_", "Reboot_History"] {
-        assert!(!xml.contains(&format!("<{invented}>")), "{invented} in {xml}");
+    for invented in [
+        "Call_State",
+        "Provisioning_State",
+        "Registration_State_1_",
+        "Reboot_History",
+    ] {
+        assert!(
+            !xml.contains(&format!("<{invented}>")),
+            "{invented} in {xml}"
+        );
     }
     let router = xml.find("<router-status>").expect("router-status block");
-    assert!(xml.find("<MAC_Address>").unwrap() > router, "MAC before router-status");
+    assert!(
+        xml.find("<MAC_Address>").unwrap() > router,
+        "MAC before router-status"
+    );
     assert!(xml[router..].contains("<Manufacture_MAC_Address>"));
     assert!(xml[router..].contains("<!-- <Login_User_Password></Login_User_Password> -->"));
     // Unnumbered per-line fields once per line, in the line's order.
@@ -293,10 +310,19 @@ async fn spa_ata_status_follows_the_real_spa112_layout() {
         "<Custom_CA_Info>",
         "<router-status>",
     ];
-    let positions: Vec<usize> = order.iter().map(|t| xml.find(t).unwrap_or_else(|| panic!("{t} missing"))).collect();
-    assert!(positions.windows(2).all(|w| w[0] < w[1]), "order {positions:?}");
+    let positions: Vec<usize> = order
+        .iter()
+        .map(|t| xml.find(t).unwrap_or_else(|| panic!("{t} missing")))
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "order {positions:?}"
+    );
     // 20 fields × 2 calls × 2 lines.
-    assert_eq!(xml.matches("<Call_1_").count() + xml.matches("<Call_2_").count(), 80);
+    assert_eq!(
+        xml.matches("<Call_1_").count() + xml.matches("<Call_2_").count(),
+        80
+    );
     assert_eq!(element(&xml, "Hook_State_1_").as_deref(), Some("On"));
     assert_eq!(element(&xml, "Call_1_State_1_").as_deref(), Some("Idle"));
     // `4/20/2017 14:17:55` and `22:39:05`.
@@ -304,14 +330,20 @@ async fn spa_ata_status_follows_the_real_spa112_layout() {
     let (date, clock) = time.split_once(' ').unwrap();
     let parts: Vec<&str> = date.split('/').collect();
     assert_eq!(parts.len(), 3, "{time}");
-    assert!(!parts[0].starts_with('0') && !parts[1].starts_with('0') && parts[2].len() == 4, "{time}");
+    assert!(
+        !parts[0].starts_with('0') && !parts[1].starts_with('0') && parts[2].len() == 4,
+        "{time}"
+    );
     assert_eq!(clock.len(), 8, "{time}");
     let elapsed = element(&xml, "Elapsed_Time").unwrap();
     assert_eq!(elapsed.split(':').count(), 3, "{elapsed}");
     phone.control().start_call();
     let (_, busy) = get(&format!("{}/status.xml", phone.url())).await;
     assert_eq!(element(&busy, "Hook_State_1_").as_deref(), Some("Off"));
-    assert_eq!(element(&busy, "Call_1_State_1_").as_deref(), Some("Connected"));
+    assert_eq!(
+        element(&busy, "Call_1_State_1_").as_deref(),
+        Some("Connected")
+    );
     assert_eq!(element(&busy, "Call_1_State_2_").as_deref(), Some("Idle"));
     let (_, page) = get(&format!("{}/", phone.url())).await;
     assert!(page.contains("<title>SPA112 Configuration Utility</title>"));

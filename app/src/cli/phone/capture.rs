@@ -34,7 +34,10 @@ pub fn run(args: CaptureArgs) -> ExitCode {
             .to_json()
             .map_err(|e| Failure::failed(format!("cannot write the capture: {e}")))?;
         write_atomically(&path, &bytes).map_err(|e| {
-            Failure::failed(format!("cannot write the capture to {}: {e}", path.display()))
+            Failure::failed(format!(
+                "cannot write the capture to {}: {e}",
+                path.display()
+            ))
         })?;
         if let Some(error) = &capture.error {
             eprintln!(

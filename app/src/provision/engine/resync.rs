@@ -286,12 +286,13 @@ impl ResyncFollow<'_> {
         if self.quiet_since.elapsed() < self.quiet {
             return Ok(None);
         }
-        Ok(Some(Ending::Unconfirmed(format!(
+        Ok(Some(Ending::Unconfirmed(
             "the phone took the request, but nothing shows the outcome: its status page \
              records no provisioning result, no syslog line came, and its configuration \
              reads as before (a resync that changed nothing looks the same as one that \
              failed; set the phone's Syslog_Server and use --syslog to see which)"
-        ))))
+                .to_string(),
+        )))
     }
 
     /// Takes the phone's syslog lines into the report until its outcome line (or
@@ -380,7 +381,11 @@ mod tests {
         );
         let after = PhoneConfig::of_values(
             ConfigSource::SpaCfgXml,
-            &[("Resync_Periodic", "60"), ("Station_Name", "a"), ("GPP_A", "x")],
+            &[
+                ("Resync_Periodic", "60"),
+                ("Station_Name", "a"),
+                ("GPP_A", "x"),
+            ],
         );
         assert_eq!(changed_names(&before, &after), ["GPP_A", "Resync_Periodic"]);
         assert!(changed_names(&before, &before).is_empty());
