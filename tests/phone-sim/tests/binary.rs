@@ -196,3 +196,57 @@ async fn binary_serves_https_enforces_the_xpassword_and_runs_its_clock_faster() 
     assert!(killed.success());
     assert!(child.0.wait().unwrap().success(), "SIGTERM ends it cleanly");
 }
+
+#[tokio::test]
+async fn binary_replays_a_capture_as_captured() {
+    let capture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/captures/spa112-ata.json"
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_phone-sim"))
+        .args(["--listen", "127.0.0.1:0", "--replay", capture])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        BufReader::new(stdout).lines().next().unwrap().unwrap()
+    });
+    let line = tokio::time::timeout(std::time::Duration::from_secs(20), line)
+        .await
+        .expect("no ready line within 20 s")
+        .unwrap();
+    let parts: Vec<&str> = line.split(' ').collect();
+    assert_eq!(parts[2], "mac=e05fb94a1120", "{line}");
+    assert_eq!(parts[3], "model=SPA112", "{line}");
+    // The captured pages, byte for byte; the capture's 404 too.
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(capture).unwrap()).unwrap();
+    for exchange in json["exchanges"].as_array().unwrap() {
+        let path = exchange["path"].as_str().unwrap();
+        let (status, body) = get(&format!("{}{path}", parts[1])).await;
+        assert_eq!(
+            u64::from(status),
+            exchange["status"].as_u64().unwrap(),
+            "{path}"
+        );
+        assert_eq!(body, exchange["body"].as_str().unwrap(), "{path}");
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = tokio::task::spawn_blocking(move || child.wait()).await;
+}
+
+#[test]
+fn binary_refuses_a_file_that_is_not_a_capture() {
+    let dir = std::env::temp_dir().join(format!("phone-sim-not-a-capture-{}", std::process::id()));
+    std::fs::write(&dir, b"{\"format\": \"something else\", \"exchanges\": []}").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_phone-sim"))
+        .args(["--listen", "127.0.0.1:0", "--replay", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&dir);
+    assert_eq!(output.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("not a phoneprov capture"), "{said}");
+}
