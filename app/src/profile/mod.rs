@@ -23,6 +23,10 @@
 //!   [`mask::is_secret_parameter`].
 //! - [`hint`]: [`hint::value_hint`] ("3 × 20 s = 60 s", "3665 s = 1 h 1 min 5 s", schedules
 //!   in words), [`hint::unit_hint`], [`hint::range_hint`], [`hint::accepts`].
+//! - [`names`]: a typed parameter name understood ([`names::resolve`] against
+//!   [`names::KnownNames`]: element name in any case, SPA alias, or the page's label →
+//!   [`names::Resolved`]), [`names::element_of_label`] (the naming rule),
+//!   [`names::nearest`] and [`names::did_you_mean`] for near-misses.
 //! - [`words`]: [`words::excerpt`], [`words::excerpt_to`], [`words::human_duration`].
 //! - [`schedule::Schedule`], [`schedule::time_of_day`], [`rule::ProfileRule`] (`parse` →
 //!   alternatives with condition, assignments, options, url; [`rule::RuleError`] with
@@ -33,7 +37,8 @@
 //! - [`xml`]: the lenient reader ([`xml::read_document`], [`xml::Document::identity`]) and
 //!   the writer ([`xml::write_flat_profile`]).
 //!
-//! Inside, modules depend downwards only: `words` and `schema` at the bottom; `mask`,
+//! Inside, modules depend downwards only: `words` and `schema` at the bottom; `names` on
+//! `schema`; `mask`,
 //! `schedule` and `xml` on them; `values` on `xml`; `macros` on `values`; `condition` on
 //! `macros`; `hint` and `rule` above; `validate` on top. See `docs/profile.md`.
 
@@ -41,6 +46,7 @@ pub mod condition;
 pub mod hint;
 pub mod macros;
 pub mod mask;
+pub mod names;
 pub mod rule;
 pub mod schedule;
 pub mod schema;
