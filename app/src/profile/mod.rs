@@ -27,6 +27,9 @@
 //!   [`names::KnownNames`]: element name in any case, SPA alias, or the page's label →
 //!   [`names::Resolved`]), [`names::element_of_label`] (the naming rule),
 //!   [`names::nearest`] and [`names::did_you_mean`] for near-misses.
+//! - [`family`]: [`family::infer`] reads which firmware line a file is written for
+//!   (`Software_Version`, SPA namespace, SPA names, `group`, `<device>`, MPP names, `ua`)
+//!   and says why ([`family::Family`]).
 //! - [`words`]: [`words::excerpt`], [`words::excerpt_to`], [`words::human_duration`].
 //! - [`schedule::Schedule`], [`schedule::time_of_day`], [`rule::ProfileRule`] (`parse` →
 //!   alternatives with condition, assignments, options, url; [`rule::RuleError`] with
@@ -39,10 +42,11 @@
 //!
 //! Inside, modules depend downwards only: `words` and `schema` at the bottom; `names` on
 //! `schema`; `mask`,
-//! `schedule` and `xml` on them; `values` on `xml`; `macros` on `values`; `condition` on
+//! `schedule` and `xml` on them; `values` and `family` on `xml`; `macros` on `values`; `condition` on
 //! `macros`; `hint` and `rule` above; `validate` on top. See `docs/profile.md`.
 
 pub mod condition;
+pub mod family;
 pub mod hint;
 pub mod macros;
 pub mod mask;

@@ -30,17 +30,48 @@ pub fn element_of_label(label: &str) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct KnownNames {
     /// Lower-case name → the names spelled that way (usually one).
-    by_lower: BTreeMap<String, Vec<String>>,
+    by_lower: BTreeMap<String, Spellings>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Spellings {
+    names: Vec<String>,
+    /// Characters of the lower-case name ([`char_set`]) and their count, to rule most
+    /// names out before measuring a distance.
+    chars: u64,
+    length: usize,
+}
+
+/// The set of characters of `name` as 64 bits (letters, digits, `_ - .` each their own;
+/// anything else shares the rest). One slip adds or removes at most one character of the
+/// set each way, so names `k` slips apart differ in at most `2k` bits.
+fn char_set(name: &str) -> u64 {
+    name.chars().fold(0, |set, c| {
+        let bit = match c {
+            'a'..='z' => c as u32 - 'a' as u32,
+            '0'..='9' => 26 + c as u32 - '0' as u32,
+            '_' => 36,
+            '-' => 37,
+            '.' => 38,
+            other => 39 + other as u32 % 25,
+        };
+        set | 1 << bit
+    })
 }
 
 impl KnownNames {
     pub fn new<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Self {
-        let mut by_lower: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut by_lower: BTreeMap<String, Spellings> = BTreeMap::new();
         for name in names {
             let name = name.as_ref();
-            let spellings = by_lower.entry(name.to_lowercase()).or_default();
-            if !spellings.iter().any(|s| s == name) {
-                spellings.push(name.to_string());
+            let lower = name.to_lowercase();
+            let spellings = by_lower.entry(lower).or_insert_with_key(|lower| Spellings {
+                names: Vec::new(),
+                chars: char_set(lower),
+                length: lower.chars().count(),
+            });
+            if !spellings.names.iter().any(|s| s == name) {
+                spellings.names.push(name.to_string());
             }
         }
         KnownNames { by_lower }
@@ -67,7 +98,7 @@ impl KnownNames {
     pub fn contains(&self, name: &str) -> bool {
         self.by_lower
             .get(&name.to_lowercase())
-            .is_some_and(|s| s.iter().any(|n| n == name))
+            .is_some_and(|s| s.names.iter().any(|n| n == name))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -77,14 +108,17 @@ impl KnownNames {
     /// The one known spelling of `name` ignoring case (none when two spellings differ only
     /// in case: then the technician must choose).
     fn ignoring_case(&self, name: &str) -> Option<&str> {
-        match self.by_lower.get(&name.to_lowercase())?.as_slice() {
+        match self.by_lower.get(&name.to_lowercase())?.names.as_slice() {
             [one] => Some(one),
             _ => None,
         }
     }
 
-    fn all(&self) -> impl Iterator<Item = &str> {
-        self.by_lower.values().flatten().map(String::as_str)
+    /// Every name, in no particular order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.by_lower
+            .values()
+            .flat_map(|s| s.names.iter().map(String::as_str))
     }
 }
 
@@ -183,13 +217,25 @@ const MAX_SUGGESTIONS: usize = 3;
 /// closest first: `Resync_At_HHmm_` → `Resync_At__HHmm_`, `Resync_Periodc` → `Resync_Periodic`.
 pub fn nearest(name: &str, known: &KnownNames) -> Vec<String> {
     let lower = name.to_lowercase();
+    let length = lower.chars().count();
     // Longer names tolerate more slips; a short name with two slips is another name.
-    let limit = (lower.chars().count() / 6).clamp(1, 3);
+    let limit = (length / 6).clamp(1, 3);
+    let chars = char_set(&lower);
     let mut close: Vec<(usize, &str)> = known
-        .all()
-        .filter_map(|candidate| {
-            let distance = strsim::damerau_levenshtein(&lower, &candidate.to_lowercase());
-            (distance <= limit).then_some((distance, candidate))
+        .by_lower
+        .iter()
+        // Cheap bounds first (each slip changes the length by at most one and the set of
+        // characters by at most two): most names are never measured.
+        .filter(|(_, s)| {
+            s.length.abs_diff(length) <= limit
+                && (s.chars ^ chars).count_ones() as usize <= 2 * limit
+        })
+        .filter_map(|(candidate, spellings)| {
+            let distance = strsim::osa_distance(&lower, candidate);
+            (distance <= limit).then_some((distance, spellings))
+        })
+        .flat_map(|(distance, spellings)| {
+            spellings.names.iter().map(move |s| (distance, s.as_str()))
         })
         .collect();
     close.sort();
