@@ -41,6 +41,10 @@ pub enum Intent {
     ExportProfile,
     ExportChanges,
     ImportProfile,
+    /// The import review: import the file's known names, leaving out those the phone lacks.
+    ImportSkippingUnknown,
+    /// The import review: import nothing.
+    CloseImportReview,
     SaveActivityLog,
     /// Ask for the selected phone's password.
     OpenCredentials,
