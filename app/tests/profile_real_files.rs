@@ -193,7 +193,10 @@ fn both_ua_and_group_on_an_element_reads_as_an_mpp_file() {
     );
     let (code, report) = check_json(&path, &[]);
     assert_eq!(code, Some(0), "{report}");
-    assert!(report["warnings"].as_array().unwrap().is_empty(), "{report}");
+    assert!(
+        report["warnings"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
     assert_eq!(report["firmware"], "MPP 11.x");
     assert_eq!(report["firmware_assumed"], true);
     assert!(

@@ -12,11 +12,11 @@ use serde_json::{Value, json};
 use super::setup::exit;
 use super::setup::{Failure, PROGRAM, finish};
 use crate::identity::FirmwareLine;
+use crate::profile::family::{self, Family};
 use crate::profile::mask::mask_value;
+use crate::profile::names::{self, KnownNames, Resolved};
 use crate::profile::schema::{self, Group, ParamDef};
 use crate::profile::validate::{Finding, Severity};
-use crate::profile::family::{self, Family};
-use crate::profile::names::{self, KnownNames, Resolved};
 use crate::profile::xml::{Document, XmlReadError, read_document_bytes};
 use crate::profile::{ProfileValues, hint, validate};
 
@@ -230,7 +230,11 @@ fn check(
     let known = KnownNames::new(
         KnownNames::schema(None)
             .names()
-            .chain(document.iter().flat_map(|d| d.elements.iter().map(|e| e.name.as_str())))
+            .chain(
+                document
+                    .iter()
+                    .flat_map(|d| d.elements.iter().map(|e| e.name.as_str())),
+            )
             .map(str::to_string)
             .collect::<Vec<_>>(),
     );
@@ -358,11 +362,7 @@ fn check_json(family: &Family, meant: &[String], findings: &[Finding]) -> String
 }
 
 /// `profile check`: each finding, then a count of what was checked and found.
-fn check_text(
-    values: &ProfileValues,
-    family: &Family,
-    findings: &[Finding],
-) -> String {
+fn check_text(values: &ProfileValues, family: &Family, findings: &[Finding]) -> String {
     let errors = findings.iter().filter(|f| f.is_error()).count();
     let warnings = findings.len() - errors;
     let mut out = String::new();

@@ -128,7 +128,9 @@ fn spa_signs(document: &Document) -> Signs {
     if let Some(namespace) = &document.namespace
         && namespace.to_ascii_lowercase().contains("sipura")
     {
-        signs.strong.push(format!("the SPA namespace ({namespace})"));
+        signs
+            .strong
+            .push(format!("the SPA namespace ({namespace})"));
     }
     if let Some(name) = document.elements.iter().find_map(|e| {
         schema::PARAMS
@@ -138,7 +140,11 @@ fn spa_signs(document: &Document) -> Signs {
     }) {
         signs.strong.push(format!("the SPA element name {name}"));
     }
-    if document.elements.iter().any(|e| e.attribute("group").is_some()) {
+    if document
+        .elements
+        .iter()
+        .any(|e| e.attribute("group").is_some())
+    {
         signs.weak.push("`group` attributes".into());
     }
     signs
@@ -151,13 +157,17 @@ fn mpp_signs(document: &Document) -> Signs {
     }
     if let Some(name) = document.elements.iter().find_map(|e| {
         let def = schema::lookup(&e.name)?;
-        let mpp_only = def.spa_element.is_some_and(|spa| spa != e.name)
-            || !def.exists_on(FirmwareLine::Spa);
+        let mpp_only =
+            def.spa_element.is_some_and(|spa| spa != e.name) || !def.exists_on(FirmwareLine::Spa);
         mpp_only.then_some(e.name.as_str())
     }) {
         signs.strong.push(format!("the MPP element name {name}"));
     }
-    if document.elements.iter().any(|e| e.attribute("ua").is_some()) {
+    if document
+        .elements
+        .iter()
+        .any(|e| e.attribute("ua").is_some())
+    {
         signs.weak.push("`ua` attributes".into());
     }
     signs
@@ -185,7 +195,10 @@ mod tests {
             r#"<flat-profile xmlns="http://www.sipura.net/xsd/SPA50x-30x-SIP">
                  <Resync_Periodic>3600</Resync_Periodic></flat-profile>"#,
         );
-        assert_eq!((namespace.line, namespace.assumed), (FirmwareLine::Spa, false));
+        assert_eq!(
+            (namespace.line, namespace.assumed),
+            (FirmwareLine::Spa, false)
+        );
         assert!(namespace.why.contains("SPA namespace"), "{}", namespace.why);
 
         let group = family(
@@ -194,14 +207,22 @@ mod tests {
         assert_eq!(group.line, FirmwareLine::Spa);
         assert!(group.why.contains("`group` attributes"), "{}", group.why);
 
-        let names = family("<flat-profile><Log_Resync_Request_Msg>x</Log_Resync_Request_Msg></flat-profile>");
+        let names = family(
+            "<flat-profile><Log_Resync_Request_Msg>x</Log_Resync_Request_Msg></flat-profile>",
+        );
         assert_eq!(names.line, FirmwareLine::Spa);
-        assert!(names.why.contains("Log_Resync_Request_Msg"), "{}", names.why);
+        assert!(
+            names.why.contains("Log_Resync_Request_Msg"),
+            "{}",
+            names.why
+        );
     }
 
     #[test]
     fn mpp_files_are_known_by_wrapper_names_and_ua_and_say_when_the_version_is_assumed() {
-        let device = family("<device><flat-profile><Resync_Periodic>1</Resync_Periodic></flat-profile></device>");
+        let device = family(
+            "<device><flat-profile><Resync_Periodic>1</Resync_Periodic></flat-profile></device>",
+        );
         assert_eq!((device.line, device.assumed), (FirmwareLine::ASSUMED, true));
         assert!(
             device.why.contains("<device> wrapper") && device.why.contains("which version"),

@@ -337,7 +337,10 @@ mod tests {
             unknown.to_string(),
             "Resync_Periodc (did you mean `Resync_Periodic`?)"
         );
-        assert_eq!(resolve("Resync_Periodc", &known), Resolved::Unknown(unknown));
+        assert_eq!(
+            resolve("Resync_Periodc", &known),
+            Resolved::Unknown(unknown)
+        );
         let Resolved::Unknown(UnknownName { nearest, .. }) = resolve("Resync_At_HHmm_", &known)
         else {
             panic!("a slip is not a name");

@@ -431,7 +431,10 @@ async fn invalid_changes_never_touch_the_phone() {
     let engine = Engine::open(dir.path()).unwrap();
     let (address, _) = start(mini_with(&base())).await;
     let (result, events) = run(&engine, address, &[("Not<a>name", "1")], quick()).await;
-    assert!(matches!(result, Err(ApplyError::Invalid { .. })), "{result:?}");
+    assert!(
+        matches!(result, Err(ApplyError::Invalid { .. })),
+        "{result:?}"
+    );
     assert!(
         !events
             .iter()
@@ -498,10 +501,11 @@ async fn a_name_the_phone_does_not_have_is_refused_before_anything_is_sent() {
             .contains("Resync_Periodc (did you mean `Resync_Periodic`?)"),
         "{error}"
     );
-    assert!(!events.iter().any(|e| matches!(
-        e,
-        EventKind::SnapshotSaved { .. } | EventKind::Sent { .. }
-    )));
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, EventKind::SnapshotSaved { .. } | EventKind::Sent { .. }))
+    );
     let mini = mini.lock().unwrap();
     assert_eq!(mini.values["Resync_Periodic"], "3600");
     assert_eq!(mini.values["Resync_At__HHmm_"], "");

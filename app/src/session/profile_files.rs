@@ -172,7 +172,13 @@ mod tests {
         );
 
         let mut other = FormState::default();
-        let imported = import(&mut other, FirmwareLine::Mpp11, export.xml.as_bytes(), false).unwrap();
+        let imported = import(
+            &mut other,
+            FirmwareLine::Mpp11,
+            export.xml.as_bytes(),
+            false,
+        )
+        .unwrap();
         assert_eq!(imported.changes, 2);
         assert_eq!(other.edits, form.edits);
     }
@@ -224,7 +230,8 @@ mod tests {
         // Imported as an edit even though invalid: the form shows the error, Submit refuses.
         assert_eq!(form.edits.get("Resync_At__HHmm_").unwrap(), "2460");
 
-        let error = import(&mut form, FirmwareLine::Mpp11, b"\x00\x01\x02binary", false).unwrap_err();
+        let error =
+            import(&mut form, FirmwareLine::Mpp11, b"\x00\x01\x02binary", false).unwrap_err();
         assert!(error.to_string().contains("binary"));
         let error = import(&mut form, FirmwareLine::Mpp11, b"<a><b>1</b></a>", true).unwrap_err();
         assert_eq!(error, ProfileFileError::NoKnownFields);

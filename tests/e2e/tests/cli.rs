@@ -793,13 +793,13 @@ async fn a_misspelt_name_is_refused_with_the_nearest_name_and_nothing_is_sent() 
         args.extend(extra);
         let output = run(&data, &args, None).await;
         assert_eq!(output.status.code(), Some(1), "{}", printed(&output));
+        only_read(&sim);
         let said = text(&output.stderr);
         assert!(
             said.contains("no parameter named Resync_Periodc (did you mean `Resync_Periodic`?)"),
             "{extra:?}: {said}"
         );
     }
-    only_read(&sim);
     assert_eq!(
         sim.control().value("Resync_Periodic").as_deref(),
         Some("3600")

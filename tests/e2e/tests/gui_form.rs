@@ -764,9 +764,7 @@ fn an_imported_files_unknown_names_are_reviewed_before_anything_is_imported() {
         <Resync_At_HHmm_>0230</Resync_At_HHmm_><Other_Model_Setting>1</Other_Model_Setting>\
         </flat-profile>";
     let import = |harness: &mut Harness<'_, Shell>| {
-        harness
-            .state_mut()
-            .import_file(Path::new("site.xml"), file);
+        harness.state_mut().import_file(Path::new("site.xml"), file);
         harness.run();
     };
 
@@ -799,6 +797,9 @@ fn an_imported_files_unknown_names_are_reviewed_before_anything_is_imported() {
     harness.run();
     assert!(harness.query_by_label("Cancel import").is_none());
     let edits = edits(&harness);
-    assert_eq!(edits.get("Resync_Periodic").map(String::as_str), Some("7200"));
+    assert_eq!(
+        edits.get("Resync_Periodic").map(String::as_str),
+        Some("7200")
+    );
     assert_eq!(edits.len(), 1, "{edits:?}");
 }

@@ -5,8 +5,8 @@
 use super::Shell;
 use crate::gui::intent::Intent;
 use crate::gui::{
-    credentials_dialog, import_review, large_scan_dialog, menu, phones_panel, profile_panel, review,
-    settings_window, style, timeline_panel,
+    credentials_dialog, import_review, large_scan_dialog, menu, phones_panel, profile_panel,
+    review, settings_window, style, timeline_panel,
 };
 use crate::session::{Settings, ThemeChoice};
 

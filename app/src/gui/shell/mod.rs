@@ -34,8 +34,8 @@ use super::profile_panel::{Capabilities, ProfilePanelState};
 use super::review::ReviewRow;
 use super::settings_window::SettingsDraft;
 use crate::provision::Engine;
-use crate::session::profile_files::ImportReview;
 use crate::session::credentials::{LoginSaved, MemorySecretStore, OsSecretStore, SecretStore};
+use crate::session::profile_files::ImportReview;
 use crate::session::{
     ActivityLog, FormCheck, PersistError, PhoneId, PhoneList, SavedState, Settings, StateFile,
 };

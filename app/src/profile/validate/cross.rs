@@ -109,7 +109,9 @@ pub(super) fn near_miss_names(values: &ProfileValues) -> Vec<Finding> {
                     name,
                     value,
                     Severity::Warning,
-                    format!("{name} is not a parameter the phone knows ({why}); a phone ignores it"),
+                    format!(
+                        "{name} is not a parameter the phone knows ({why}); a phone ignores it"
+                    ),
                 )
                 .fix(hint),
             )

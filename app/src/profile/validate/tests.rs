@@ -315,8 +315,15 @@ fn wrong_case_names_and_near_misses_are_warned_with_the_name_meant() {
     assert_eq!(f[0].fix.as_deref(), Some("did you mean `Resync_Periodic`?"));
     assert!(f[0].message.contains("case-sensitive"), "{}", f[0].message);
     assert_eq!(f[1].param, "Resync_At_HHmm_");
-    assert_eq!(f[1].fix.as_deref(), Some("did you mean `Resync_At__HHmm_`?"));
-    assert!(f[1].message.contains("a phone ignores it"), "{}", f[1].message);
+    assert_eq!(
+        f[1].fix.as_deref(),
+        Some("did you mean `Resync_At__HHmm_`?")
+    );
+    assert!(
+        f[1].message.contains("a phone ignores it"),
+        "{}",
+        f[1].message
+    );
 }
 
 #[test]

@@ -11,9 +11,9 @@ use super::options::ViaChoice;
 use super::plan::{ChangePlan, last_wins, not_restored, plan_changes};
 use super::report::ApplyReport;
 use crate::phone::{PhoneReading, StatusPage};
+use crate::profile::names::schema_spelling;
 use crate::provision::events::EventKind;
 use crate::provision::history::Snapshot;
-use crate::profile::names::schema_spelling;
 use crate::provision::schema_bridge::{check_changes, flat_profile};
 
 /// What an apply is asked to do.

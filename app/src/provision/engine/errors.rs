@@ -2,8 +2,8 @@
 //! the phone may now hold, and what to do instead.
 
 use crate::phone::PhoneError;
-use crate::profile::names::UnknownName;
 use crate::phone::trust::TrustStoreError;
+use crate::profile::names::UnknownName;
 use crate::provision::events::Mismatch;
 use crate::provision::history::HistoryError;
 use crate::storage::NoDataDir;
