@@ -173,11 +173,7 @@ fn single_values_by_element_name() {
 fn usage_errors_exit_2_with_one_line() {
     assert_one_line_usage_error(
         &phoneprov(&["profile", "check", "--set", "Resync_Periodc=60"]),
-        "not a Configuration Profile parameter",
-    );
-    assert_one_line_usage_error(
-        &phoneprov(&["profile", "check", "--set", "resync_periodic=60"]),
-        "did you mean Resync_Periodic",
+        "not a Configuration Profile parameter (did you mean `Resync_Periodic`?)",
     );
     assert_one_line_usage_error(
         &phoneprov(&["profile", "check", "--set", "Resync_Periodic"]),

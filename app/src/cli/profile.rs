@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 use super::setup::exit;
 use super::setup::{Failure, PROGRAM, finish};
 use crate::identity::FirmwareLine;
+use crate::profile::family::{self, Family};
 use crate::profile::mask::mask_value;
+use crate::profile::names::{self, KnownNames, Resolved};
 use crate::profile::schema::{self, Group, ParamDef};
 use crate::profile::validate::{Finding, Severity};
 use crate::profile::xml::{Document, XmlReadError, read_document_bytes};
@@ -142,38 +144,42 @@ fn io_words(error: &io::Error) -> String {
     }
 }
 
-/// The firmware line: `--firmware`, else the file's `Software_Version`, else SPA element
-/// names, else [`FirmwareLine::ASSUMED`]. The bool says whether it was assumed.
-fn firmware_line(
-    option: Option<&str>,
-    document: Option<&Document>,
-) -> Result<(FirmwareLine, bool), Failure> {
+/// The firmware line: `--firmware`, else what the file tells ([`family::infer`]), else
+/// [`FirmwareLine::ASSUMED`]; with the reason.
+fn firmware_line(option: Option<&str>, document: Option<&Document>) -> Result<Family, Failure> {
     if let Some(version) = option {
         return FirmwareLine::from_version(version)
-            .map(|line| (line, false))
+            .map(|line| Family {
+                line,
+                why: format!("--firmware {version}"),
+                assumed: false,
+            })
             .ok_or_else(|| {
                 Failure::usage(format!(
                     "--firmware {version}: not a firmware version (examples: 10.4.1, 11.3.7, 12.0.1, 7.5.5)"
                 ))
             });
     }
-    if let Some(document) = document {
-        if let Some(line) = document
-            .value("Software_Version")
-            .and_then(FirmwareLine::from_version)
-        {
-            return Ok((line, false));
-        }
-        let spa_names = document.elements.iter().any(|e| {
-            schema::PARAMS
-                .iter()
-                .any(|d| d.spa_element == Some(e.name.as_str()))
-        });
-        if spa_names {
-            return Ok((FirmwareLine::Spa, false));
-        }
+    Ok(match document {
+        Some(document) => family::infer(document),
+        None => Family {
+            line: FirmwareLine::ASSUMED,
+            why: "no file to tell".into(),
+            assumed: true,
+        },
+    })
+}
+
+/// `(from the file: an SPA file: …)`, `(assumed: …; use --firmware)`, or nothing after
+/// `--firmware`.
+fn family_words(family: &Family) -> String {
+    if family.assumed {
+        format!(" (assumed: {}; use --firmware)", family.why)
+    } else if family.why.starts_with("--firmware") {
+        String::new()
+    } else {
+        format!(" (from the file: {})", family.why)
     }
-    Ok((FirmwareLine::ASSUMED, true))
 }
 
 /// A file that parsed as XML but is no phone profile at all (an HTML page, a random XML).
@@ -213,26 +219,48 @@ fn check(
         }
         None => None,
     };
-    let (line, assumed) = firmware_line(firmware, document.as_ref())?;
+    let family = firmware_line(firmware, document.as_ref())?;
+    let line = family.line;
     let mut values = match &document {
         Some(document) => ProfileValues::from_document(document, line),
         None => ProfileValues::new(line),
     };
+    // A --set name is any the schema knows (by element, alias or label, any case) or one
+    // the file itself carries.
+    let known = KnownNames::new(
+        KnownNames::schema(None)
+            .names()
+            .chain(
+                document
+                    .iter()
+                    .flat_map(|d| d.elements.iter().map(|e| e.name.as_str())),
+            )
+            .map(str::to_string)
+            .collect::<Vec<_>>(),
+    );
+    let mut meant = Vec::new();
     for set in sets {
-        apply_set(&mut values, set)?;
+        meant.extend(apply_set(&mut values, set, &known)?);
     }
     let findings = check_findings(&values, document.as_ref());
     let errors = findings.iter().filter(|f| f.is_error()).count();
     if json {
-        print(&check_json(line, &findings));
+        print(&check_json(&family, &meant, &findings));
     } else {
-        print(&check_text(&values, (line, assumed), &findings));
+        let mut out: String = meant.iter().map(|m| format!("{m}\n")).collect();
+        out.push_str(&check_text(&values, &family, &findings));
+        print(&out);
     }
     Ok(if errors > 0 { exit::FAILED } else { exit::OK })
 }
 
-/// Applies one `--set NAME=VALUE`; a name that is no parameter is refused with a hint.
-fn apply_set(values: &mut ProfileValues, set: &str) -> Result<(), Failure> {
+/// Applies one `--set NAME=VALUE`, the name understood among `known` (a label or another
+/// case says which element it meant, returned); an unknown name is refused with the nearest.
+fn apply_set(
+    values: &mut ProfileValues,
+    set: &str,
+    known: &KnownNames,
+) -> Result<Option<String>, Failure> {
     let Some((name, value)) = set.split_once('=') else {
         return Err(Failure::usage(format!(
             "--set {}: write NAME=VALUE, e.g. --set Resync_Periodic=86400",
@@ -240,16 +268,25 @@ fn apply_set(values: &mut ProfileValues, set: &str) -> Result<(), Failure> {
         )));
     };
     let name = name.trim();
-    if schema::lookup(name).is_none() && !validate::is_access_parameter(name) {
-        let hint = schema::lookup_ignoring_case(name)
-            .map(|d| format!(" (names are case-sensitive: did you mean {}?)", d.element))
-            .unwrap_or_else(|| " (see `phoneprov profile show` for the names)".into());
-        return Err(Failure::usage(format!(
-            "--set {name}: not a Configuration Profile parameter{hint}"
-        )));
+    if validate::is_access_parameter(name) {
+        values.set(name, value);
+        return Ok(None);
     }
-    values.set(name, value);
-    Ok(())
+    let resolved = names::resolve(name, known);
+    match &resolved {
+        Resolved::Exact(element) | Resolved::Meant { element, .. } => {
+            values.set(element, value);
+            Ok(resolved.meaning())
+        }
+        Resolved::Unknown(unknown) => {
+            let hint = names::did_you_mean(&unknown.nearest)
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_else(|| " (see `phoneprov profile show` for the names)".into());
+            Err(Failure::usage(format!(
+                "--set {name}: not a Configuration Profile parameter{hint}"
+            )))
+        }
+    }
 }
 
 /// The validator's findings plus the file's XML problems, errors first.
@@ -273,12 +310,39 @@ fn check_findings(values: &ProfileValues, document: Option<&Document>) -> Vec<Fi
             });
         }
     }
+    if let Some(document) = document {
+        findings.extend(document.elements.iter().filter_map(odd_user_access));
+    }
     findings.sort_by_key(|f| f.severity);
     findings
 }
 
-/// `profile check --json`: `{"firmware", "errors": […], "warnings": […]}`.
-fn check_json(line: FirmwareLine, findings: &[Finding]) -> String {
+/// `ua="ua"` (seen in real files): not one of the three values, so what a phone makes of it
+/// is not documented; the value itself is read as usual.
+fn odd_user_access(element: &crate::profile::xml::Element) -> Option<Finding> {
+    let ua = element.attribute("ua")?;
+    if matches!(ua, "na" | "ro" | "rw") {
+        return None;
+    }
+    Some(Finding {
+        param: schema::canonical_name(&element.name).to_string(),
+        value: element.value.clone(),
+        severity: Severity::Warning,
+        message: format!(
+            "ua=\"{}\" (line {}) is not na, ro or rw (what the phone's user account may do \
+             with the field); what a phone does with it is not documented",
+            hint::excerpt(ua),
+            element.line
+        ),
+        fix: Some("write ua=\"na\", ua=\"ro\" or ua=\"rw\", or leave ua out".into()),
+        position: None,
+        resync_url: None,
+    })
+}
+
+/// `profile check --json`: `{"firmware", "firmware_assumed", "firmware_reason", "meant":
+/// […], "errors": […], "warnings": […]}`.
+fn check_json(family: &Family, meant: &[String], findings: &[Finding]) -> String {
     let list = |severity: Severity| -> Vec<Value> {
         findings
             .iter()
@@ -287,7 +351,10 @@ fn check_json(line: FirmwareLine, findings: &[Finding]) -> String {
             .collect()
     };
     let out = json!({
-        "firmware": line.label(),
+        "firmware": family.line.label(),
+        "firmware_assumed": family.assumed,
+        "firmware_reason": family.why,
+        "meant": meant,
         "errors": list(Severity::Error),
         "warnings": list(Severity::Warning),
     });
@@ -295,11 +362,7 @@ fn check_json(line: FirmwareLine, findings: &[Finding]) -> String {
 }
 
 /// `profile check`: each finding, then a count of what was checked and found.
-fn check_text(
-    values: &ProfileValues,
-    (line, assumed): (FirmwareLine, bool),
-    findings: &[Finding],
-) -> String {
+fn check_text(values: &ProfileValues, family: &Family, findings: &[Finding]) -> String {
     let errors = findings.iter().filter(|f| f.is_error()).count();
     let warnings = findings.len() - errors;
     let mut out = String::new();
@@ -310,12 +373,8 @@ fn check_text(
         "{} value{} checked for {} firmware{}: {errors} error{}, {warnings} warning{}\n",
         values.known().count(),
         plural(values.known().count()),
-        line.label(),
-        if assumed {
-            " (assumed; use --firmware)"
-        } else {
-            ""
-        },
+        family.line.label(),
+        family_words(family),
         plural(errors),
         plural(warnings),
     ));
@@ -410,7 +469,8 @@ fn finding_text(finding: &Finding) -> String {
 fn show(file: &Path, firmware: Option<&str>, json: bool) -> Result<u8, Failure> {
     let document = load(file)?;
     ensure_profile(file, &document)?;
-    let (line, assumed) = firmware_line(firmware, Some(&document))?;
+    let family = firmware_line(firmware, Some(&document))?;
+    let line = family.line;
     let values = ProfileValues::from_document(&document, line);
     let fields: Vec<&'static ParamDef> = schema::PARAMS
         .iter()
@@ -421,7 +481,7 @@ fn show(file: &Path, firmware: Option<&str>, json: bool) -> Result<u8, Failure> 
         .collect();
     let shown = Shown {
         line,
-        assumed,
+        family,
         findings: validate::validate(&values),
         values,
         fields,
@@ -437,8 +497,8 @@ fn show(file: &Path, firmware: Option<&str>, json: bool) -> Result<u8, Failure> 
 /// What `profile show` shows: the fields of a file for a firmware line, with findings.
 struct Shown {
     line: FirmwareLine,
-    /// The firmware line was assumed (neither `--firmware` nor the file told).
-    assumed: bool,
+    /// How the firmware line was chosen (`--firmware`, the file, or assumed) and why.
+    family: Family,
     values: ProfileValues,
     fields: Vec<&'static ParamDef>,
     findings: Vec<Finding>,
@@ -469,7 +529,8 @@ impl Shown {
             .collect();
         let out = json!({
             "firmware": line.label(),
-            "firmware_assumed": self.assumed,
+            "firmware_assumed": self.family.assumed,
+            "firmware_reason": self.family.why,
             "fields": list,
             "other_parameters": values.unknown().count(),
         });
@@ -481,11 +542,7 @@ impl Shown {
             "{} — defaults for {} firmware{}\n",
             file.display(),
             self.line.label(),
-            if self.assumed {
-                " (assumed; use --firmware)"
-            } else {
-                ""
-            }
+            family_words(&self.family)
         );
         let mut group = None;
         for def in &self.fields {

@@ -41,6 +41,10 @@ pub enum Intent {
     ExportProfile,
     ExportChanges,
     ImportProfile,
+    /// The import review: import the file's known names, leaving out those the phone lacks.
+    ImportSkippingUnknown,
+    /// The import review: import nothing.
+    CloseImportReview,
     SaveActivityLog,
     /// Save a support capture of the selected phone (what phoneprov reads, passwords masked).
     SaveCapture,

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod engine_link;
 pub mod files;
 pub mod form_panel;
+pub mod import_review;
 pub mod intent;
 pub mod large_scan_dialog;
 pub mod menu;

@@ -23,6 +23,13 @@
 //!   [`mask::is_secret_parameter`].
 //! - [`hint`]: [`hint::value_hint`] ("3 × 20 s = 60 s", "3665 s = 1 h 1 min 5 s", schedules
 //!   in words), [`hint::unit_hint`], [`hint::range_hint`], [`hint::accepts`].
+//! - [`names`]: a typed parameter name understood ([`names::resolve`] against
+//!   [`names::KnownNames`]: element name in any case, SPA alias, or the page's label →
+//!   [`names::Resolved`]), [`names::element_of_label`] (the naming rule),
+//!   [`names::nearest`] and [`names::did_you_mean`] for near-misses.
+//! - [`family`]: [`family::infer`] reads which firmware line a file is written for
+//!   (`Software_Version`, SPA namespace, SPA names, `group`, `<device>`, MPP names, `ua`)
+//!   and says why ([`family::Family`]).
 //! - [`words`]: [`words::excerpt`], [`words::excerpt_to`], [`words::human_duration`].
 //! - [`schedule::Schedule`], [`schedule::time_of_day`], [`rule::ProfileRule`] (`parse` →
 //!   alternatives with condition, assignments, options, url; [`rule::RuleError`] with
@@ -33,14 +40,17 @@
 //! - [`xml`]: the lenient reader ([`xml::read_document`], [`xml::Document::identity`]) and
 //!   the writer ([`xml::write_flat_profile`]).
 //!
-//! Inside, modules depend downwards only: `words` and `schema` at the bottom; `mask`,
-//! `schedule` and `xml` on them; `values` on `xml`; `macros` on `values`; `condition` on
+//! Inside, modules depend downwards only: `words` and `schema` at the bottom; `names` on
+//! `schema`; `mask`,
+//! `schedule` and `xml` on them; `values` and `family` on `xml`; `macros` on `values`; `condition` on
 //! `macros`; `hint` and `rule` above; `validate` on top. See `docs/profile.md`.
 
 pub mod condition;
+pub mod family;
 pub mod hint;
 pub mod macros;
 pub mod mask;
+pub mod names;
 pub mod rule;
 pub mod schedule;
 pub mod schema;

@@ -254,7 +254,10 @@ async fn nothing_is_sent_when_nothing_differs() {
 async fn a_dropped_value_is_reported_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let engine = Engine::open(dir.path()).unwrap();
-    let mut mini = mini_with(&base());
+    // Listed in the phone's configuration, but the phone keeps its own value.
+    let mut values = base();
+    values.push(("Resync_Fancy", "0"));
+    let mut mini = mini_with(&values);
     mini.unknown = vec!["Resync_Fancy".into()];
     let (address, _) = start(mini).await;
     let (result, _) = run(
@@ -427,8 +430,11 @@ async fn invalid_changes_never_touch_the_phone() {
     let dir = tempfile::tempdir().unwrap();
     let engine = Engine::open(dir.path()).unwrap();
     let (address, _) = start(mini_with(&base())).await;
-    let (result, events) = run(&engine, address, &[("Not a name", "1")], quick()).await;
-    assert!(matches!(result, Err(ApplyError::Invalid { .. })));
+    let (result, events) = run(&engine, address, &[("Not<a>name", "1")], quick()).await;
+    assert!(
+        matches!(result, Err(ApplyError::Invalid { .. })),
+        "{result:?}"
+    );
     assert!(
         !events
             .iter()
@@ -470,4 +476,73 @@ async fn a_syslog_datagram_to_the_engine_is_a_sighting() {
     let seen = sighting.observation().unwrap();
     assert_eq!(seen.identity.model.as_deref(), Some("CP-8851-3PCC"));
     assert_eq!(seen.identity.mac.unwrap().lower_hex(), "00562b043616");
+}
+
+#[tokio::test]
+async fn a_name_the_phone_does_not_have_is_refused_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path()).unwrap();
+    let (address, mini) = start(mini_with(&base())).await;
+    let (result, events) = run(
+        &engine,
+        address,
+        &[("Resync_Periodc", "7200"), ("Resync At (HHmm)", "0230")],
+        quick(),
+    )
+    .await;
+    let error = result.unwrap_err();
+    assert!(
+        matches!(&error, ApplyError::UnknownNames { unknown, .. } if unknown.len() == 1),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("Resync_Periodc (did you mean `Resync_Periodic`?)"),
+        "{error}"
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, EventKind::SnapshotSaved { .. } | EventKind::Sent { .. }))
+    );
+    let mini = mini.lock().unwrap();
+    assert_eq!(mini.values["Resync_Periodic"], "3600");
+    assert_eq!(mini.values["Resync_At__HHmm_"], "");
+}
+
+#[tokio::test]
+async fn skipping_unknown_names_sends_the_known_ones_by_their_element_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path()).unwrap();
+    let (address, mini) = start(mini_with(&base())).await;
+    let options = ApplyOptions {
+        skip_unknown: true,
+        ..quick_via(ViaChoice::Post)
+    };
+    let (result, events) = run(
+        &engine,
+        address,
+        &[("Other_Model_Only", "1"), ("resync at (hhmm)", "0230")],
+        options,
+    )
+    .await;
+    let report = result.unwrap();
+    assert_eq!(report.verified, ["Resync_At__HHmm_"]);
+    assert_eq!(mini.lock().unwrap().values["Resync_At__HHmm_"], "0230");
+    assert!(!mini.lock().unwrap().values.contains_key("Other_Model_Only"));
+    let notes: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            EventKind::Note { message } => Some(message.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "\"resync at (hhmm)\" means Resync_At__HHmm_",
+            "left out, the phone has no such parameter: Other_Model_Only"
+        ]
+    );
 }

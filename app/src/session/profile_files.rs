@@ -1,8 +1,11 @@
 //! `<flat-profile>` files from and to a phone's form: export the form (or only the changes),
-//! import a file as edits. Secrets never go into an exported file.
+//! import a file as edits. Secrets never go into an exported file. An imported file's names
+//! are understood among the phone's own ([`crate::profile::names`]); names the phone does not
+//! have hold the whole import back until the technician chooses to leave them out.
 
 use super::form::FormState;
 use crate::identity::FirmwareLine;
+use crate::profile::names::{KnownNames, Resolved, UnknownName, resolve};
 use crate::profile::xml::{self, UserAccess};
 use crate::profile::{ProfileValues, mask::holds_secret, schema};
 
@@ -25,6 +28,13 @@ pub enum ProfileFileError {
     Read(#[from] xml::XmlReadError),
     #[error("the file has no Configuration Profile fields phoneprov knows")]
     NoKnownFields,
+    /// Nothing was imported: these names are not the phone's. Importing again with
+    /// `skip_unknown` leaves them out.
+    #[error(
+        "nothing was imported: the phone has no parameter named {}",
+        .0.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    UnknownNames(Vec<UnknownName>),
 }
 
 /// Writes the form as a `<flat-profile>`: every field of the line as the form shows it
@@ -69,35 +79,74 @@ pub struct Imported {
     pub changes: usize,
     /// Known fields read from the file.
     pub known: usize,
-    /// Elements of the file that are not Configuration Profile fields (kept out of the form).
+    /// Elements the phone has that are not fields of this page (kept out of the form).
     pub ignored: Vec<String>,
+    /// Names the phone does not have, left out as the technician chose.
+    pub skipped: Vec<UnknownName>,
+    /// Names understood as another element: `"Resync Periodic" means Resync_Periodic`.
+    pub meant: Vec<String>,
     /// Problems the lenient reader noticed, in words.
     pub problems: Vec<String>,
 }
 
-/// Reads a `<flat-profile>` (or a phone's dump) and sets its known fields as edits. Nothing
-/// is sent; the form validates them like typed values.
+/// An import held back because the file has names the phone does not have: what the
+/// window's import review shows, and what it needs to import the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportReview {
+    pub file: String,
+    pub bytes: Vec<u8>,
+    pub unknown: Vec<UnknownName>,
+}
+
+/// Reads a `<flat-profile>` (or a phone's dump) and sets its fields as edits, each name
+/// understood among the phone's own names (the schema's for `line` before the phone was
+/// read). Names the phone does not have refuse the whole import
+/// ([`ProfileFileError::UnknownNames`]) unless `skip_unknown`. Nothing is sent; the form
+/// validates the edits like typed values.
 pub fn import(
     form: &mut FormState,
     line: FirmwareLine,
     bytes: &[u8],
+    skip_unknown: bool,
 ) -> Result<Imported, ProfileFileError> {
     let document = xml::read_document_bytes(bytes)?;
-    let values = ProfileValues::from_document(&document, line);
-    let known: Vec<(&'static str, String)> = values
+    let known = match &form.phone_values {
+        Some(values) => KnownNames::new(values.keys()),
+        None => KnownNames::schema(Some(line)),
+    };
+    let mut values = ProfileValues::new(line);
+    let mut unknown: Vec<UnknownName> = Vec::new();
+    let mut meant = Vec::new();
+    for element in &document.elements {
+        let resolved = resolve(&element.name, &known);
+        meant.extend(resolved.meaning());
+        match resolved {
+            Resolved::Exact(name) | Resolved::Meant { element: name, .. } => {
+                values.set(&name, &element.value)
+            }
+            Resolved::Unknown(name) if !unknown.contains(&name) => unknown.push(name),
+            Resolved::Unknown(_) => {}
+        }
+    }
+    if !unknown.is_empty() && !skip_unknown {
+        return Err(ProfileFileError::UnknownNames(unknown));
+    }
+    let fields: Vec<(&'static str, String)> = values
         .known()
         .filter(|(def, _)| !def.read_only)
         .map(|(def, value)| (def.element, value.to_string()))
         .collect();
-    if known.is_empty() {
+    if fields.is_empty() {
         return Err(ProfileFileError::NoKnownFields);
     }
     let ignored = values.unknown().map(|(name, _)| name.to_string()).collect();
-    let changes = form.import(known.iter().map(|(e, v)| (*e, v.as_str())));
+    let changes = form.import(fields.iter().map(|(e, v)| (*e, v.as_str())));
     Ok(Imported {
         changes,
-        known: known.len(),
+        known: fields.len(),
         ignored,
+        skipped: unknown,
+        meant,
         problems: document.problems.clone(),
     })
 }
@@ -123,7 +172,13 @@ mod tests {
         );
 
         let mut other = FormState::default();
-        let imported = import(&mut other, FirmwareLine::Mpp11, export.xml.as_bytes()).unwrap();
+        let imported = import(
+            &mut other,
+            FirmwareLine::Mpp11,
+            export.xml.as_bytes(),
+            false,
+        )
+        .unwrap();
         assert_eq!(imported.changes, 2);
         assert_eq!(other.edits, form.edits);
     }
@@ -159,19 +214,57 @@ mod tests {
     }
 
     #[test]
-    fn import_keeps_unknown_elements_out_and_refuses_garbage_in_words() {
+    fn import_keeps_other_pages_elements_out_and_refuses_garbage_in_words() {
         let mut form = FormState::default();
+        form.load_phone_values(
+            [("Resync_At__HHmm_", ""), ("Station_Name", "")]
+                .into_iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+        );
         let file = b"<device><flat-profile><Resync_At__HHmm_>2460</Resync_At__HHmm_>\
             <Station_Name>Lobby</Station_Name></flat-profile></device>";
-        let imported = import(&mut form, FirmwareLine::Mpp11, file).unwrap();
+        let imported = import(&mut form, FirmwareLine::Mpp11, file, false).unwrap();
         assert_eq!(imported.known, 1);
         assert_eq!(imported.ignored, vec!["Station_Name"]);
         // Imported as an edit even though invalid: the form shows the error, Submit refuses.
         assert_eq!(form.edits.get("Resync_At__HHmm_").unwrap(), "2460");
 
-        let error = import(&mut form, FirmwareLine::Mpp11, b"\x00\x01\x02binary").unwrap_err();
+        let error =
+            import(&mut form, FirmwareLine::Mpp11, b"\x00\x01\x02binary", false).unwrap_err();
         assert!(error.to_string().contains("binary"));
-        let error = import(&mut form, FirmwareLine::Mpp11, b"<a><b>1</b></a>").unwrap_err();
+        let error = import(&mut form, FirmwareLine::Mpp11, b"<a><b>1</b></a>", true).unwrap_err();
         assert_eq!(error, ProfileFileError::NoKnownFields);
+    }
+
+    #[test]
+    fn names_the_phone_lacks_hold_the_import_back_until_left_out() {
+        let mut form = FormState::default();
+        form.load_phone_values(
+            [("Resync_Periodic", "3600"), ("Resync_At__HHmm_", "")]
+                .into_iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+        );
+        let file = b"<flat-profile><Resync_Periodic>7200</Resync_Periodic>\
+            <Resync_At_HHmm_>0230</Resync_At_HHmm_><Other_Model>1</Other_Model></flat-profile>";
+        let error = import(&mut form, FirmwareLine::Mpp11, file, false).unwrap_err();
+        let ProfileFileError::UnknownNames(unknown) = &error else {
+            panic!("{error:?}");
+        };
+        assert_eq!(unknown.len(), 2);
+        assert!(
+            error
+                .to_string()
+                .contains("Resync_At_HHmm_ (did you mean `Resync_At__HHmm_`?)"),
+            "{error}"
+        );
+        assert!(form.edits.is_empty(), "nothing imported: {:?}", form.edits);
+
+        let imported = import(&mut form, FirmwareLine::Mpp11, file, true).unwrap();
+        assert_eq!(imported.skipped.len(), 2);
+        assert_eq!(imported.changes, 1);
+        assert_eq!(form.edits.get("Resync_Periodic").unwrap(), "7200");
+        assert!(!form.edits.contains_key("Resync_At__HHmm_"));
     }
 }

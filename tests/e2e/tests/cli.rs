@@ -759,3 +759,157 @@ async fn resync_without_wait_returns_once_the_phone_took_the_request() {
         .await
         .expect("the phone was asked to resync");
 }
+
+/// What the phone was asked since it started: every request is a read (GET of a page), no
+/// configuration was posted and no resync was asked for. Returns the requests seen.
+fn only_read(sim: &RunningPhone) -> Vec<String> {
+    let events = sim.control().events();
+    let mut requests = Vec::new();
+    for event in &events {
+        match &event.kind {
+            phone_sim::EventKind::Request { method, path, .. } => {
+                assert_eq!(method, "GET", "{path}: {events:?}");
+                assert!(!path.contains("resync"), "{path}: {events:?}");
+                requests.push(format!("{method} {path}"));
+            }
+            phone_sim::EventKind::ConfigPosted { .. }
+            | phone_sim::EventKind::ResyncRequested { .. } => {
+                panic!("something was sent: {events:?}")
+            }
+            _ => {}
+        }
+    }
+    assert!(!requests.is_empty(), "the phone was read: {events:?}");
+    requests
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_misspelt_name_is_refused_with_the_nearest_name_and_nothing_is_sent() {
+    let data = tempfile::tempdir().unwrap();
+    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let address = sim.addr().to_string();
+    for extra in [&[][..], &["--dry-run"][..]] {
+        let mut args = vec!["set", &address, "Resync_Periodc=7200", "--via", "post"];
+        args.extend(extra);
+        let output = run(&data, &args, None).await;
+        assert_eq!(output.status.code(), Some(1), "{}", printed(&output));
+        only_read(&sim);
+        let said = text(&output.stderr);
+        assert!(
+            said.contains("no parameter named Resync_Periodc (did you mean `Resync_Periodic`?)"),
+            "{extra:?}: {said}"
+        );
+    }
+    assert_eq!(
+        sim.control().value("Resync_Periodic").as_deref(),
+        Some("3600")
+    );
+    let history = run(&data, &["history", &address], None).await;
+    assert!(
+        text(&history.stdout).contains("no snapshots"),
+        "nothing was saved either: {}",
+        printed(&history)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_label_as_the_page_shows_it_is_understood_and_the_element_named() {
+    let data = tempfile::tempdir().unwrap();
+    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let address = sim.addr().to_string();
+    let output = run(
+        &data,
+        &[
+            "set",
+            &address,
+            "Resync Periodic=7200",
+            "resync at (hhmm)=0230",
+            "--via",
+            "post",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+    let said = printed(&output);
+    assert!(
+        said.contains("\"Resync Periodic\" means Resync_Periodic")
+            && said.contains("\"resync at (hhmm)\" means Resync_At__HHmm_"),
+        "{said}"
+    );
+    assert!(said.contains("2 change(s) verified"), "{said}");
+    let control = sim.control();
+    assert_eq!(control.value("Resync_Periodic").as_deref(), Some("7200"));
+    assert_eq!(control.value("Resync_At__HHmm_").as_deref(), Some("0230"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_files_unknown_names_are_listed_and_nothing_sent_unless_skipped() {
+    let data = tempfile::tempdir().unwrap();
+    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let address = sim.addr().to_string();
+    let site = data.path().join("site.xml");
+    // A site file written for several models: one name this phone lacks, one misspelt.
+    std::fs::write(
+        &site,
+        "<flat-profile>\n<Resync_Periodic>7200</Resync_Periodic>\n\
+         <Other_Model_Only_Setting>1</Other_Model_Only_Setting>\n\
+         <Resync_At_HHmm_>0230</Resync_At_HHmm_>\n<Station_Name>Lobby</Station_Name>\n\
+         </flat-profile>\n",
+    )
+    .unwrap();
+    let site = site.to_str().unwrap();
+    let output = run(
+        &data,
+        &["set", &address, "--from", site, "--via", "post", "--json"],
+        None,
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1), "{}", printed(&output));
+    let said = text(&output.stderr);
+    assert!(
+        said.contains("Other_Model_Only_Setting")
+            && said.contains("Resync_At_HHmm_ (did you mean `Resync_At__HHmm_`?)")
+            && said.contains("--skip-unknown"),
+        "{said}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let unknown: Vec<&str> = report["unknown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(unknown, ["Other_Model_Only_Setting", "Resync_At_HHmm_"]);
+    only_read(&sim);
+    assert_eq!(
+        sim.control().value("Resync_Periodic").as_deref(),
+        Some("3600")
+    );
+
+    let output = run(
+        &data,
+        &[
+            "set",
+            &address,
+            "--from",
+            site,
+            "--skip-unknown",
+            "--via",
+            "post",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+    let said = printed(&output);
+    assert!(
+        said.contains("left out, the phone has no such parameter: Other_Model_Only_Setting"),
+        "{said}"
+    );
+    assert!(said.contains("2 change(s) verified"), "{said}");
+    let control = sim.control();
+    assert_eq!(control.value("Resync_Periodic").as_deref(), Some("7200"));
+    assert_eq!(control.value("Station_Name").as_deref(), Some("Lobby"));
+    assert_eq!(control.value("Resync_At__HHmm_").as_deref(), Some(""));
+}

@@ -753,3 +753,53 @@ fn a_range_larger_than_a_slash_22_is_swept_only_after_asking() {
             .any(|e| e.message.starts_with("Scan finished"))
     });
 }
+
+#[test]
+fn an_imported_files_unknown_names_are_reviewed_before_anything_is_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = app(dir.path(), 1.0);
+    harness.run();
+    add_phone(&mut harness, "198.18.0.12");
+    let file = b"<flat-profile><Resync_Periodic>7200</Resync_Periodic>\
+        <Resync_At_HHmm_>0230</Resync_At_HHmm_><Other_Model_Setting>1</Other_Model_Setting>\
+        </flat-profile>";
+    let import = |harness: &mut Harness<'_, Shell>| {
+        harness.state_mut().import_file(Path::new("site.xml"), file);
+        harness.run();
+    };
+
+    import(&mut harness);
+    harness.get_by_label_contains("2 name(s) in site.xml are not on");
+    harness.get_by_label("Resync_At_HHmm_");
+    harness.get_by_label("did you mean `Resync_At__HHmm_`?");
+    harness.get_by_label("Other_Model_Setting");
+    let edits = |harness: &Harness<'_, Shell>| {
+        harness
+            .state()
+            .phones()
+            .selected_entry()
+            .unwrap()
+            .form
+            .edits
+            .clone()
+    };
+    assert!(edits(&harness).is_empty(), "nothing imported yet");
+
+    harness.get_by_label("Cancel import").click();
+    harness.run();
+    assert!(harness.query_by_label("Cancel import").is_none());
+    assert!(edits(&harness).is_empty(), "cancelled: nothing imported");
+
+    import(&mut harness);
+    harness
+        .get_by_label("Leave them out and import the rest")
+        .click();
+    harness.run();
+    assert!(harness.query_by_label("Cancel import").is_none());
+    let edits = edits(&harness);
+    assert_eq!(
+        edits.get("Resync_Periodic").map(String::as_str),
+        Some("7200")
+    );
+    assert_eq!(edits.len(), 1, "{edits:?}");
+}

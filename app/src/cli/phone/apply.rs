@@ -52,11 +52,16 @@ pub fn report(
                     ApplyError::Unverified { mismatches, .. } => json!(mismatches),
                     _ => json!([]),
                 };
+                let unknown = match &error {
+                    ApplyError::UnknownNames { unknown, .. } => json!(unknown),
+                    _ => json!([]),
+                };
                 print_json(&json!({
                     "phone": phone.address().key(),
                     "verified": false,
                     "error": error.to_string(),
                     "mismatches": mismatches,
+                    "unknown": unknown,
                 }))?;
             }
             return Err(error.into());

@@ -13,18 +13,24 @@ use crate::cli::setup::exit;
 use crate::cli::setup::{Failure, PROGRAM, print_json, run_async};
 use crate::phone::Phone;
 use crate::profile::xml::read_document_bytes;
-use crate::provision::{ApplyOptions, Engine};
+use crate::provision::{ApplyError, ApplyOptions, Engine};
 
 #[derive(Debug, Clone, Args)]
 pub struct SetArgs {
     #[command(flatten)]
     pub target: PhoneArgs,
-    /// Changes as NAME=VALUE (XML element names, e.g. Resync_Periodic=3665).
+    /// Changes as NAME=VALUE: the XML element name (Resync_Periodic=3665) or the label as
+    /// the phone's page shows it ("Resync Periodic=3665"), any case. A name the phone does
+    /// not have is refused before anything is sent, with the nearest names it has.
     #[arg(value_name = "NAME=VALUE")]
     pub changes: Vec<String>,
     /// Take changes from a <flat-profile> file too (NAME=VALUE on the command line wins).
     #[arg(long, value_name = "FILE")]
     pub from: Option<PathBuf>,
+    /// Leave out names the phone does not have (listed) and send the rest, instead of
+    /// refusing everything (a site file may carry names another model has).
+    #[arg(long)]
+    pub skip_unknown: bool,
     /// How to send: push (the phone fetches from phoneprov), post (POST /admin/config.xml),
     /// or auto (push, then post when the phone cannot reach this machine).
     #[arg(long, value_enum, default_value = "auto")]
@@ -49,10 +55,11 @@ pub fn run(args: SetArgs) -> ExitCode {
         let engine = open_engine()?;
         let phone = connect(&engine, &args.target)?;
         if args.dry_run {
-            return dry_run(&engine, &phone, &changes, args.json).await;
+            return dry_run(&engine, &phone, &changes, &args).await;
         }
         let options = ApplyOptions {
             reach_timeout: seconds(args.reach_timeout),
+            skip_unknown: args.skip_unknown,
             ..apply::options(args.via, args.timeout)
         };
         let result = with_progress(&phone, async |sink| {
@@ -61,8 +68,24 @@ pub fn run(args: SetArgs) -> ExitCode {
                 .await
         })
         .await;
-        apply::report(&phone, result, args.json)
+        let unknown_names = matches!(result, Err(ApplyError::UnknownNames { .. }));
+        apply::report(&phone, result, args.json).map_err(|mut failure| {
+            if unknown_names {
+                failure.message.push_str(&skip_hint(&args));
+            }
+            failure
+        })
     })
+}
+
+/// What to do about names the phone does not have: correct a typed one; a file's may be
+/// left out.
+fn skip_hint(args: &SetArgs) -> String {
+    if args.from.is_some() && !args.skip_unknown {
+        " (to send the file's other values, leave these out with --skip-unknown)".into()
+    } else {
+        String::new()
+    }
 }
 
 /// The changes asked for: the `--from` file's values first, then NAME=VALUE arguments
@@ -103,22 +126,30 @@ async fn dry_run(
     engine: &Engine,
     phone: &Phone,
     changes: &[(String, String)],
-    json_output: bool,
+    args: &SetArgs,
 ) -> Result<u8, Failure> {
     let plan = engine.preview(phone, changes).await?;
     say_first_use(phone);
     let check = &plan.check;
     let diff = &plan.shown;
-    if json_output {
+    if args.json {
         print_json(&json!({
             "phone": phone.address().key(),
             "dry_run": true,
             "changes": diff,
             "unchanged": plan.unchanged,
+            "meant": plan.meant,
+            "unknown": plan.unknown,
             "errors": check.errors,
             "warnings": check.warnings,
         }))?;
     } else {
+        for meaning in &plan.meant {
+            println!("{meaning}");
+        }
+        for unknown in &plan.unknown {
+            println!("not on the phone: {unknown}");
+        }
         if diff.is_empty() {
             println!("nothing to change: every value is already as wanted");
         }
@@ -138,6 +169,15 @@ async fn dry_run(
             println!("warning: {warning}");
         }
         println!("(dry run: nothing was sent)");
+    }
+    if !plan.unknown.is_empty() && !args.skip_unknown {
+        let names: Vec<String> = plan.unknown.iter().map(ToString::to_string).collect();
+        return Err(Failure::failed(format!(
+            "the phone at {} has no parameter named {}: set would refuse{}",
+            phone.address().key(),
+            names.join(", "),
+            skip_hint(args)
+        )));
     }
     if check.errors.is_empty() {
         Ok(exit::OK)

@@ -11,6 +11,7 @@ use super::Shell;
 use crate::gui::engine_link;
 use crate::gui::files::{self, FileOutcome};
 use crate::phone::Capture;
+use crate::session::profile_files::{ImportReview, ProfileFileError};
 use crate::session::{PhoneId, profile_files};
 
 /// A file dialog in progress and what its outcome is for.
@@ -183,6 +184,39 @@ impl Shell {
     }
 
     fn import_profile(&mut self, phone: PhoneId, path: &std::path::Path, bytes: &[u8]) {
+        self.import_into(phone, path.display().to_string(), bytes, false);
+    }
+
+    /// Imports a file into the selected phone's form, as the Import menu does once a file
+    /// is chosen.
+    pub fn import_file(&mut self, path: &std::path::Path, bytes: &[u8]) {
+        if let Some(phone) = self.phones.selected {
+            self.import_profile(phone, path, bytes);
+        }
+    }
+
+    /// The import review's "leave them out and import the rest".
+    pub(super) fn import_skipping_unknown(&mut self) {
+        if let Some((phone, review)) = self.import_review.take() {
+            self.import_into(phone, review.file, &review.bytes, true);
+            self.save_due = Some(Instant::now());
+        }
+    }
+
+    /// The import review's "cancel": nothing was imported.
+    pub(super) fn cancel_import_review(&mut self) {
+        if let Some((phone, review)) = self.import_review.take() {
+            let name = self.phones.get(phone).map(|e| e.display_name());
+            self.activity.record(
+                name,
+                format!("Import of {} cancelled: nothing was imported", review.file),
+            );
+        }
+    }
+
+    /// Imports `bytes` into the form of `phone`; names the phone does not have open the
+    /// import review instead (nothing imported) unless `skip_unknown`.
+    fn import_into(&mut self, phone: PhoneId, file: String, bytes: &[u8], skip_unknown: bool) {
         let Some(entry) = self.phones.get_mut(phone) else {
             return;
         };
@@ -190,14 +224,26 @@ impl Shell {
         let line = entry
             .firmware_line()
             .unwrap_or(crate::identity::FirmwareLine::ASSUMED);
-        let message = match profile_files::import(&mut entry.form, line, bytes) {
+        let message = match profile_files::import(&mut entry.form, line, bytes, skip_unknown) {
             Ok(imported) => {
                 let mut words = format!(
-                    "Imported {}: {} field(s), {} now differ from the phone (not sent until Submit)",
-                    path.display(),
-                    imported.known,
-                    imported.changes
+                    "Imported {file}: {} field(s), {} now differ from the phone (not sent until Submit)",
+                    imported.known, imported.changes
                 );
+                for meaning in &imported.meant {
+                    words.push_str(&format!("; {meaning}"));
+                }
+                if !imported.skipped.is_empty() {
+                    words.push_str(&format!(
+                        "; left out, not on this phone: {}",
+                        imported
+                            .skipped
+                            .iter()
+                            .map(|u| u.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
                 if !imported.ignored.is_empty() {
                     words.push_str(&format!(
                         "; {} other element(s) are not on this page and were left out",
@@ -212,8 +258,23 @@ impl Shell {
                 }
                 words
             }
+            Err(ProfileFileError::UnknownNames(unknown)) => {
+                let words = format!(
+                    "{file} has {} name(s) this phone does not have; nothing imported yet",
+                    unknown.len()
+                );
+                self.import_review = Some((
+                    phone,
+                    ImportReview {
+                        file,
+                        bytes: bytes.to_vec(),
+                        unknown,
+                    },
+                ));
+                words
+            }
             Err(error) => {
-                let words = format!("Could not import {}: {error}", path.display());
+                let words = format!("Could not import {file}: {error}");
                 self.notice = Some(words.clone());
                 words
             }

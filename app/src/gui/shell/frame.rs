@@ -5,8 +5,8 @@
 use super::Shell;
 use crate::gui::intent::Intent;
 use crate::gui::{
-    credentials_dialog, large_scan_dialog, menu, phones_panel, profile_panel, review,
-    settings_window, style, timeline_panel,
+    credentials_dialog, import_review, large_scan_dialog, menu, phones_panel, profile_panel,
+    review, settings_window, style, timeline_panel,
 };
 use crate::session::{Settings, ThemeChoice};
 
@@ -128,6 +128,14 @@ impl Shell {
                 .map(|e| e.display_name())
                 .unwrap_or_default();
             intents.extend(review::show(ctx, &name, rows));
+        }
+        if let Some((phone, review)) = &self.import_review {
+            let name = self
+                .phones
+                .get(*phone)
+                .map(|e| e.display_name())
+                .unwrap_or_default();
+            intents.extend(import_review::show(ctx, &name, review));
         }
         if let Some(draft) = &mut self.credentials_draft {
             intents.extend(credentials_dialog::show(ctx, draft));

@@ -67,6 +67,8 @@ impl Shell {
             Intent::ExportProfile => self.export_profile(false),
             Intent::ExportChanges => self.export_profile(true),
             Intent::ImportProfile => self.start_import(),
+            Intent::ImportSkippingUnknown => self.import_skipping_unknown(),
+            Intent::CloseImportReview => self.cancel_import_review(),
             Intent::SaveActivityLog => self.save_activity_log(),
             Intent::SaveCapture => self.save_capture(),
             Intent::OpenCredentials => self.open_password_prompt(),

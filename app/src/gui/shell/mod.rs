@@ -35,6 +35,7 @@ use super::review::ReviewRow;
 use super::settings_window::SettingsDraft;
 use crate::provision::Engine;
 use crate::session::credentials::{LoginSaved, MemorySecretStore, OsSecretStore, SecretStore};
+use crate::session::profile_files::ImportReview;
 use crate::session::{
     ActivityLog, FormCheck, PersistError, PhoneId, PhoneList, SavedState, Settings, StateFile,
 };
@@ -59,6 +60,8 @@ pub struct Shell {
     phones_panel: PhonesPanelState,
     profile_panel: ProfilePanelState,
     review: Option<Vec<ReviewRow>>,
+    /// An import held back by names the phone does not have, for that phone.
+    import_review: Option<(PhoneId, ImportReview)>,
     settings_draft: Option<SettingsDraft>,
     /// The known-phones file shared with `phoneprov discover` (names by MAC); `None`: not
     /// used (tests).
@@ -138,6 +141,7 @@ impl Shell {
             phones_panel: PhonesPanelState::default(),
             profile_panel: ProfilePanelState::default(),
             review: None,
+            import_review: None,
             settings_draft: None,
             known_phones: None,
             large_scan_question: None,

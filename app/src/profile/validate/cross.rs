@@ -1,8 +1,10 @@
 //! Checks across values: Resync At overriding Resync Periodic, parameters from other pages
-//! that lock people out, and names written in the wrong case.
+//! that lock people out, and names a slip away from a field's (another case, a character
+//! missing).
 
 use super::finding::{Finding, Severity};
 use crate::profile::hint::value_hint;
+use crate::profile::names::{self, KnownNames};
 use crate::profile::schedule::{Schedule, time_of_day};
 use crate::profile::schema;
 use crate::profile::values::ProfileValues;
@@ -86,22 +88,32 @@ pub(super) fn access_findings(values: &ProfileValues) -> Vec<Finding> {
         .collect()
 }
 
-/// Names that differ from a known one only in case: the phone ignores them.
-pub(super) fn wrong_case_names(values: &ProfileValues) -> Vec<Finding> {
+/// Unknown names that are a slip away from a field's name (another case, a missing or extra
+/// character: `Resync_At_HHmm_`): the phone ignores them, so the name meant is said.
+pub(super) fn near_miss_names(values: &ProfileValues) -> Vec<Finding> {
+    let known = KnownNames::schema(Some(values.firmware));
     values
         .unknown()
+        .filter(|(name, _)| !is_access_parameter(name))
         .filter_map(|(name, value)| {
-            let def = schema::lookup_ignoring_case(name)?;
+            let nearest = names::nearest(name, &known);
+            let hint = names::did_you_mean(&nearest)?;
+            let case_only = nearest.iter().any(|n| n.eq_ignore_ascii_case(name));
+            let why = if case_only {
+                "element names are case-sensitive"
+            } else {
+                "no such element"
+            };
             Some(
                 Finding::named(
                     name,
                     value,
                     Severity::Warning,
                     format!(
-                        "{name} is not a parameter the phone knows: element names are case-sensitive"
+                        "{name} is not a parameter the phone knows ({why}); a phone ignores it"
                     ),
                 )
-                .fix(format!("write it as {}", def.element)),
+                .fix(hint),
             )
         })
         .collect()

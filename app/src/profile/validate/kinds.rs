@@ -111,6 +111,23 @@ pub(super) fn integer(
     }
     let n = match v.parse::<u64>() {
         Ok(n) if n >= u64::from(min) && n <= u64::from(max) => n,
+        // Real site files carry values above the guides' range (Forced_Resync_Delay 86400):
+        // said, not refused, since what a phone does with them is not documented.
+        Ok(n) if n > u64::from(max) && n <= u64::from(u32::MAX) => {
+            findings.add(Severity::Warning, || {
+                Finding::warning(
+                    def,
+                    value,
+                    format!(
+                        "{n} is above the {min}–{max} the guides allow for {}; what a phone does \
+                         with a larger value is not documented",
+                        def.label
+                    ),
+                )
+                .fix(format!("to be sure, enter a number from {min} to {max}"))
+            });
+            return;
+        }
         _ => {
             findings.add(Severity::Error, || {
                 Finding::error(def, value, format!("{} is outside {min}–{max}", excerpt(v)))

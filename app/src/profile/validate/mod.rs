@@ -69,7 +69,7 @@ pub fn validate_param(name: &str, value: &str, line: FirmwareLine) -> Option<Vec
 }
 
 /// Validates a whole set of values: each known field, then checks across fields, then
-/// names that differ from a known one only in case.
+/// unknown names a slip away from a known one.
 pub fn validate(values: &ProfileValues) -> Vec<Finding> {
     let mut findings: Vec<Finding> = values
         .known()
@@ -77,6 +77,6 @@ pub fn validate(values: &ProfileValues) -> Vec<Finding> {
         .collect();
     findings.extend(cross::cross_field(values));
     findings.extend(cross::access_findings(values));
-    findings.extend(cross::wrong_case_names(values));
+    findings.extend(cross::near_miss_names(values));
     findings
 }

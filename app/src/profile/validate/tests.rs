@@ -68,7 +68,16 @@ fn choice_fields() {
 fn integer_ranges() {
     assert!(is_clean("Forced_Resync_Delay", "14401"));
     assert!(is_clean("Forced_Resync_Delay", "0"));
-    assert_eq!(errors("Forced_Resync_Delay", "65536").len(), 1);
+    // Above the guides' range, as real site files carry it: a warning, not a refusal.
+    assert!(errors("Forced_Resync_Delay", "86400").is_empty());
+    let w = warnings("Forced_Resync_Delay", "86400");
+    assert_eq!(w.len(), 1);
+    assert!(
+        w[0].message.contains("0–65535") && w[0].message.contains("not documented"),
+        "{}",
+        w[0].message
+    );
+    assert_eq!(errors("Forced_Resync_Delay", "4294967296").len(), 1);
     assert_eq!(errors("Forced_Resync_Delay", "-1").len(), 1);
     assert_eq!(errors("Forced_Resync_Delay", "4h").len(), 1);
     assert_eq!(errors("Forced_Resync_Delay", "").len(), 1);
@@ -292,13 +301,29 @@ fn many_problems_in_one_value_are_summarised() {
 }
 
 #[test]
-fn wrong_case_names_are_warned() {
+fn wrong_case_names_and_near_misses_are_warned_with_the_name_meant() {
     let mut values = ProfileValues::new(FirmwareLine::Mpp11);
     values.set("resync_periodic", "60");
+    values.set("Resync_At_HHmm_", "0230");
+    // Names of other pages, far from every field: not a slip.
     values.set("Line_Enable_1_", "Yes");
+    values.set("Enable_LLDP-MED", "Yes");
     let f = validate(&values);
-    assert_eq!(f.len(), 1);
-    assert_eq!(f[0].fix.as_deref(), Some("write it as Resync_Periodic"));
+    assert_eq!(f.len(), 2, "{f:?}");
+    assert!(f.iter().all(|f| f.severity == Severity::Warning));
+    assert_eq!(f[0].param, "resync_periodic");
+    assert_eq!(f[0].fix.as_deref(), Some("did you mean `Resync_Periodic`?"));
+    assert!(f[0].message.contains("case-sensitive"), "{}", f[0].message);
+    assert_eq!(f[1].param, "Resync_At_HHmm_");
+    assert_eq!(
+        f[1].fix.as_deref(),
+        Some("did you mean `Resync_At__HHmm_`?")
+    );
+    assert!(
+        f[1].message.contains("a phone ignores it"),
+        "{}",
+        f[1].message
+    );
 }
 
 #[test]

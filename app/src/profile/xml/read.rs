@@ -39,6 +39,9 @@ impl Element {
 pub struct Document {
     /// Name of the outermost element (`flat-profile`, `device`, `flat-status`, …).
     pub root: Option<String>,
+    /// The first default namespace declared (`xmlns="http://www.sipura.net/xsd/SPA50x-30x-SIP"`
+    /// on SPA files), if any.
+    pub namespace: Option<String>,
     pub elements: Vec<Element>,
     /// What was not well-formed and how it was read anyway.
     pub problems: Vec<String>,
@@ -234,6 +237,9 @@ impl<'a> Reading<'a> {
         if self.document.root.is_none() {
             self.document.root = Some(frame.name.clone());
         }
+        if self.document.namespace.is_none() {
+            self.document.namespace = default_namespace(tag);
+        }
         if let Some(parent) = self.stack.last_mut() {
             parent.has_children = true;
         }
@@ -345,6 +351,15 @@ impl Frame {
             line,
         })
     }
+}
+
+/// The value of a tag's `xmlns="…"` (the default namespace; `xmlns:p` prefixes are not it).
+fn default_namespace(tag: &BytesStart<'_>) -> Option<String> {
+    tag.attributes()
+        .with_checks(false)
+        .flatten()
+        .find(|attribute| attribute.key.as_ref() == b"xmlns")
+        .map(|attribute| String::from_utf8_lossy(&attribute.value).into_owned())
 }
 
 /// Letters, digits, `_`, `-`, `.`; not starting with a digit, `-` or `.`.

@@ -11,6 +11,7 @@ use super::options::ViaChoice;
 use super::plan::{ChangePlan, last_wins, not_restored, plan_changes};
 use super::report::ApplyReport;
 use crate::phone::{PhoneReading, StatusPage};
+use crate::profile::names::schema_spelling;
 use crate::provision::events::EventKind;
 use crate::provision::history::Snapshot;
 use crate::provision::schema_bridge::{check_changes, flat_profile};
@@ -92,7 +93,11 @@ impl Operation<'_> {
     ) -> Result<(PhoneReading, ChangePlan), ApplyError> {
         let changes = last_wins(changes);
         self.progress.set("while validating");
-        let check = check_changes(&changes, None);
+        let spelled: Vec<(String, String)> = changes
+            .iter()
+            .map(|(name, value)| (schema_spelling(name), value.clone()))
+            .collect();
+        let check = check_changes(&spelled, None);
         if !check.errors.is_empty() {
             return Err(ApplyError::Invalid {
                 errors: check.errors,
@@ -117,6 +122,29 @@ impl Operation<'_> {
             });
         }
         let plan = plan_changes(&reading.config, &reading.identity, &changes);
+        for meaning in &plan.meant {
+            self.events.emit(EventKind::Note {
+                message: meaning.clone(),
+            });
+        }
+        if !plan.unknown.is_empty() {
+            if !self.options.skip_unknown || plan.changes.is_empty() {
+                return Err(ApplyError::UnknownNames {
+                    phone: self.key.clone(),
+                    unknown: plan.unknown,
+                });
+            }
+            self.events.emit(EventKind::Note {
+                message: format!(
+                    "left out, the phone has no such parameter: {}",
+                    plan.unknown
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
         if !plan.check.errors.is_empty() {
             return Err(ApplyError::Invalid {
                 errors: plan.check.errors,

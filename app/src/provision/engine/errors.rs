@@ -3,6 +3,7 @@
 
 use crate::phone::PhoneError;
 use crate::phone::trust::TrustStoreError;
+use crate::profile::names::UnknownName;
 use crate::provision::events::Mismatch;
 use crate::provision::history::HistoryError;
 use crate::storage::NoDataDir;
@@ -11,6 +12,16 @@ use crate::storage::NoDataDir;
 pub enum ApplyError {
     #[error("refused before touching the phone: {}", errors.join("; "))]
     Invalid { errors: Vec<String> },
+    /// Names the phone's own configuration does not have: it would ignore them, so nothing
+    /// was sent.
+    #[error(
+        "refused before touching the phone: the phone at {phone} has no parameter named {}; \
+         nothing was sent", unknown.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    UnknownNames {
+        phone: String,
+        unknown: Vec<UnknownName>,
+    },
     #[error("{0}")]
     Phone(PhoneError),
     #[error("{0}")]

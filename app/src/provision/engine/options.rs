@@ -32,6 +32,9 @@ pub struct ApplyOptions {
     /// address phoneprov listens on (a laptop behind NAT or a port forward). `None`: the
     /// local address that routes to the phone.
     pub push_advertise: Option<String>,
+    /// Names the phone's configuration does not have are left out (each said in a note)
+    /// instead of refusing the whole change (`set --skip-unknown`, the window's import).
+    pub skip_unknown: bool,
 }
 
 impl Default for ApplyOptions {
@@ -43,6 +46,7 @@ impl Default for ApplyOptions {
             settle: Duration::from_secs(3),
             max_poll_interval: Duration::from_millis(500),
             push_advertise: None,
+            skip_unknown: false,
         }
     }
 }

@@ -1,13 +1,15 @@
 //! What an apply would change: the phone's current values compared with the wanted ones,
-//! named as this phone spells them and compared the way phones store values.
+//! each name understood among the phone's own names (a label, another case, the other
+//! line's spelling) and compared the way phones store values.
 
 use std::collections::BTreeMap;
 
 use crate::identity::{FirmwareLine, PhoneIdentity};
 use crate::phone::PhoneConfig;
 use crate::profile::mask::{is_secret_parameter, mask_value};
+use crate::profile::names::{KnownNames, Resolved, UnknownName, resolve};
 use crate::provision::events::{Change, EventKind, EventSink, Mismatch};
-use crate::provision::schema_bridge::{ChangeCheck, check_changes, phone_name};
+use crate::provision::schema_bridge::{ChangeCheck, check_changes};
 
 /// What an apply would do to a phone, worked out from its current values. [`Engine::apply`]
 /// sends exactly `to_send`; `phoneprov set --dry-run` shows `shown`.
@@ -15,9 +17,14 @@ use crate::provision::schema_bridge::{ChangeCheck, check_changes, phone_name};
 pub struct ChangePlan {
     /// The firmware line the changes were named and checked for (`None`: unknown).
     pub line: Option<FirmwareLine>,
-    /// Every change, named as this phone spells it (SPA `Log_Resync_*_Msg`), the last of
-    /// duplicates winning.
+    /// Every change the phone has a name for, named as this phone spells it (SPA
+    /// `Log_Resync_*_Msg`), the last of duplicates winning.
     pub changes: Vec<(String, String)>,
+    /// Names understood as another element: `"Resync Periodic" means Resync_Periodic`.
+    pub meant: Vec<String>,
+    /// Names the phone's configuration does not have, with the nearest it does have. An
+    /// apply refuses while there are any, unless told to leave them out.
+    pub unknown: Vec<UnknownName>,
     /// What differs from the phone's values, and secrets (the phone hides them, so they
     /// cannot be compared): what is sent.
     pub to_send: Vec<(String, String)>,
@@ -36,10 +43,28 @@ pub fn plan_changes(
     changes: &[(String, String)],
 ) -> ChangePlan {
     let line = current.firmware_line(identity);
-    let named: Vec<(String, String)> = changes
-        .iter()
-        .map(|(name, value)| (phone_name(name.trim(), line), value.clone()))
-        .collect();
+    let known = KnownNames::new(current.values.keys());
+    let mut named = Vec::new();
+    let mut meant = Vec::new();
+    let mut unknown: Vec<UnknownName> = Vec::new();
+    for (name, value) in changes {
+        let resolved = resolve(name, &known);
+        if let Some(words) = resolved.meaning()
+            && !meant.contains(&words)
+        {
+            meant.push(words);
+        }
+        match resolved {
+            Resolved::Exact(element) | Resolved::Meant { element, .. } => {
+                named.push((element, value.clone()))
+            }
+            Resolved::Unknown(name) => {
+                if !unknown.contains(&name) {
+                    unknown.push(name)
+                }
+            }
+        }
+    }
     let changes = last_wins(&named);
     let check = check_changes(&changes, line);
     let to_send: Vec<(String, String)> = changes
@@ -57,6 +82,8 @@ pub fn plan_changes(
         line,
         unchanged: changes.len() - to_send.len(),
         changes,
+        meant,
+        unknown,
         to_send,
         shown,
         check,
@@ -150,6 +177,7 @@ mod tests {
                 ("Resync_Periodic", "3600"),
                 ("GPP_A", "a b"),
                 ("Profile_Rule", "/spa$PSN.cfg"),
+                ("Log_Resync_Success_Msg", "$PN $MAC -- Successful resync"),
             ],
         );
         let changes: Vec<(String, String)> = [
@@ -178,6 +206,50 @@ mod tests {
         );
         assert_eq!(plan.shown[1].old.as_deref(), Some("/spa$PSN.cfg"));
         assert!(plan.check.errors.is_empty(), "{:?}", plan.check);
+        assert_eq!(
+            plan.meant,
+            [
+                "\"Log_Request_Msg\" means Log_Resync_Request_Msg",
+                "\"Log_Success_Msg\" means Log_Resync_Success_Msg"
+            ]
+        );
+        assert!(plan.unknown.is_empty());
+    }
+
+    #[test]
+    fn names_the_phone_does_not_have_are_set_apart_with_the_nearest_ones() {
+        let mpp = PhoneConfig::of_values(
+            ConfigSource::CfgXml,
+            &[
+                ("Resync_Periodic", "3600"),
+                ("Resync_At__HHmm_", ""),
+                ("Station_Name", ""),
+            ],
+        );
+        let changes: Vec<(String, String)> = [
+            ("Resync_Periodc", "7200"),
+            ("Resync At (HHmm)", "0230"),
+            ("station name", "Lobby"),
+            ("Resync_Periodc", "7300"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let plan = plan_changes(&mpp, &PhoneIdentity::default(), &changes);
+        assert_eq!(plan.unknown.len(), 1, "{plan:?}");
+        assert_eq!(
+            plan.unknown[0].to_string(),
+            "Resync_Periodc (did you mean `Resync_Periodic`?)"
+        );
+        let sent: Vec<&str> = plan.to_send.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(sent, ["Resync_At__HHmm_", "Station_Name"]);
+        assert_eq!(
+            plan.meant,
+            [
+                "\"Resync At (HHmm)\" means Resync_At__HHmm_",
+                "\"station name\" means Station_Name"
+            ]
+        );
     }
 
     #[test]
