@@ -23,7 +23,7 @@ pub enum StepperSize {
 /// The narrowest column a step gets at full size; fewer columns per row below it.
 const FULL_COLUMN: f32 = 96.0;
 const FULL_RADIUS: f32 = 17.0;
-const FULL_ROW_HEIGHT: f32 = 124.0;
+const FULL_ROW_HEIGHT: f32 = 116.0;
 const NAME_SIZE: f32 = 16.0;
 const DETAIL_SIZE: f32 = 14.0;
 const COMPACT_RADIUS: f32 = 6.0;
@@ -50,7 +50,13 @@ pub fn show(
 
 fn full(ui: &mut Ui, steps: &[Step], zone: &jiff::tz::TimeZone, now: jiff::Timestamp) -> Response {
     let width = ui.available_width().max(FULL_COLUMN);
-    let columns = ((width / FULL_COLUMN).floor() as usize).clamp(1, steps.len().max(1));
+    // All in one row when they fit, else rows of equal length (3 + 3, 2 + 2 + 2).
+    let fit = ((width / FULL_COLUMN).floor() as usize).max(1);
+    let count = steps.len().max(1);
+    let columns = (1..=count.min(fit))
+        .rev()
+        .find(|columns| count % columns == 0)
+        .unwrap_or(1);
     let rows = steps.len().div_ceil(columns);
     let column = width / columns as f32;
     let (rect, response) = ui.allocate_exact_size(
@@ -219,7 +225,7 @@ fn marker(
     };
     let (glyph, filled) = match step.state {
         StepState::Done => ("✔", true),
-        StepState::Running => ("●", true),
+        StepState::Running => ("", true),
         StepState::Failed => ("✖", true),
         StepState::Skipped => ("–", false),
         StepState::Pending => ("", false),
@@ -229,11 +235,14 @@ fn marker(
     } else {
         painter.circle_stroke(centre, radius - 1.0, Stroke::new(2.0, colour));
     }
-    if step.state == StepState::Running {
-        painter.circle_stroke(centre, radius + 4.0, Stroke::new(3.0, colour));
-    }
     let small = radius < 10.0;
-    if small && step.state == StepState::Running {
+    if step.state == StepState::Running {
+        let (gap, width) = if small { (2.0, 1.5) } else { (4.0, 3.0) };
+        painter.circle_stroke(centre, radius + gap, Stroke::new(width, colour));
+    }
+    if step.state == StepState::Running {
+        // A dot in the middle: "here, now" (drawn, so it needs no font glyph).
+        painter.circle_filled(centre, radius * 0.4, on_fill);
         return;
     }
     let glyph = if glyph.is_empty() && !small {
