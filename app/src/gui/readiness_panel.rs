@@ -1,5 +1,6 @@
-//! The readiness check above the form: one line per thing that decides whether a change can
-//! reach the selected phone (`session::readiness`), green, or saying what to do.
+//! The readiness check above the form (`session::readiness`): what is fine is one row of
+//! green ticks (each says what was found on hover), and every line that needs attention gets
+//! its own row saying what to do, so the form stays near the top when all is well.
 
 use egui::{RichText, Ui};
 
@@ -17,16 +18,30 @@ pub fn show(ui: &mut Ui, entry: &PhoneEntry, now: jiff::Timestamp) {
     };
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
-        ui.label(heading.strong());
+        ui.horizontal_wrapped(|ui| {
+            ui.label(heading.strong());
+            for line in lines.iter().filter(|l| l.state == Readiness::Ready) {
+                ui.label(
+                    RichText::new(format!("✔ {}", line.item)).color(style::good_colour(&visuals)),
+                )
+                .on_hover_text(&line.words);
+            }
+        });
+        let attention: Vec<_> = lines
+            .iter()
+            .filter(|l| l.state != Readiness::Ready)
+            .collect();
+        if attention.is_empty() {
+            return;
+        }
         egui::Grid::new("readiness")
             .num_columns(2)
             .spacing([10.0, 3.0])
             .show(ui, |ui| {
-                for line in &lines {
+                for line in attention {
                     let (icon, colour) = match line.state {
-                        Readiness::Ready => ("✔", style::good_colour(&visuals)),
-                        Readiness::Note => ("ℹ", style::warn_colour(&visuals)),
                         Readiness::Blocked => ("✖", style::bad_colour(&visuals)),
+                        _ => ("ℹ", style::warn_colour(&visuals)),
                     };
                     ui.label(
                         RichText::new(format!("{icon} {}", line.item))
