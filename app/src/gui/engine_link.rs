@@ -21,7 +21,7 @@ use crate::provision::{
 use crate::session::form::Refusal;
 use crate::session::operation::OperationFailure;
 use crate::session::phone_read::{PhoneRead, ReadFailure};
-use crate::session::readiness::PhoneFacts;
+use crate::session::phone_facts::PhoneFacts;
 use crate::session::{PhoneAddress, PhoneId, PhoneLogin};
 
 /// A phone handle with the login to use (none: the phone's default `admin` without password).

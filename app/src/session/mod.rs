@@ -9,6 +9,7 @@ pub mod form_check;
 pub mod history_view;
 pub mod operation;
 pub mod persist;
+pub mod phone_facts;
 pub mod phone_read;
 pub mod phones;
 pub mod profile_files;

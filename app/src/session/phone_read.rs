@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::phones::{PhoneEntry, PhoneStatus};
-use super::readiness::PhoneFacts;
+use super::phone_facts::PhoneFacts;
 use crate::identity::PhoneIdentity;
 
 /// What reading a phone told us.

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::form::FormState;
-use super::readiness::PhoneFacts;
+use super::phone_facts::PhoneFacts;
 use super::timeline::Timeline;
 use crate::discovery::{Access, Confidence, DiscoveredPhone};
 use crate::identity::{FirmwareLine, Mac, PhoneIdentity};
