@@ -9,10 +9,10 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::background::{Report, Reporter};
+use crate::phone::AuthMethod;
 use crate::phone::{
     ClientOptions, Credentials, Phone, PhoneError, PhoneReading, Secret, StatusPage,
 };
-use crate::phone::AuthMethod;
 use crate::profile::schema;
 use crate::provision::push::local_address_towards;
 use crate::provision::{
@@ -20,8 +20,8 @@ use crate::provision::{
 };
 use crate::session::form::Refusal;
 use crate::session::operation::OperationFailure;
-use crate::session::phone_read::{PhoneRead, ReadFailure};
 use crate::session::phone_facts::PhoneFacts;
+use crate::session::phone_read::{PhoneRead, ReadFailure};
 use crate::session::{PhoneAddress, PhoneId, PhoneLogin};
 
 /// A phone handle with the login to use (none: the phone's default `admin` without password).

@@ -25,13 +25,7 @@ pub fn show(
     if !entry.operation_events.is_empty() {
         // The latest operation as a picture; the words follow below.
         let steps = stepper::steps(&entry.operation_events, running);
-        stepper_widget::show(
-            ui,
-            &steps,
-            zone,
-            jiff::Timestamp::now(),
-            StepperSize::Full,
-        );
+        stepper_widget::show(ui, &steps, zone, jiff::Timestamp::now(), StepperSize::Full);
         ui.add_space(4.0);
     }
     headline(ui, &entry.timeline.outcome());

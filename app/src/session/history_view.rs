@@ -138,7 +138,10 @@ mod tests {
         let differences = differences(&snapshot, &now);
         let names: Vec<&str> = differences.iter().map(|d| d.name.as_str()).collect();
         // Page order for the form's fields, then the others; the withheld rule is not there.
-        assert_eq!(names, ["Provision_Enable", "Resync_Periodic", "Station_Name"]);
+        assert_eq!(
+            names,
+            ["Provision_Enable", "Resync_Periodic", "Station_Name"]
+        );
         assert_eq!(differences[0].label, "Provision Enable");
         assert_eq!(differences[1].then, "3600");
         assert_eq!(differences[1].now.as_deref(), Some("86400"));

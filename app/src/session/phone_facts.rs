@@ -25,4 +25,3 @@ pub struct PhoneFacts {
     /// When the read finished, by this computer's clock.
     pub read_at: jiff::Timestamp,
 }
-

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::phones::{PhoneEntry, PhoneStatus};
 use super::phone_facts::PhoneFacts;
+use super::phones::{PhoneEntry, PhoneStatus};
 use crate::identity::PhoneIdentity;
 
 /// What reading a phone told us.

@@ -76,7 +76,11 @@ pub fn check(entry: &PhoneEntry, now: jiff::Timestamp) -> Vec<ReadinessLine> {
             lines.push(if facts.login_used {
                 ReadinessLine::new("Password", Ready, "Needed, and phoneprov has it")
             } else {
-                ReadinessLine::new("Password", Ready, "Not needed: the phone has no admin password")
+                ReadinessLine::new(
+                    "Password",
+                    Ready,
+                    "Not needed: the phone has no admin password",
+                )
             });
         }
         (PhoneStatus::Failed(reason), None) => {
@@ -314,8 +318,16 @@ fn parse_phone_time(text: &str) -> Option<jiff::civil::DateTime> {
     let mut time = time.trim().split(':').map(|p| p.parse::<i8>().ok());
     let (hour, minute) = (time.next()??, time.next()??);
     let second = time.next().flatten().unwrap_or(0);
-    jiff::civil::DateTime::new(year, i8::try_from(month).ok()?, i8::try_from(day).ok()?, hour, minute, second, 0)
-        .ok()
+    jiff::civil::DateTime::new(
+        year,
+        i8::try_from(month).ok()?,
+        i8::try_from(day).ok()?,
+        hour,
+        minute,
+        second,
+        0,
+    )
+    .ok()
 }
 
 /// Whether any line stops a change.
@@ -375,7 +387,10 @@ mod tests {
 
     #[test]
     fn a_phone_with_the_defaults_is_ready_on_every_line_but_the_untried_push() {
-        let facts = facts(&[("Enable_Direct_Action_Url", "Yes"), ("Enable_Protocol", "Http")]);
+        let facts = facts(&[
+            ("Enable_Direct_Action_Url", "Yes"),
+            ("Enable_Protocol", "Http"),
+        ]);
         let lines = check(&entry(&[("Provision_Enable", "Yes")], Some(facts)), now());
         let items: Vec<_> = lines.iter().map(|l| l.item).collect();
         assert_eq!(
@@ -399,7 +414,11 @@ mod tests {
             };
             assert_eq!(line.state, expected, "{line:?}");
         }
-        assert!(line(&lines, "Push from this computer").words.contains("10.0.0.2"));
+        assert!(
+            line(&lines, "Push from this computer")
+                .words
+                .contains("10.0.0.2")
+        );
         assert!(!blocked(&lines));
     }
 
@@ -411,13 +430,20 @@ mod tests {
         );
         let provision = line(&lines, "Provision Enable");
         assert_eq!(provision.state, Readiness::Blocked);
-        assert!(provision.words.contains(PROVISION_PAGE), "{}", provision.words);
+        assert!(
+            provision.words.contains(PROVISION_PAGE),
+            "{}",
+            provision.words
+        );
         assert!(provision.words.contains("posted"), "{}", provision.words);
         let push = line(&lines, "Push from this computer");
         assert_eq!(push.state, Readiness::Note);
         assert!(push.words.contains("posted"), "{}", push.words);
         // The same rule the engine uses: "no" in any case refuses.
-        let lines = check(&entry(&[("Provision_Enable", "no ")], Some(facts(&[]))), now());
+        let lines = check(
+            &entry(&[("Provision_Enable", "no ")], Some(facts(&[]))),
+            now(),
+        );
         assert_eq!(line(&lines, "Provision Enable").state, Readiness::Blocked);
     }
 
@@ -430,7 +456,11 @@ mod tests {
         assert_eq!(line(&lines, "Web admin").state, Readiness::Ready);
         let password = line(&lines, "Password");
         assert_eq!(password.state, Readiness::Blocked);
-        assert!(password.words.contains("🔑 Password…"), "{}", password.words);
+        assert!(
+            password.words.contains("🔑 Password…"),
+            "{}",
+            password.words
+        );
         // Once read with the saved password, the line is green and says so.
         let mut known = facts(&[]);
         known.login_used = true;
@@ -449,7 +479,11 @@ mod tests {
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0].state, Readiness::Blocked);
         assert!(lines[0].words.contains("connection refused"));
-        assert!(lines[0].words.contains("https://10.0.0.9"), "{}", lines[0].words);
+        assert!(
+            lines[0].words.contains("https://10.0.0.9"),
+            "{}",
+            lines[0].words
+        );
     }
 
     #[test]
@@ -466,7 +500,10 @@ mod tests {
 
     #[test]
     fn https_only_is_said() {
-        let lines = check(&entry(&[], Some(facts(&[("Enable_Protocol", "Https")]))), now());
+        let lines = check(
+            &entry(&[], Some(facts(&[("Enable_Protocol", "Https")]))),
+            now(),
+        );
         assert!(line(&lines, "HTTPS only").words.contains("HTTPS only"));
     }
 
@@ -477,12 +514,18 @@ mod tests {
             .timeline
             .push(now(), Stage::Fetched, "Profile fetched by the phone");
         let lines = check(&entry, now());
-        assert_eq!(line(&lines, "Push from this computer").state, Readiness::Ready);
+        assert_eq!(
+            line(&lines, "Push from this computer").state,
+            Readiness::Ready
+        );
 
         let mut local = facts(&[]);
         local.laptop_address = Ok("127.0.0.1".parse().unwrap());
         let lines = check(&super::tests::entry(&[], Some(local)), now());
-        assert_eq!(line(&lines, "Push from this computer").state, Readiness::Ready);
+        assert_eq!(
+            line(&lines, "Push from this computer").state,
+            Readiness::Ready
+        );
 
         let mut spa = facts(&[]);
         spa.spa = true;
@@ -497,11 +540,17 @@ mod tests {
     fn a_clock_far_from_today_blocks_resync_at_only_when_it_is_used() {
         let mut wrong = facts(&[]);
         wrong.clock = Some("01/01/70 00:03:10".into());
-        let lines = check(&entry(&[("Resync_At__HHmm_", "0230")], Some(wrong.clone())), now());
+        let lines = check(
+            &entry(&[("Resync_At__HHmm_", "0230")], Some(wrong.clone())),
+            now(),
+        );
         let clock = line(&lines, "Clock");
         assert_eq!(clock.state, Readiness::Blocked);
         assert!(clock.words.contains("NTP"), "{}", clock.words);
-        let lines = check(&entry(&[("Resync_At__HHmm_", "")], Some(wrong.clone())), now());
+        let lines = check(
+            &entry(&[("Resync_At__HHmm_", "")], Some(wrong.clone())),
+            now(),
+        );
         assert_eq!(line(&lines, "Clock").state, Readiness::Note);
         // An edit that sets Resync At counts too.
         let mut edited = entry(&[("Resync_At__HHmm_", "")], Some(wrong));
@@ -509,7 +558,10 @@ mod tests {
             .form
             .edits
             .insert("Resync_At__HHmm_".into(), "0300".into());
-        assert_eq!(line(&check(&edited, now()), "Clock").state, Readiness::Blocked);
+        assert_eq!(
+            line(&check(&edited, now()), "Clock").state,
+            Readiness::Blocked
+        );
         // The SPA ATA's spelling, with the four-digit year.
         let mut spa = facts(&[]);
         spa.clock = Some("1/15/2027 7:17:55".into());
@@ -521,7 +573,10 @@ mod tests {
     fn a_call_in_progress_says_the_change_waits() {
         let mut busy = facts(&[]);
         busy.call_active = Some(true);
-        let lines = check(&entry(&[("Forced_Resync_Delay", "1800")], Some(busy)), now());
+        let lines = check(
+            &entry(&[("Forced_Resync_Delay", "1800")], Some(busy)),
+            now(),
+        );
         let call = line(&lines, "Call");
         assert_eq!(call.state, Readiness::Note);
         assert!(call.words.contains("1800 s"), "{}", call.words);

@@ -260,10 +260,13 @@ mod tests {
     fn a_push_on_a_busy_phone_goes_through_every_step_with_its_durations() {
         let mut events = vec![
             event(0, EventKind::Validated { warnings: vec![] }),
-            event(1, EventKind::Sent {
-                via: Via::Push,
-                detail: "resync accepted".into(),
-            }),
+            event(
+                1,
+                EventKind::Sent {
+                    via: Via::Push,
+                    detail: "resync accepted".into(),
+                },
+            ),
             event(2, EventKind::WaitingForIdle),
         ];
         let running = steps(&events, true);
@@ -280,12 +283,18 @@ mod tests {
             event(40, EventKind::ProfileFetched { user_agent: None }),
             event(42, EventKind::Rebooting),
             event(50, EventKind::BackOnline),
-            event(52, EventKind::Applied {
-                names: vec!["Resync_Periodic".into()],
-            }),
-            event(53, EventKind::Verified {
-                names: vec!["Resync_Periodic".into()],
-            }),
+            event(
+                52,
+                EventKind::Applied {
+                    names: vec!["Resync_Periodic".into()],
+                },
+            ),
+            event(
+                53,
+                EventKind::Verified {
+                    names: vec!["Resync_Periodic".into()],
+                },
+            ),
         ]);
         let done = steps(&events, true);
         assert_eq!(states(&done), [Done; 6]);
@@ -302,10 +311,13 @@ mod tests {
     fn a_post_to_an_idle_phone_skips_waiting_and_rebooting() {
         let events = [
             event(0, EventKind::Validated { warnings: vec![] }),
-            event(1, EventKind::Sent {
-                via: Via::Post,
-                detail: "POST accepted".into(),
-            }),
+            event(
+                1,
+                EventKind::Sent {
+                    via: Via::Post,
+                    detail: "POST accepted".into(),
+                },
+            ),
             event(2, EventKind::Applied { names: vec![] }),
             event(3, EventKind::Verified { names: vec![] }),
         ];
@@ -319,10 +331,13 @@ mod tests {
     fn a_failure_takes_the_applied_place_with_its_reason_and_nothing_runs_after_it() {
         let events = [
             event(0, EventKind::ResyncRequested { rule: None }),
-            event(5, EventKind::ResyncFinished {
-                success: false,
-                detail: "404 Not Found".into(),
-            }),
+            event(
+                5,
+                EventKind::ResyncFinished {
+                    success: false,
+                    detail: "404 Not Found".into(),
+                },
+            ),
         ];
         let steps = steps(&events, true);
         assert_eq!(
@@ -330,7 +345,11 @@ mod tests {
             [Done, Pending, Pending, Failed, Pending, Pending]
         );
         assert_eq!(steps[3].words(), "Failed");
-        assert!(steps[3].detail.contains("404 Not Found"), "{}", steps[3].detail);
+        assert!(
+            steps[3].detail.contains("404 Not Found"),
+            "{}",
+            steps[3].detail
+        );
         assert_eq!(steps[0].detail, "resync requested (the phone's own rules)");
         assert_eq!(steps[0].took, Some(jiff::SignedDuration::from_secs(5)));
         assert!(!any_running(&steps));

@@ -44,7 +44,13 @@ fn wait_for(
 }
 
 fn selected_status(harness: &Harness<'_, Shell>) -> PhoneStatus {
-    harness.state().phones().selected_entry().unwrap().status.clone()
+    harness
+        .state()
+        .phones()
+        .selected_entry()
+        .unwrap()
+        .status
+        .clone()
 }
 
 /// Sets Resync Periodic of the selected phone to `value` in the form.
@@ -87,7 +93,10 @@ fn a_submit_leaves_a_snapshot_that_is_compared_and_restored_through_its_review()
 
     type_resync_periodic(&mut harness, "3665");
     submit_and_verify(&mut harness, "Submit 1 change…");
-    assert_eq!(controls[0].value("Resync_Periodic").as_deref(), Some("3665"));
+    assert_eq!(
+        controls[0].value("Resync_Periodic").as_deref(),
+        Some("3665")
+    );
     // The stepper shows the whole way, every step with its time.
     harness.get_by_label_contains("Step 6 of 6: Verified, done at");
 

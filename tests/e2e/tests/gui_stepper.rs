@@ -140,8 +140,20 @@ fn repaints_only_while_a_step_runs() {
     let ended = steps(&verified(), false);
     let draw = |model: Vec<Step>| {
         move |ui: &mut egui::Ui| {
-            show(ui, &model, &jiff::tz::TimeZone::UTC, at(42), StepperSize::Full);
-            show(ui, &model, &jiff::tz::TimeZone::UTC, at(42), StepperSize::Compact);
+            show(
+                ui,
+                &model,
+                &jiff::tz::TimeZone::UTC,
+                at(42),
+                StepperSize::Full,
+            );
+            show(
+                ui,
+                &model,
+                &jiff::tz::TimeZone::UTC,
+                at(42),
+                StepperSize::Compact,
+            );
         }
     };
     let mut harness = Harness::builder().build_ui(draw(running));

@@ -110,7 +110,8 @@ fn full(ui: &mut Ui, steps: &[Step], zone: &jiff::tz::TimeZone, now: jiff::Times
             );
             let name_size = name.size();
             let x = cell.center().x - name_size.x / 2.0;
-            ui.painter().galley(Pos2::new(x, name_top), name, text_colour);
+            ui.painter()
+                .galley(Pos2::new(x, name_top), name, text_colour);
             if step.state == StepState::Running {
                 // The current step is underlined as well as ringed.
                 let under = name_top + name_size.y + 1.0;
@@ -208,14 +209,7 @@ fn compact(
 
 /// A step's circle: filled and ticked when done, ringed while running, the error colour with
 /// a cross when failed, hollow when pending (its number) or skipped (a dash).
-fn marker(
-    ui: &Ui,
-    centre: Pos2,
-    radius: f32,
-    step: &Step,
-    number: usize,
-    visuals: &egui::Visuals,
-) {
+fn marker(ui: &Ui, centre: Pos2, radius: f32, step: &Step, number: usize, visuals: &egui::Visuals) {
     let painter = ui.painter();
     let colour = state_colour(visuals, step.state);
     let on_fill = if visuals.dark_mode {
@@ -310,11 +304,7 @@ fn cell_words(step: &Step, zone: &jiff::tz::TimeZone, now: jiff::Timestamp) -> C
     if step.state == StepState::Failed && !step.detail.is_empty() {
         spoken.push_str(&format!(": {}", step.detail));
     }
-    CellWords {
-        time,
-        took,
-        spoken,
-    }
+    CellWords { time, took, spoken }
 }
 
 /// `<1 s`, `12 s`, `2 min 05 s`, `1 h 02 min`.
@@ -335,7 +325,10 @@ mod tests {
     #[test]
     fn durations_read_as_words() {
         let secs = jiff::SignedDuration::from_secs;
-        assert_eq!(duration_words(jiff::SignedDuration::from_millis(300)), "<1 s");
+        assert_eq!(
+            duration_words(jiff::SignedDuration::from_millis(300)),
+            "<1 s"
+        );
         assert_eq!(duration_words(secs(12)), "12 s");
         assert_eq!(duration_words(secs(125)), "2 min 05 s");
         assert_eq!(duration_words(secs(3720)), "1 h 02 min");
