@@ -111,7 +111,7 @@ async fn read_phone(phone: &Phone) -> Result<PhoneRead, ReadFailure> {
         read_at: jiff::Timestamp::now(),
     };
     Ok(PhoneRead {
-        facts: Some(facts),
+        facts: Some(Box::new(facts)),
         identity,
         values,
         reboot_reasons: status

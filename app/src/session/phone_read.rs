@@ -17,7 +17,8 @@ pub struct PhoneRead {
     /// The phone's own latest provisioning entry ("Successful … from http://…").
     pub last_provisioning: Option<String>,
     /// What else the read saw, for the readiness check and the history.
-    pub facts: Option<PhoneFacts>,
+    /// Boxed: it is large, and reads travel in enums with small variants.
+    pub facts: Option<Box<PhoneFacts>>,
 }
 
 /// Why a phone could not be read, in words; `needs_password` opens the prompt.
@@ -69,7 +70,7 @@ fn record_success(entry: &mut PhoneEntry, read: PhoneRead, context: ReadContext)
     entry.firmware = read.identity.firmware.clone().or(entry.firmware.take());
     entry.form.load_phone_values(read.values);
     entry.reboot_reasons = read.reboot_reasons;
-    entry.facts = read.facts;
+    entry.facts = read.facts.map(|facts| *facts);
     // A failure stays on the light while its operation runs or its timeline explains it;
     // a failed first read is cleared by a good one.
     let unexplained_failure = matches!(entry.status, PhoneStatus::Failed(_))

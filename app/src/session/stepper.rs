@@ -116,10 +116,11 @@ pub fn steps(events: &[ProvisionEvent], running: bool) -> Vec<Step> {
                 reach(StepKind::Applied, at, words.clone());
                 reach(StepKind::Verified, at, words);
             }
-            EventKind::ResyncFinished { success: false, .. } | EventKind::Failed { .. } => {
-                if failed.is_none() {
-                    failed = Some((at, words));
-                }
+            // The first failure is the one that ended it.
+            EventKind::ResyncFinished { success: false, .. } | EventKind::Failed { .. }
+                if failed.is_none() =>
+            {
+                failed = Some((at, words));
             }
             _ => {}
         }

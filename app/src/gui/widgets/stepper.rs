@@ -55,7 +55,7 @@ fn full(ui: &mut Ui, steps: &[Step], zone: &jiff::tz::TimeZone, now: jiff::Times
     let count = steps.len().max(1);
     let columns = (1..=count.min(fit))
         .rev()
-        .find(|columns| count % columns == 0)
+        .find(|columns| count.is_multiple_of(*columns))
         .unwrap_or(1);
     let rows = steps.len().div_ceil(columns);
     let column = width / columns as f32;
@@ -73,10 +73,10 @@ fn full(ui: &mut Ui, steps: &[Step], zone: &jiff::tz::TimeZone, now: jiff::Times
             )
         };
         // The joining line first, under the markers: solid up to the last step passed.
-        for i in 1..chunk.len() {
-            let passed = chunk[i].state != StepState::Pending;
+        for (i, step) in chunk.iter().enumerate().skip(1) {
+            let passed = step.state != StepState::Pending;
             let colour = if passed {
-                state_colour(&visuals, chunk[i].state)
+                state_colour(&visuals, step.state)
             } else {
                 style::quiet_colour(&visuals)
             };
@@ -166,14 +166,14 @@ fn compact(
                     rect.center().y,
                 )
             };
-            for i in 1..steps.len() {
-                let passed = steps[i].state != StepState::Pending;
+            for (i, step) in steps.iter().enumerate().skip(1) {
+                let passed = step.state != StepState::Pending;
                 ui.painter().line_segment(
                     [centre(i - 1), centre(i)],
                     Stroke::new(
                         if passed { 2.5 } else { 1.0 },
                         if passed {
-                            state_colour(&visuals, steps[i].state)
+                            state_colour(&visuals, step.state)
                         } else {
                             style::quiet_colour(&visuals)
                         },
