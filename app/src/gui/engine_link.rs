@@ -9,13 +9,18 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::background::{Report, Reporter};
+use crate::phone::AuthMethod;
 use crate::phone::{
     ClientOptions, Credentials, Phone, PhoneError, PhoneReading, Secret, StatusPage,
 };
 use crate::profile::schema;
-use crate::provision::{ApplyError, ApplyOptions, Engine, EventSink, ResyncOptions};
+use crate::provision::push::local_address_towards;
+use crate::provision::{
+    ApplyError, ApplyOptions, Engine, EventSink, History, ResyncOptions, Snapshot,
+};
 use crate::session::form::Refusal;
 use crate::session::operation::OperationFailure;
+use crate::session::phone_facts::PhoneFacts;
 use crate::session::phone_read::{PhoneRead, ReadFailure};
 use crate::session::{PhoneAddress, PhoneId, PhoneLogin};
 
@@ -90,7 +95,23 @@ async fn read_phone(phone: &Phone) -> Result<PhoneRead, ReadFailure> {
             schema::lookup(name).map(|def| (def.element.to_string(), value.clone()))
         })
         .collect();
+    let facts = PhoneFacts {
+        settings: config.values.clone(),
+        call_active: status.as_ref().and_then(|s| s.call_active),
+        clock: status
+            .as_ref()
+            .and_then(|s| s.value("Current_Time"))
+            .map(str::to_string),
+        login_used: phone
+            .client
+            .auth_method()
+            .is_some_and(|method| method != AuthMethod::None),
+        spa: config.is_spa(&identity),
+        laptop_address: laptop_address_towards(phone).await,
+        read_at: jiff::Timestamp::now(),
+    };
     Ok(PhoneRead {
+        facts: Some(Box::new(facts)),
         identity,
         values,
         reboot_reasons: status
@@ -102,6 +123,17 @@ async fn read_phone(phone: &Phone) -> Result<PhoneRead, ReadFailure> {
             .and_then(|s| s.latest_provisioning())
             .map(|entry| entry.text.clone()),
     })
+}
+
+/// The address a push would be served from: this computer's address on the route to the
+/// phone (asks the routing table only; nothing is sent).
+async fn laptop_address_towards(phone: &Phone) -> Result<std::net::IpAddr, String> {
+    let ip = phone
+        .address()
+        .resolve_ip()
+        .await
+        .map_err(|error| format!("the phone's address does not resolve: {error}"))?;
+    local_address_towards(ip).map_err(|error| error.to_string())
 }
 
 /// Forwards the engine's events for one operation to the shell, tagged with the phone.
@@ -136,6 +168,35 @@ pub async fn apply(
         .await;
     drop(sink);
     let _ = forward.await;
+    finish_apply(reporter, id, phone, result).await;
+}
+
+/// Puts the phone back to `snapshot` (the command line's `rollback`), sent and verified like
+/// any change, reporting every step; then reads the phone again.
+pub async fn restore(
+    reporter: Reporter,
+    engine: Arc<Engine>,
+    id: PhoneId,
+    phone: Arc<Phone>,
+    snapshot: Snapshot,
+    cancel: CancellationToken,
+) {
+    let (sink, forward) = event_sink(&reporter, id, &phone);
+    let result = engine
+        .rollback(&phone, &snapshot, &ApplyOptions::default(), &sink, &cancel)
+        .await;
+    drop(sink);
+    let _ = forward.await;
+    finish_apply(reporter, id, phone, result).await;
+}
+
+/// Reports how an apply or restore ended, then reads the phone again.
+async fn finish_apply(
+    reporter: Reporter,
+    id: PhoneId,
+    phone: Arc<Phone>,
+    result: Result<crate::provision::ApplyReport, ApplyError>,
+) {
     let outcome = match result {
         Ok(report) if report.fully_verified() => Ok(format!(
             "Verified on the phone: {} value(s)",
@@ -185,6 +246,18 @@ pub async fn resync(
     };
     reporter.send(Report::OperationDone { phone: id, outcome });
     read(reporter, id, phone).await;
+}
+
+/// The snapshots of the phone at `address` (by its MAC when known), oldest first: the
+/// one-shot load the history panel waits for. Reads files only.
+pub async fn load_history(
+    history: History,
+    key: String,
+    mac: Option<crate::identity::Mac>,
+) -> Result<Vec<Snapshot>, String> {
+    tokio::task::spawn_blocking(move || history.list(&key, mac).map_err(|e| e.to_string()))
+        .await
+        .map_err(|error| format!("reading the history stopped: {error}"))?
 }
 
 /// An apply's error for the form: the values the phone confirmed and those it reports

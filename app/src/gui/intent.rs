@@ -36,6 +36,13 @@ pub enum Intent {
     /// The technician confirmed the review: apply and verify.
     ConfirmSubmit,
     CloseReview,
+    /// Show the comparison of a snapshot (by id) with the phone now; `None` hides it.
+    CompareSnapshot(Option<String>),
+    /// "Restore this snapshot…": open the restore review for the snapshot with this id.
+    ReviewRestore(String),
+    /// The technician confirmed the restore review: roll back and verify.
+    ConfirmRestore,
+    CloseRestore,
     /// Resync the selected phone: its own rules (`None`) or a one-off rule/URL.
     ResyncNow(Option<String>),
     ExportProfile,

@@ -22,36 +22,7 @@ pub fn show(ctx: &egui::Context, phone_name: &str, rows: &[ReviewRow]) -> Vec<In
              back. The phone may reboot.",
         );
         ui.add_space(6.0);
-        egui::ScrollArea::vertical()
-            .max_height(360.0)
-            .show(ui, |ui| {
-                egui::Grid::new("review rows")
-                    .num_columns(3)
-                    .striped(true)
-                    .spacing([16.0, 6.0])
-                    .show(ui, |ui| {
-                        ui.label(RichText::new("Field").strong());
-                        ui.label(RichText::new("Phone has").strong());
-                        ui.label(RichText::new("Will be").strong());
-                        ui.end_row();
-                        for row in rows {
-                            ui.label(&row.label);
-                            let old = match &row.change.old {
-                                Some(old) if old.is_empty() => "(empty)".to_string(),
-                                Some(old) => old.clone(),
-                                None => "(not read yet)".to_string(),
-                            };
-                            ui.label(RichText::new(old).monospace().weak());
-                            let new = if row.change.new.is_empty() {
-                                "(empty)".to_string()
-                            } else {
-                                row.change.new.clone()
-                            };
-                            ui.label(RichText::new(format!("➡ {new}")).monospace().strong());
-                            ui.end_row();
-                        }
-                    });
-            });
+        change_table(ui, rows);
         ui.add_space(8.0);
         ui.horizontal(|ui| {
             let send = ui.button(RichText::new("Send and verify").strong());
@@ -67,4 +38,39 @@ pub fn show(ctx: &egui::Context, phone_name: &str, rows: &[ReviewRow]) -> Vec<In
         intents.push(Intent::CloseReview);
     }
     intents
+}
+
+/// The changes as a table: field, what the phone has, what it will be. Also used by the
+/// restore review (`restore_review`).
+pub fn change_table(ui: &mut egui::Ui, rows: &[ReviewRow]) {
+    egui::ScrollArea::vertical()
+        .max_height(360.0)
+        .show(ui, |ui| {
+            egui::Grid::new("review rows")
+                .num_columns(3)
+                .striped(true)
+                .spacing([16.0, 6.0])
+                .show(ui, |ui| {
+                    ui.label(RichText::new("Field").strong());
+                    ui.label(RichText::new("Phone has").strong());
+                    ui.label(RichText::new("Will be").strong());
+                    ui.end_row();
+                    for row in rows {
+                        ui.label(&row.label);
+                        let old = match &row.change.old {
+                            Some(old) if old.is_empty() => "(empty)".to_string(),
+                            Some(old) => old.clone(),
+                            None => "(not read yet)".to_string(),
+                        };
+                        ui.label(RichText::new(old).monospace().weak());
+                        let new = if row.change.new.is_empty() {
+                            "(empty)".to_string()
+                        } else {
+                            row.change.new.clone()
+                        };
+                        ui.label(RichText::new(format!("➡ {new}")).monospace().strong());
+                        ui.end_row();
+                    }
+                });
+        });
 }

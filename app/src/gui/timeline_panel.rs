@@ -5,6 +5,8 @@ use egui::{Frame, RichText, Ui};
 
 use super::intent::Intent;
 use super::style;
+use super::widgets::stepper::{self as stepper_widget, StepperSize};
+use crate::session::stepper;
 use crate::session::{Outcome, PhoneEntry, Stage, TimelineEntry};
 
 pub fn show(
@@ -20,6 +22,12 @@ pub fn show(
         ui.label("Select a phone to see its resync status.");
         return intents;
     };
+    if !entry.operation_events.is_empty() {
+        // The latest operation as a picture; the words follow below.
+        let steps = stepper::steps(&entry.operation_events, running);
+        stepper_widget::show(ui, &steps, zone, jiff::Timestamp::now(), StepperSize::Full);
+        ui.add_space(4.0);
+    }
     headline(ui, &entry.timeline.outcome());
     ui.horizontal(|ui| read_or_cancel(ui, running, &mut intents));
     ui.add_space(6.0);

@@ -1,5 +1,7 @@
 //! Small widgets the form needs that egui does not have.
 
+pub mod stepper;
+
 use egui::{Response, Role, Sense, Ui, WidgetInfo};
 
 /// A Yes/No switch. Screen readers hear a checkbox named `name` that is on or off; Space

@@ -9,6 +9,8 @@ use crate::provision::{EventKind, ProvisionEvent};
 /// event's one sentence ([`EventKind::describe`]), as the timeline shows it.
 pub fn record(entry: &mut PhoneEntry, event: &ProvisionEvent) -> Option<String> {
     let at = event.at;
+    // Every event, for the stepper (`session::stepper::steps`).
+    entry.operation_events.push(event.clone());
     let stage = match &event.kind {
         EventKind::Validated { warnings } if warnings.is_empty() => return None,
         EventKind::Validated { .. }

@@ -6,13 +6,17 @@ pub mod credentials;
 pub mod engine_events;
 pub mod form;
 pub mod form_check;
+pub mod history_view;
 pub mod operation;
 pub mod persist;
+pub mod phone_facts;
 pub mod phone_read;
 pub mod phones;
 pub mod profile_files;
+pub mod readiness;
 pub mod settings;
 pub mod sightings;
+pub mod stepper;
 pub mod timeline;
 
 pub use crate::phone::PhoneAddress;

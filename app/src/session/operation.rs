@@ -5,6 +5,7 @@
 use super::form::Refusal;
 use super::phones::{PhoneEntry, PhoneStatus};
 use super::timeline::Stage;
+use crate::provision::{EventKind, ProvisionEvent};
 
 /// Why an apply or resync failed, with the values the phone confirmed and those it did not.
 #[derive(Debug, Clone, Default)]
@@ -67,6 +68,14 @@ pub fn record_outcome(
     if !matches!(entry.status, PhoneStatus::Failed(_)) {
         entry.status = PhoneStatus::Failed(reason.clone());
         entry.timeline.push(at, Stage::Failed, reason.clone());
+        // The stepper shows the failure too, though no engine event said it.
+        entry.operation_events.push(ProvisionEvent {
+            at,
+            phone: entry.address.key(),
+            kind: EventKind::Failed {
+                reason: reason.clone(),
+            },
+        });
     }
     format!("Failed: {reason}")
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::phone_facts::PhoneFacts;
 use super::phones::{PhoneEntry, PhoneStatus};
 use crate::identity::PhoneIdentity;
 
@@ -15,6 +16,9 @@ pub struct PhoneRead {
     pub reboot_reasons: Vec<String>,
     /// The phone's own latest provisioning entry ("Successful … from http://…").
     pub last_provisioning: Option<String>,
+    /// What else the read saw, for the readiness check and the history.
+    /// Boxed: it is large, and reads travel in enums with small variants.
+    pub facts: Option<Box<PhoneFacts>>,
 }
 
 /// Why a phone could not be read, in words; `needs_password` opens the prompt.
@@ -66,6 +70,7 @@ fn record_success(entry: &mut PhoneEntry, read: PhoneRead, context: ReadContext)
     entry.firmware = read.identity.firmware.clone().or(entry.firmware.take());
     entry.form.load_phone_values(read.values);
     entry.reboot_reasons = read.reboot_reasons;
+    entry.facts = read.facts.map(|facts| *facts);
     // A failure stays on the light while its operation runs or its timeline explains it;
     // a failed first read is cleared by a good one.
     let unexplained_failure = matches!(entry.status, PhoneStatus::Failed(_))
@@ -97,11 +102,13 @@ fn record_failure(
     let mut ask_password = None;
     if failure.needs_password {
         entry.status = PhoneStatus::NeedsCredentials;
+        entry.facts = None;
         if !context.prompt_open && context.selected {
             ask_password = Some(failure.message.clone());
         }
     } else if is_first_contact(&entry.status) {
         entry.status = PhoneStatus::Failed(failure.message.clone());
+        entry.facts = None;
     } else {
         // The outcome of the last operation stands (a phone that reboots after applying
         // does not answer for a moment); only the re-read failed.
@@ -156,6 +163,7 @@ mod tests {
             values: BTreeMap::from([("Resync_Periodic".to_string(), "3600".to_string())]),
             reboot_reasons: vec!["Provisioning".into()],
             last_provisioning: Some("Successful from http://10.1.1.1/p.xml".into()),
+            facts: None,
         }
     }
 

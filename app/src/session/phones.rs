@@ -4,10 +4,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::form::FormState;
+use super::phone_facts::PhoneFacts;
 use super::timeline::Timeline;
 use crate::discovery::{Access, Confidence, DiscoveredPhone};
 use crate::identity::{FirmwareLine, Mac, PhoneIdentity};
 use crate::phone::PhoneAddress;
+use crate::provision::ProvisionEvent;
 
 /// Stable handle of a list entry for this run and across restarts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -75,6 +77,12 @@ pub struct PhoneEntry {
     /// phone only added by hand.
     #[serde(default)]
     pub confidence: Option<Confidence>,
+    /// What the last good read saw beyond the form (readiness, history comparisons).
+    #[serde(skip)]
+    pub facts: Option<PhoneFacts>,
+    /// The engine events of the latest apply, resync or restore, for the stepper.
+    #[serde(skip)]
+    pub operation_events: Vec<ProvisionEvent>,
 }
 
 impl PhoneEntry {
@@ -93,6 +101,8 @@ impl PhoneEntry {
             timeline: Timeline::default(),
             reboot_reasons: Vec::new(),
             confidence: None,
+            facts: None,
+            operation_events: Vec::new(),
         }
     }
 

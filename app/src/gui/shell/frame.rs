@@ -5,8 +5,9 @@
 use super::Shell;
 use crate::gui::intent::Intent;
 use crate::gui::{
-    credentials_dialog, import_review, large_scan_dialog, menu, phones_panel, profile_panel,
-    review, settings_window, style, timeline_panel,
+    credentials_dialog, history_panel, import_review, large_scan_dialog, menu, phones_panel,
+    profile_panel, readiness_panel, restore_review, review, settings_window, style,
+    timeline_panel,
 };
 use crate::session::{Settings, ThemeChoice};
 
@@ -36,11 +37,25 @@ impl Shell {
                 ));
             });
         intents.extend(self.timeline(ui, width));
+        let running = self
+            .phones
+            .selected
+            .is_some_and(|id| self.operations.contains_key(&id));
         egui::CentralPanel::default().show(ui, |ui| {
             egui::ScrollArea::vertical()
                 .id_salt("profile form")
                 .auto_shrink([false, false])
                 .show(ui, |ui| {
+                    if let Some(entry) = self.phones.selected_entry() {
+                        readiness_panel::show(ui, entry, jiff::Timestamp::now());
+                        intents.extend(history_panel::show(
+                            ui,
+                            entry,
+                            &self.history,
+                            &self.zone,
+                            running,
+                        ));
+                    }
                     intents.extend(profile_panel::show(
                         ui,
                         self.phones.selected_entry(),
@@ -136,6 +151,14 @@ impl Shell {
                 .map(|e| e.display_name())
                 .unwrap_or_default();
             intents.extend(import_review::show(ctx, &name, review));
+        }
+        if let Some(restore) = &self.restore_review {
+            let name = self
+                .phones
+                .selected_entry()
+                .map(|e| e.display_name())
+                .unwrap_or_default();
+            intents.extend(restore_review::show(ctx, &name, restore));
         }
         if let Some(draft) = &mut self.credentials_draft {
             intents.extend(credentials_dialog::show(ctx, draft));

@@ -55,6 +55,10 @@ impl Shell {
             Intent::RevertAll => self.revert_all(ctx),
             Intent::ReviewChanges => self.review_changes(),
             Intent::CloseReview => self.review = None,
+            Intent::CompareSnapshot(id) => self.history.compare = id,
+            Intent::ReviewRestore(id) => self.review_restore(&id),
+            Intent::ConfirmRestore => self.restore(),
+            Intent::CloseRestore => self.restore_review = None,
             Intent::ConfirmSubmit => {
                 self.review = None;
                 self.submit();

@@ -12,6 +12,7 @@
 mod credentials;
 mod file_jobs;
 mod frame;
+mod history;
 mod intents;
 mod phone_work;
 mod reports;
@@ -28,9 +29,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::background::{Report, Reporter};
 use super::credentials_dialog::CredentialsDraft;
+use super::history_panel::HistoryPanelState;
 use super::large_scan_dialog::LargeScanQuestion;
 use super::phones_panel::{PhonesPanelState, ScanView};
 use super::profile_panel::{Capabilities, ProfilePanelState};
+use super::restore_review::RestoreReview;
 use super::review::ReviewRow;
 use super::settings_window::SettingsDraft;
 use crate::provision::Engine;
@@ -62,6 +65,10 @@ pub struct Shell {
     review: Option<Vec<ReviewRow>>,
     /// An import held back by names the phone does not have, for that phone.
     import_review: Option<(PhoneId, ImportReview)>,
+    /// The selected phone's snapshots and their load.
+    history: HistoryPanelState,
+    /// A restore waiting for confirmation.
+    restore_review: Option<RestoreReview>,
     settings_draft: Option<SettingsDraft>,
     /// The known-phones file shared with `phoneprov discover` (names by MAC); `None`: not
     /// used (tests).
@@ -142,6 +149,8 @@ impl Shell {
             profile_panel: ProfilePanelState::default(),
             review: None,
             import_review: None,
+            history: HistoryPanelState::default(),
+            restore_review: None,
             settings_draft: None,
             known_phones: None,
             large_scan_question: None,
@@ -248,6 +257,7 @@ impl Shell {
     pub fn logic_step(&mut self, ctx: &egui::Context) {
         self.drain_reports(ctx);
         self.poll_phone_work();
+        self.poll_history();
         self.poll_password_saves();
         self.poll_file_jobs();
         self.save_if_due(ctx);

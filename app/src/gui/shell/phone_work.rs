@@ -36,6 +36,8 @@ pub(super) struct RunningOperation {
 pub(super) enum Operation {
     Apply(Vec<(String, String)>),
     Resync(Option<String>),
+    /// Put back a snapshot (`phoneprov rollback`).
+    Restore(Box<crate::provision::Snapshot>),
 }
 
 impl Shell {
@@ -69,6 +71,8 @@ impl Shell {
             return;
         }
         entry.status = PhoneStatus::Applying;
+        // The stepper draws this operation's events only.
+        entry.operation_events.clear();
         let address = entry.address.clone();
         let keys = entry.credential_keys();
         let login = self.look_up_login(keys);
@@ -166,6 +170,9 @@ impl Shell {
                 Operation::Resync(rule) => {
                     engine_link::resync(reporter, engine, id, phone, rule, cancel).await
                 }
+                Operation::Restore(snapshot) => {
+                    engine_link::restore(reporter, engine, id, phone, *snapshot, cancel).await
+                }
             }
         });
     }
@@ -212,6 +219,8 @@ impl Shell {
         outcome: Result<String, OperationFailure>,
     ) {
         self.operations.remove(&id);
+        // An apply or restore saved a snapshot first.
+        self.history.stale = true;
         if let Some(entry) = self.phones.get_mut(id) {
             let name = entry.display_name();
             let line = operation::record_outcome(entry, outcome, jiff::Timestamp::now());

@@ -85,8 +85,12 @@ pub fn demo_app(
     (harness, controls)
 }
 
-/// Clicks the field named `label` and types `text` into it.
+/// Clicks the field named `label` and types `text` into it (scrolled into view first: a
+/// field below the fold cannot be clicked).
 pub fn type_into(harness: &mut Harness<'_, Shell>, label: &str, text: &str) {
+    harness.get_by_label(label).scroll_to_me();
+    // Until the scroll has settled: a click lands where the field is drawn.
+    harness.run();
     let field = harness.get_by_label(label);
     field.click();
     field.type_text(text);
