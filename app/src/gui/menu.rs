@@ -2,6 +2,7 @@
 
 use egui::Ui;
 
+use super::a11y::{self, menu_item};
 use super::intent::Intent;
 
 /// What the menus can offer right now.
@@ -13,44 +14,41 @@ pub struct MenuState {
 
 pub fn show(ui: &mut Ui, state: MenuState) -> Vec<Intent> {
     let mut intents = Vec::new();
-    egui::MenuBar::new().ui(ui, |ui| {
-        ui.menu_button("File", |ui| {
+    a11y::menu_bar(ui, |ui| {
+        a11y::menu(ui, "File", |ui| {
             let files = state.phone_selected;
             let why = "Select a phone first";
-            if ui
-                .add_enabled(files, egui::Button::new("Export profile…"))
+            if menu_item(ui.add_enabled(files, egui::Button::new("Export profile…")))
                 .on_disabled_hover_text(why)
                 .clicked()
             {
                 intents.push(Intent::ExportProfile);
             }
-            if ui
-                .add_enabled(
-                    files && state.has_changes,
-                    egui::Button::new("Export changes only…"),
-                )
-                .on_disabled_hover_text(why)
-                .clicked()
+            if menu_item(ui.add_enabled(
+                files && state.has_changes,
+                egui::Button::new("Export changes only…"),
+            ))
+            .on_disabled_hover_text(why)
+            .clicked()
             {
                 intents.push(Intent::ExportChanges);
             }
-            if ui
-                .add_enabled(files, egui::Button::new("Import profile into the form…"))
+            if menu_item(ui.add_enabled(files, egui::Button::new("Import profile into the form…")))
                 .on_disabled_hover_text(why)
                 .clicked()
             {
                 intents.push(Intent::ImportProfile);
             }
             ui.separator();
-            if ui.button("Save activity log…").clicked() {
+            if menu_item(ui.button("Save activity log…")).clicked() {
                 intents.push(Intent::SaveActivityLog);
             }
             ui.separator();
-            if ui.button("Settings…").clicked() {
+            if menu_item(ui.button("Settings…")).clicked() {
                 intents.push(Intent::OpenSettings);
             }
             ui.separator();
-            if ui.button("Quit").clicked() {
+            if menu_item(ui.button("Quit")).clicked() {
                 intents.push(Intent::Quit);
             }
         });

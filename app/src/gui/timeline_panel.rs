@@ -4,7 +4,7 @@
 use egui::{Frame, RichText, Ui};
 
 use super::intent::Intent;
-use super::style;
+use super::{a11y, shortcuts, style};
 use crate::session::{Outcome, PhoneEntry, Stage, TimelineEntry};
 
 pub fn show(
@@ -41,7 +41,7 @@ pub fn show(
         );
         return intents;
     }
-    egui::ScrollArea::vertical()
+    let output = egui::ScrollArea::vertical()
         .id_salt("timeline")
         .auto_shrink([false, false])
         .stick_to_bottom(true)
@@ -49,7 +49,9 @@ pub fn show(
             for item in &entry.timeline.entries {
                 timeline_row(ui, item, zone);
             }
+            a11y::keep_focus_in_view(ui);
         });
+    a11y::name_scroll_bars(ui.ctx(), output.id, "the resync steps");
     intents
 }
 
@@ -63,12 +65,15 @@ fn read_or_cancel(ui: &mut Ui, running: bool, intents: &mut Vec<Intent>) {
         {
             intents.push(Intent::CancelOperation);
         }
-    } else if ui
-        .button("Read the phone again")
-        .on_hover_text("Read its identity, values and status now")
-        .clicked()
-    {
-        intents.push(Intent::ReadPhone);
+    } else {
+        let keys = shortcuts::words(ui.ctx(), &shortcuts::READ_AGAIN);
+        let read = ui
+            .button("Read the phone again")
+            .on_hover_text(format!("Read its identity, values and status now ({keys})"));
+        a11y::shortcut(&read, &keys);
+        if read.clicked() {
+            intents.push(Intent::ReadPhone);
+        }
     }
 }
 
