@@ -128,11 +128,15 @@ pub fn menu<R>(ui: &mut Ui, title: &str, add_items: impl FnOnce(&mut Ui) -> R) -
     inner.map(|inner| inner.inner)
 }
 
-/// A button in a menu: a menu item to screen readers.
-pub fn menu_item(response: Response) -> Response {
+/// A button in a menu: a menu item to screen readers. Chosen by keyboard (Enter, Space) it
+/// closes the menu like a click does.
+pub fn menu_item(ui: &mut Ui, response: Response) -> Response {
     response.ctx.accesskit_node_builder(response.id, |node| {
         node.set_role(Role::MenuItem);
     });
+    if response.clicked() {
+        ui.close();
+    }
     response
 }
 

@@ -18,38 +18,37 @@ pub fn show(ui: &mut Ui, state: MenuState) -> Vec<Intent> {
         a11y::menu(ui, "File", |ui| {
             let files = state.phone_selected;
             let why = "Select a phone first";
-            if menu_item(ui.add_enabled(files, egui::Button::new("Export profile…")))
-                .on_disabled_hover_text(why)
-                .clicked()
-            {
-                intents.push(Intent::ExportProfile);
+            let items = [
+                (files, "Export profile…", Intent::ExportProfile),
+                (
+                    files && state.has_changes,
+                    "Export changes only…",
+                    Intent::ExportChanges,
+                ),
+                (
+                    files,
+                    "Import profile into the form…",
+                    Intent::ImportProfile,
+                ),
+            ];
+            for (enabled, words, intent) in items {
+                let item = ui
+                    .add_enabled(enabled, egui::Button::new(words))
+                    .on_disabled_hover_text(why);
+                if menu_item(ui, item).clicked() {
+                    intents.push(intent);
+                }
             }
-            if menu_item(ui.add_enabled(
-                files && state.has_changes,
-                egui::Button::new("Export changes only…"),
-            ))
-            .on_disabled_hover_text(why)
-            .clicked()
-            {
-                intents.push(Intent::ExportChanges);
-            }
-            if menu_item(ui.add_enabled(files, egui::Button::new("Import profile into the form…")))
-                .on_disabled_hover_text(why)
-                .clicked()
-            {
-                intents.push(Intent::ImportProfile);
-            }
-            ui.separator();
-            if menu_item(ui.button("Save activity log…")).clicked() {
-                intents.push(Intent::SaveActivityLog);
-            }
-            ui.separator();
-            if menu_item(ui.button("Settings…")).clicked() {
-                intents.push(Intent::OpenSettings);
-            }
-            ui.separator();
-            if menu_item(ui.button("Quit")).clicked() {
-                intents.push(Intent::Quit);
+            for (words, intent) in [
+                ("Save activity log…", Intent::SaveActivityLog),
+                ("Settings…", Intent::OpenSettings),
+                ("Quit", Intent::Quit),
+            ] {
+                ui.separator();
+                let item = ui.button(words);
+                if menu_item(ui, item).clicked() {
+                    intents.push(intent);
+                }
             }
         });
     });
