@@ -18,7 +18,7 @@ CONTROL_ROLES = {
     pyatspi.ROLE_COMBO_BOX, pyatspi.ROLE_MENU_ITEM, pyatspi.ROLE_MENU, pyatspi.ROLE_SLIDER,
     pyatspi.ROLE_SPIN_BUTTON, pyatspi.ROLE_SPLIT_PANE, pyatspi.ROLE_TOGGLE_BUTTON,
     pyatspi.ROLE_MENU_BAR, pyatspi.ROLE_DIALOG, pyatspi.ROLE_FRAME, pyatspi.ROLE_WINDOW,
-    pyatspi.ROLE_PANEL,
+    pyatspi.ROLE_PANEL, pyatspi.ROLE_SEPARATOR,
 }
 
 
@@ -47,7 +47,8 @@ def describe(node):
         name for state, name in [
             (pyatspi.STATE_FOCUSED, "focused"), (pyatspi.STATE_FOCUSABLE, "focusable"),
             (pyatspi.STATE_EXPANDABLE, "expandable"), (pyatspi.STATE_EXPANDED, "expanded"),
-            (pyatspi.STATE_CHECKED, "checked"), (pyatspi.STATE_MODAL, "modal"),
+            (pyatspi.STATE_CHECKED, "checked"), (pyatspi.STATE_PRESSED, "pressed"),
+            (pyatspi.STATE_MODAL, "modal"),
         ] if states.contains(state)
     ]
     value = ""
@@ -76,7 +77,7 @@ def ring(app, keys, limit=200):
     for _ in range(limit):
         key(keys)
         now = focused(app)
-        name = None if now is None else (now.getRoleName(), now.name)
+        name = ("nothing", "") if now is None else (now.getRoleName(), now.name)
         if stops and name == stops[0]:
             return stops
         if stops and name == stops[-1]:
@@ -88,6 +89,10 @@ def ring(app, keys, limit=200):
 def main():
     app = find_app()
     time.sleep(3)  # the demo phone is read; let the window settle
+    # No window manager: give the window the keyboard.
+    window = subprocess.run(["xdotool", "search", "--name", "^phoneprov$"],
+                            check=True, capture_output=True, text=True).stdout.split()[0]
+    subprocess.run(["xdotool", "windowfocus", "--sync", window], check=True)
     problems = []
     for node in walk(app):
         role, name, states, value, description = describe(node)

@@ -51,10 +51,19 @@ pub fn shortcut(response: &Response, keys: &str) {
     });
 }
 
-/// Reports a collapsible group's header as expanded or collapsed.
-pub fn expanded(response: &Response, open: bool) {
-    response.ctx.accesskit_node_builder(response.id, |node| {
+/// A collapsible group's header says whether the group is open: expanded (egui sets it;
+/// UI Automation and macOS read it) and pressed, which is what AccessKit's AT-SPI adapter
+/// passes on (it has no expanded state), so Orca hears "pressed" for an open group.
+pub fn group_state<R>(group: &egui::CollapsingResponse<R>) {
+    let open = group.body_response.is_some();
+    let header = &group.header_response;
+    header.ctx.accesskit_node_builder(header.id, |node| {
         node.set_expanded(open);
+        node.set_toggled(if open {
+            egui::accesskit::Toggled::True
+        } else {
+            egui::accesskit::Toggled::False
+        });
     });
 }
 

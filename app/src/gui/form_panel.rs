@@ -29,7 +29,7 @@ pub fn show(ui: &mut Ui, form: &FormContext<'_>) -> Vec<Intent> {
         if fields.is_empty() {
             continue;
         }
-        egui::CollapsingHeader::new(RichText::new(group.label()).strong().size(17.0))
+        let shown = egui::CollapsingHeader::new(RichText::new(group.label()).strong().size(17.0))
             .id_salt(group.label())
             .default_open(group == schema::Group::ConfigurationProfile)
             .show(ui, |ui| {
@@ -38,6 +38,7 @@ pub fn show(ui: &mut Ui, form: &FormContext<'_>) -> Vec<Intent> {
                     ui.add_space(6.0);
                 }
             });
+        a11y::group_state(&shown);
         ui.add_space(6.0);
     }
     intents

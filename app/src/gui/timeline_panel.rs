@@ -24,7 +24,7 @@ pub fn show(
     ui.horizontal(|ui| read_or_cancel(ui, running, &mut intents));
     ui.add_space(6.0);
     if !entry.reboot_reasons.is_empty() {
-        egui::CollapsingHeader::new("Last reboots (the phone's own record)")
+        let reboots = egui::CollapsingHeader::new("Last reboots (the phone's own record)")
             .id_salt("reboot reasons")
             .default_open(true)
             .show(ui, |ui| {
@@ -32,6 +32,7 @@ pub fn show(
                     ui.label(RichText::new(reason).monospace());
                 }
             });
+        a11y::group_state(&reboots);
         ui.add_space(6.0);
     }
     if entry.timeline.entries.is_empty() {

@@ -608,13 +608,18 @@ fn every_control_and_container_is_named_in_words_with_its_state() {
     harness.key_press(egui::Key::Escape);
     harness.run();
 
-    // Groups say whether they are open.
+    // Groups say whether they are open: expanded, and pressed for AT-SPI (its adapter
+    // passes no expanded state on).
     let group = |harness: &Harness<'_, Shell>, name: &str| {
-        harness
-            .get_by_label(name)
-            .accesskit_node()
-            .data()
-            .is_expanded()
+        let node = harness.get_by_label(name);
+        let data = node.accesskit_node().data().clone();
+        let pressed = data.toggled() == Some(egui::accesskit::Toggled::True);
+        assert_eq!(
+            data.is_expanded(),
+            Some(pressed),
+            "{name}: expanded and pressed agree"
+        );
+        data.is_expanded()
     };
     assert_eq!(group(&harness, "Configuration Profile"), Some(true));
     assert_eq!(group(&harness, "Firmware Upgrade"), Some(false));

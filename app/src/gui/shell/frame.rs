@@ -222,7 +222,7 @@ impl Shell {
 fn demo_banner(ui: &mut egui::Ui, demo: &crate::gui::demo::DemoPhones) -> Option<Intent> {
     let mut intent = None;
     ui.horizontal_wrapped(|ui| {
-        egui::CollapsingHeader::new(
+        let banner = egui::CollapsingHeader::new(
             egui::RichText::new(format!(
                 "Demo: {} emulated phones on this computer (nothing on your network is touched)",
                 demo.phones.len()
@@ -235,6 +235,7 @@ fn demo_banner(ui: &mut egui::Ui, demo: &crate::gui::demo::DemoPhones) -> Option
                 ui.label(format!("{} ({}): {}", phone.name, phone.url, phone.role));
             }
         });
+        a11y::group_state(&banner);
         // The busy phone applies only when its call ends: the person at the desk is played here.
         for (index, phone) in demo.phones.iter().enumerate() {
             if !phone.takes_calls {
