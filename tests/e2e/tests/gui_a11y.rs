@@ -652,11 +652,22 @@ fn shortcuts_focus_the_filter_read_again_and_open_the_review() {
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
     harness.run();
     assert_eq!(focused(&harness).unwrap().name, "Filter:");
-    let filter = harness.get_by_label("Filter:");
-    assert_eq!(
-        filter.accesskit_node().data().keyboard_shortcut(),
-        Some("Ctrl+F")
-    );
+    // Screen readers announce each shortcut with its control.
+    for (control, keys) in [
+        ("Filter:", "Ctrl+F"),
+        ("Read the phone again", "F5"),
+        ("Submit…", "Ctrl+Enter"),
+    ] {
+        assert_eq!(
+            harness
+                .get_by_label(control)
+                .accesskit_node()
+                .data()
+                .keyboard_shortcut(),
+            Some(keys),
+            "{control}"
+        );
+    }
 
     let reads = |shell: &Shell| {
         shell
