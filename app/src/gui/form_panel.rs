@@ -6,7 +6,7 @@
 use egui::{RichText, TextEdit, Ui};
 
 use super::intent::Intent;
-use super::{style, widgets};
+use super::{a11y, style, widgets};
 use crate::identity::FirmwareLine;
 use crate::profile::{Finding, Kind, ParamDef, Severity, hint, schema};
 use crate::session::{FormCheck, PhoneEntry};
@@ -29,7 +29,7 @@ pub fn show(ui: &mut Ui, form: &FormContext<'_>) -> Vec<Intent> {
         if fields.is_empty() {
             continue;
         }
-        egui::CollapsingHeader::new(RichText::new(group.label()).strong().size(17.0))
+        let shown = egui::CollapsingHeader::new(RichText::new(group.label()).strong().size(17.0))
             .id_salt(group.label())
             .default_open(group == schema::Group::ConfigurationProfile)
             .show(ui, |ui| {
@@ -38,6 +38,7 @@ pub fn show(ui: &mut Ui, form: &FormContext<'_>) -> Vec<Intent> {
                     ui.add_space(6.0);
                 }
             });
+        a11y::group_state(&shown);
         ui.add_space(6.0);
     }
     intents
@@ -113,7 +114,7 @@ fn value_line(
 ) {
     let quiet = style::quiet_colour(ui.visuals());
     ui.horizontal_wrapped(|ui| {
-        if let Some(text) = editor(ui, def, shown, label) {
+        if let Some(text) = editor(ui, def, shown, label, &field_description(def)) {
             intents.push(Intent::EditField(def.element.to_string(), text));
         }
         let hint = hint::value_hint(def, shown).or_else(|| {
@@ -255,10 +256,18 @@ fn send_state(ui: &mut Ui, form: &FormContext<'_>, def: &'static ParamDef) {
 }
 
 /// Draws the widget for the field's kind; returns the new text when the user changed it.
-fn editor(ui: &mut Ui, def: &'static ParamDef, shown: &str, label: egui::Id) -> Option<String> {
+fn editor(
+    ui: &mut Ui,
+    def: &'static ParamDef,
+    shown: &str,
+    label: egui::Id,
+    description: &str,
+) -> Option<String> {
     if def.read_only {
-        ui.label(RichText::new(shown).monospace())
+        let value = ui
+            .label(RichText::new(shown).monospace())
             .labelled_by(label);
+        a11y::describe(&value, description);
         return None;
     }
     match def.kind {
@@ -266,6 +275,7 @@ fn editor(ui: &mut Ui, def: &'static ParamDef, shown: &str, label: egui::Id) -> 
             let mut on = shown.trim().eq_ignore_ascii_case("yes");
             let recognised = on || shown.trim().eq_ignore_ascii_case("no");
             let response = widgets::yes_no_switch(ui, &mut on, def.label);
+            a11y::describe(&response, description);
             let words = if recognised {
                 if on { "Yes" } else { "No" }
             } else {
@@ -278,15 +288,18 @@ fn editor(ui: &mut Ui, def: &'static ParamDef, shown: &str, label: egui::Id) -> 
         }
         Kind::Choice(choices) => {
             let mut selected = shown.to_string();
+            let current = if shown.is_empty() { "(empty)" } else { shown };
             let response = egui::ComboBox::from_id_salt(def.element)
-                .selected_text(if shown.is_empty() { "(empty)" } else { shown })
+                .selected_text(current)
                 .width(240.0)
                 .show_ui(ui, |ui| {
                     for choice in choices {
                         ui.selectable_value(&mut selected, (*choice).to_string(), *choice);
                     }
                 });
-            response.response.labelled_by(label);
+            let response = response.response.labelled_by(label);
+            a11y::choice_value(&response, current);
+            a11y::describe(&response, description);
             (selected != shown).then_some(selected)
         }
         Kind::Integer { .. } | Kind::TimeHhmm => {
@@ -298,6 +311,7 @@ fn editor(ui: &mut Ui, def: &'static ParamDef, shown: &str, label: egui::Id) -> 
                         .desired_width(90.0),
                 )
                 .labelled_by(label);
+            a11y::describe(&response, description);
             response.changed().then_some(text)
         }
         Kind::Schedule | Kind::DhcpOptions => {
@@ -309,6 +323,7 @@ fn editor(ui: &mut Ui, def: &'static ParamDef, shown: &str, label: egui::Id) -> 
                         .desired_width(150.0),
                 )
                 .labelled_by(label);
+            a11y::describe(&response, description);
             response.changed().then_some(text)
         }
         Kind::ProfileRule | Kind::Condition | Kind::MacroTemplate | Kind::Text => {
@@ -325,6 +340,7 @@ fn editor(ui: &mut Ui, def: &'static ParamDef, shown: &str, label: egui::Id) -> 
                 edit.code_editor().lock_focus(false)
             };
             let response = ui.add(edit).labelled_by(label);
+            a11y::describe(&response, description);
             response.changed().then_some(text)
         }
     }
@@ -366,6 +382,19 @@ fn shorten(text: &str, max: usize) -> String {
         let cut: String = text.chars().take(max.saturating_sub(1)).collect();
         format!("{cut}…")
     }
+}
+
+/// What a screen reader says after a field's name and value: the schema's help, the unit and
+/// what the field accepts (the range), in sentences.
+fn field_description(def: &ParamDef) -> String {
+    let mut text = def.help.trim().to_string();
+    if let Some(unit) = hint::unit_hint(def) {
+        text.push_str(&format!(" Unit: {unit}."));
+    }
+    if let Some(accepts) = hint::accepts(def) {
+        text.push_str(&format!(" Accepts {accepts}."));
+    }
+    text
 }
 
 /// The tooltip of a field: the schema's help, what it accepts, its XML element.

@@ -2,27 +2,27 @@
 //! the technician chooses to leave them out (a site file may carry other models' names) or
 //! cancels.
 
-use egui::{Modal, RichText};
+use egui::RichText;
 
+use super::a11y;
 use super::intent::Intent;
 use crate::profile::names::did_you_mean;
 use crate::session::profile_files::ImportReview;
 
 pub fn show(ctx: &egui::Context, phone_name: &str, review: &ImportReview) -> Vec<Intent> {
     let mut intents = Vec::new();
-    let response = Modal::new(egui::Id::unique("import review")).show(ctx, |ui| {
-        ui.set_max_width(640.0);
-        ui.heading(format!(
-            "{} name(s) in {} are not on {phone_name}",
-            review.unknown.len(),
-            review.file
-        ));
+    let title = format!(
+        "{} name(s) in {} are not on {phone_name}",
+        review.unknown.len(),
+        review.file
+    );
+    let response = a11y::dialog(ctx, "import review", &title, 640.0, |ui| {
         ui.label(
             "The phone would ignore these. Nothing has been imported. Leave them out and \
              import the rest, or cancel and correct the file.",
         );
         ui.add_space(6.0);
-        egui::ScrollArea::vertical()
+        let output = egui::ScrollArea::vertical()
             .max_height(300.0)
             .show(ui, |ui| {
                 for unknown in &review.unknown {
@@ -35,6 +35,7 @@ pub fn show(ctx: &egui::Context, phone_name: &str, review: &ImportReview) -> Vec
                     });
                 }
             });
+        a11y::name_scroll_bars(ui.ctx(), output.id, "the unknown names");
         ui.add_space(8.0);
         ui.horizontal(|ui| {
             if ui

@@ -1,7 +1,9 @@
 //! Asks before sweeping ranges larger than a /22: that many addresses take long and reach far
 //! beyond one office, so the technician confirms (the CLI's `--yes-large`).
 
-use egui::{Modal, RichText};
+use egui::RichText;
+
+use super::a11y;
 
 use super::intent::Intent;
 
@@ -27,30 +29,34 @@ impl LargeScanQuestion {
 
 pub fn show(ctx: &egui::Context, question: &LargeScanQuestion) -> Vec<Intent> {
     let mut intents = Vec::new();
-    let response = Modal::new(egui::Id::unique("large scan question")).show(ctx, |ui| {
-        ui.set_max_width(560.0);
-        ui.heading(format!("Sweep {} addresses?", question.addresses));
-        ui.add(
-            egui::Label::new(format!(
-                "{} hold {} addresses, more than the 1,024 of a /22. Sweeping them takes {} \
+    let response = a11y::dialog(
+        ctx,
+        "large scan question",
+        &format!("Sweep {} addresses?", question.addresses),
+        560.0,
+        |ui| {
+            ui.add(
+                egui::Label::new(format!(
+                    "{} hold {} addresses, more than the 1,024 of a /22. Sweeping them takes {} \
                  and reaches far beyond one office: sweep only networks you are allowed to \
                  scan. A smaller range can be set in Settings, under 'Sweep only these networks'.",
-                question.ranges,
-                question.addresses,
-                question.estimate_words()
-            ))
-            .wrap(),
-        );
-        ui.add_space(8.0);
-        ui.horizontal(|ui| {
-            if ui.button(RichText::new("Sweep them").strong()).clicked() {
-                intents.push(Intent::StartLargeScan);
-            }
-            if ui.button("Cancel").clicked() {
-                intents.push(Intent::CloseLargeScanQuestion);
-            }
-        });
-    });
+                    question.ranges,
+                    question.addresses,
+                    question.estimate_words()
+                ))
+                .wrap(),
+            );
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                if ui.button(RichText::new("Sweep them").strong()).clicked() {
+                    intents.push(Intent::StartLargeScan);
+                }
+                if ui.button("Cancel").clicked() {
+                    intents.push(Intent::CloseLargeScanQuestion);
+                }
+            });
+        },
+    );
     if response.should_close() && intents.is_empty() {
         intents.push(Intent::CloseLargeScanQuestion);
     }

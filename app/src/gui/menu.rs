@@ -3,6 +3,7 @@
 
 use egui::Ui;
 
+use super::a11y::{self, menu_item};
 use super::intent::Intent;
 
 /// What the menus can offer right now.
@@ -14,56 +15,52 @@ pub struct MenuState {
 
 pub fn show(ui: &mut Ui, state: MenuState) -> Vec<Intent> {
     let mut intents = Vec::new();
-    egui::MenuBar::new().ui(ui, |ui| {
-        ui.menu_button("File", |ui| {
+    a11y::menu_bar(ui, |ui| {
+        a11y::menu(ui, "File", |ui| {
             let files = state.phone_selected;
             let why = "Select a phone first";
-            if ui
-                .add_enabled(files, egui::Button::new("Export profile…"))
-                .on_disabled_hover_text(why)
-                .clicked()
-            {
-                intents.push(Intent::ExportProfile);
-            }
-            if ui
-                .add_enabled(
+            let items = [
+                (files, "Export profile…", Intent::ExportProfile),
+                (
                     files && state.has_changes,
-                    egui::Button::new("Export changes only…"),
-                )
-                .on_disabled_hover_text(why)
-                .clicked()
-            {
-                intents.push(Intent::ExportChanges);
-            }
-            if ui
-                .add_enabled(files, egui::Button::new("Import profile into the form…"))
-                .on_disabled_hover_text(why)
-                .clicked()
-            {
-                intents.push(Intent::ImportProfile);
+                    "Export changes only…",
+                    Intent::ExportChanges,
+                ),
+                (
+                    files,
+                    "Import profile into the form…",
+                    Intent::ImportProfile,
+                ),
+            ];
+            for (enabled, words, intent) in items {
+                let item = ui
+                    .add_enabled(enabled, egui::Button::new(words))
+                    .on_disabled_hover_text(why);
+                if menu_item(ui, item).clicked() {
+                    intents.push(intent);
+                }
             }
             ui.separator();
-            if ui
+            let capture = ui
                 .add_enabled(files, egui::Button::new("Save a support capture…"))
                 .on_disabled_hover_text(why)
                 .on_hover_text(
                     "Every page phoneprov reads from the selected phone, passwords masked, in \
                      one file for support (phone-sim --replay serves it)",
-                )
-                .clicked()
-            {
+                );
+            if menu_item(ui, capture).clicked() {
                 intents.push(Intent::SaveCapture);
             }
-            if ui.button("Save activity log…").clicked() {
-                intents.push(Intent::SaveActivityLog);
-            }
-            ui.separator();
-            if ui.button("Settings…").clicked() {
-                intents.push(Intent::OpenSettings);
-            }
-            ui.separator();
-            if ui.button("Quit").clicked() {
-                intents.push(Intent::Quit);
+            for (words, intent) in [
+                ("Save activity log…", Intent::SaveActivityLog),
+                ("Settings…", Intent::OpenSettings),
+                ("Quit", Intent::Quit),
+            ] {
+                ui.separator();
+                let item = ui.button(words);
+                if menu_item(ui, item).clicked() {
+                    intents.push(intent);
+                }
             }
         });
     });

@@ -6,6 +6,7 @@
 //! [`background::Reporter`], and either wakes the window. The view model itself lives in
 //! [`crate::session`] and knows nothing of egui. See `docs/desktop-app.md`.
 
+pub mod a11y;
 pub mod background;
 pub mod credentials_dialog;
 #[cfg(feature = "demo")]
@@ -26,6 +27,7 @@ pub mod review;
 pub mod scan_link;
 pub mod settings_window;
 pub mod shell;
+pub mod shortcuts;
 pub mod sighting_link;
 pub mod style;
 pub mod timeline_panel;

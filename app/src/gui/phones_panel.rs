@@ -5,7 +5,7 @@ use egui::text::LayoutJob;
 use egui::{Align, Button, FontId, Key, Layout, ProgressBar, RichText, TextFormat, TextStyle, Ui};
 
 use super::intent::Intent;
-use super::style;
+use super::{a11y, shortcuts, style};
 use crate::session::{PhoneEntry, PhoneId, PhoneList};
 
 /// Scan progress as the list shows it.
@@ -44,12 +44,17 @@ pub fn show(
     ui.add_space(4.0);
     ui.horizontal(|ui| {
         let label = ui.label("Filter:");
-        ui.add(
-            egui::TextEdit::singleline(&mut list.filter)
-                .hint_text("name, address, model, MAC")
-                .desired_width(f32::INFINITY),
-        )
-        .labelled_by(label.id);
+        let keys = shortcuts::words(ui.ctx(), &shortcuts::FOCUS_FILTER);
+        let filter = ui
+            .add(
+                egui::TextEdit::singleline(&mut list.filter)
+                    .id(filter_id())
+                    .hint_text("name, address, model, MAC")
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id)
+            .on_hover_text(format!("Show only matching phones ({keys})"));
+        a11y::shortcut(&filter, &keys);
     });
     ui.separator();
     selected_actions(ui, list, panel, &mut intents);
@@ -78,6 +83,7 @@ fn scan_controls(ui: &mut Ui, scan: &ScanView, intents: &mut Vec<Intent>) {
         None => {
             let button = ui
                 .add(Button::new("🔍 Scan the network"))
+                .accessible_name("Scan the network")
                 .on_hover_text("Look for phones on this laptop's networks");
             if button.clicked() {
                 intents.push(Intent::StartScan);
@@ -193,7 +199,7 @@ fn phone_rows(
     }
     let mut moved = None;
     ui.with_layout(Layout::top_down(Align::Min), |ui| {
-        scroll.show_rows(ui, row_height, visible.len(), |ui, range| {
+        let output = scroll.show_rows(ui, row_height, visible.len(), |ui, range| {
             panel.drawn_rows = range.clone();
             for index in range {
                 let entry = &list.entries[visible[index]];
@@ -208,7 +214,9 @@ fn phone_rows(
                     moved = Some(to);
                 }
             }
+            a11y::keep_focus_in_view(ui);
         });
+        a11y::name_scroll_bars(ui.ctx(), output.id, "the phone list");
     });
     if let Some(index) = moved {
         let id = list.entries[visible[index]].id;
@@ -241,6 +249,7 @@ fn phone_row(
     let job = row_text(ui, entry);
     let response = ui
         .add(Button::selectable(place.selected, job).min_size(place.size))
+        .accessible_name(row_name(entry))
         .on_hover_text(row_tooltip(entry));
     if place.focus {
         response.request_focus();
@@ -314,8 +323,33 @@ fn selected_actions(
     });
 }
 
-/// Two lines: light + name + status words, then address · model · firmware. The text is
-/// also the row's screen-reader name.
+/// The filter's id, so a shortcut can put the cursor in it.
+pub fn filter_id() -> egui::Id {
+    egui::Id::unique("phone list filter")
+}
+
+/// A row's screen-reader name: the row's facts in words, without its status glyph or line
+/// break ("Reception, reachable, CP-8861-3PCC, 127.0.0.1:38095, firmware 11.3.7").
+pub fn row_name(entry: &PhoneEntry) -> String {
+    let address = entry.address.short();
+    let name = entry.display_name();
+    let mut parts = vec![name.clone(), entry.status.words().to_lowercase()];
+    if let Some(model) = entry.model.as_ref().filter(|model| **model != name) {
+        parts.push(model.clone());
+    }
+    if name != address {
+        parts.push(address);
+    }
+    if let Some(firmware) = &entry.firmware {
+        parts.push(format!("firmware {firmware}"));
+    }
+    if let Some(doubt) = identity_doubt(entry) {
+        parts.push(doubt.to_string());
+    }
+    parts.join(", ")
+}
+
+/// Two lines: light + name + status words, then address · model · firmware.
 fn row_text(ui: &Ui, entry: &PhoneEntry) -> LayoutJob {
     let visuals = ui.visuals();
     let body = TextStyle::Body.resolve(ui.style());

@@ -5,7 +5,7 @@ use egui::{Button, RichText, Ui};
 
 use super::form_panel::{self, FormContext};
 use super::intent::Intent;
-use super::style;
+use super::{a11y, shortcuts, style};
 use crate::identity::FirmwareLine;
 use crate::session::{FormCheck, PhoneEntry, PhoneStatus};
 
@@ -138,6 +138,9 @@ fn edit_buttons(
         capabilities.engine && changes > 0 && !blocked,
         Button::new(RichText::new(submit_text).strong()),
     );
+    let keys = shortcuts::words(ui.ctx(), &shortcuts::OPEN_REVIEW);
+    a11y::shortcut(&submit, &keys);
+    let submit = submit.on_hover_text(format!("Review the changes before they are sent ({keys})"));
     let submit = if !capabilities.engine {
         submit.on_disabled_hover_text(NO_ENGINE)
     } else if blocked {
@@ -156,6 +159,7 @@ fn edit_buttons(
     }
     if ui
         .button("🔑 Password…")
+        .accessible_name("Password…")
         .on_hover_text("The phone's admin login, kept in this computer's secret store")
         .clicked()
     {
@@ -172,6 +176,7 @@ fn resync_controls(
 ) {
     let resync = ui
         .add_enabled(capabilities.engine, Button::new("⟳ Resync now"))
+        .accessible_name("Resync now")
         .on_hover_text("The phone fetches its profile with its own Profile Rules")
         .on_disabled_hover_text(NO_ENGINE);
     if resync.clicked() {

@@ -1,8 +1,9 @@
 //! The review before a restore: what the phone gets back from the snapshot, old → new, and
 //! what cannot be put back. Confirming sends it like a submit (`phoneprov rollback`).
 
-use egui::{Modal, RichText};
+use egui::RichText;
 
+use super::a11y;
 use super::intent::Intent;
 use super::review::{ReviewRow, change_table};
 
@@ -20,12 +21,8 @@ pub struct RestoreReview {
 
 pub fn show(ctx: &egui::Context, phone_name: &str, review: &RestoreReview) -> Vec<Intent> {
     let mut intents = Vec::new();
-    let response = Modal::new(egui::Id::unique("review restore")).show(ctx, |ui| {
-        ui.set_max_width(720.0);
-        ui.heading(format!(
-            "Restore {phone_name} to the snapshot of {}?",
-            review.taken
-        ));
+    let title = format!("Restore {phone_name} to the snapshot of {}?", review.taken);
+    let response = a11y::dialog(ctx, "review restore", &title, 720.0, |ui| {
         ui.label(format!(
             "phoneprov sends these {} value(s) back, waits for the phone to apply them and \
              reads them back. A snapshot of the values now is saved first, so this can be \

@@ -1,6 +1,8 @@
 //! The Submit review: every change as old → new, confirmed before anything is sent.
 
-use egui::{Modal, RichText};
+use egui::RichText;
+
+use super::a11y;
 
 use super::intent::Intent;
 use crate::session::Change;
@@ -14,26 +16,30 @@ pub struct ReviewRow {
 
 pub fn show(ctx: &egui::Context, phone_name: &str, rows: &[ReviewRow]) -> Vec<Intent> {
     let mut intents = Vec::new();
-    let response = Modal::new(egui::Id::unique("review changes")).show(ctx, |ui| {
-        ui.set_max_width(720.0);
-        ui.heading(format!("Send {} change(s) to {phone_name}?", rows.len()));
-        ui.label(
-            "phoneprov sends these values, waits for the phone to apply them and reads them \
+    let response = a11y::dialog(
+        ctx,
+        "review changes",
+        &format!("Send {} change(s) to {phone_name}?", rows.len()),
+        720.0,
+        |ui| {
+            ui.label(
+                "phoneprov sends these values, waits for the phone to apply them and reads them \
              back. The phone may reboot.",
-        );
-        ui.add_space(6.0);
-        change_table(ui, rows);
-        ui.add_space(8.0);
-        ui.horizontal(|ui| {
-            let send = ui.button(RichText::new("Send and verify").strong());
-            if send.clicked() {
-                intents.push(Intent::ConfirmSubmit);
-            }
-            if ui.button("Cancel").clicked() {
-                intents.push(Intent::CloseReview);
-            }
-        });
-    });
+            );
+            ui.add_space(6.0);
+            change_table(ui, rows);
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                let send = ui.button(RichText::new("Send and verify").strong());
+                if send.clicked() {
+                    intents.push(Intent::ConfirmSubmit);
+                }
+                if ui.button("Cancel").clicked() {
+                    intents.push(Intent::CloseReview);
+                }
+            });
+        },
+    );
     if response.should_close() && intents.is_empty() {
         intents.push(Intent::CloseReview);
     }
@@ -43,7 +49,7 @@ pub fn show(ctx: &egui::Context, phone_name: &str, rows: &[ReviewRow]) -> Vec<In
 /// The changes as a table: field, what the phone has, what it will be. Also used by the
 /// restore review (`restore_review`).
 pub fn change_table(ui: &mut egui::Ui, rows: &[ReviewRow]) {
-    egui::ScrollArea::vertical()
+    let output = egui::ScrollArea::vertical()
         .max_height(360.0)
         .show(ui, |ui| {
             egui::Grid::new("review rows")
@@ -73,4 +79,5 @@ pub fn change_table(ui: &mut egui::Ui, rows: &[ReviewRow]) {
                     }
                 });
         });
+    a11y::name_scroll_bars(ui.ctx(), output.id, "the changes");
 }

@@ -1,7 +1,9 @@
 //! The Settings dialog: theme and scale, discovery sources and ports, syslog listener.
 //! Edits a draft; nothing changes until Save.
 
-use egui::{Modal, RichText};
+use egui::RichText;
+
+use super::a11y;
 
 use super::intent::Intent;
 use super::style;
@@ -73,9 +75,7 @@ fn join(ports: &[u16]) -> String {
 
 pub fn show(ctx: &egui::Context, draft: &mut SettingsDraft) -> Vec<Intent> {
     let mut intents = Vec::new();
-    let response = Modal::new(egui::Id::unique("settings")).show(ctx, |ui| {
-        ui.set_max_width(560.0);
-        ui.heading("Settings");
+    let response = a11y::dialog(ctx, "settings", "Settings", 560.0, |ui| {
         ui.add_space(4.0);
         appearance(ui, &mut draft.settings);
         ui.separator();

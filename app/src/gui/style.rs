@@ -81,3 +81,20 @@ pub fn stage_icon(stage: Stage) -> &'static str {
 
 /// Size of the timeline's headline: big enough to read from across the room.
 pub const HEADLINE_SIZE: f32 = 30.0;
+
+/// The focus ring: thick and in the selection colour at full strength, so the focused control
+/// stands out in either theme (egui's own focus look on a frameless button is a faint fill).
+pub fn focus_stroke(visuals: &Visuals) -> egui::Stroke {
+    let colour = if visuals.dark_mode {
+        Color32::from_rgb(120, 190, 255)
+    } else {
+        Color32::from_rgb(0, 80, 200)
+    };
+    egui::Stroke::new(2.5, colour)
+}
+
+/// Focused and pressed controls (egui draws both with the "active" look) get the focus stroke
+/// as their outline.
+pub fn strengthen_focus(style: &mut egui::Style) {
+    style.visuals.widgets.active.bg_stroke = focus_stroke(&style.visuals);
+}

@@ -4,8 +4,8 @@
 use egui::{Frame, RichText, Ui};
 
 use super::intent::Intent;
-use super::style;
 use super::widgets::stepper::{self as stepper_widget, StepperSize};
+use super::{a11y, shortcuts, style};
 use crate::session::stepper;
 use crate::session::{Outcome, PhoneEntry, Stage, TimelineEntry};
 
@@ -32,7 +32,7 @@ pub fn show(
     ui.horizontal(|ui| read_or_cancel(ui, running, &mut intents));
     ui.add_space(6.0);
     if !entry.reboot_reasons.is_empty() {
-        egui::CollapsingHeader::new("Last reboots (the phone's own record)")
+        let reboots = egui::CollapsingHeader::new("Last reboots (the phone's own record)")
             .id_salt("reboot reasons")
             .default_open(true)
             .show(ui, |ui| {
@@ -40,6 +40,7 @@ pub fn show(
                     ui.label(RichText::new(reason).monospace());
                 }
             });
+        a11y::group_state(&reboots);
         ui.add_space(6.0);
     }
     if entry.timeline.entries.is_empty() {
@@ -49,7 +50,7 @@ pub fn show(
         );
         return intents;
     }
-    egui::ScrollArea::vertical()
+    let output = egui::ScrollArea::vertical()
         .id_salt("timeline")
         .auto_shrink([false, false])
         .stick_to_bottom(true)
@@ -57,7 +58,9 @@ pub fn show(
             for item in &entry.timeline.entries {
                 timeline_row(ui, item, zone);
             }
+            a11y::keep_focus_in_view(ui);
         });
+    a11y::name_scroll_bars(ui.ctx(), output.id, "the resync steps");
     intents
 }
 
@@ -71,12 +74,15 @@ fn read_or_cancel(ui: &mut Ui, running: bool, intents: &mut Vec<Intent>) {
         {
             intents.push(Intent::CancelOperation);
         }
-    } else if ui
-        .button("Read the phone again")
-        .on_hover_text("Read its identity, values and status now")
-        .clicked()
-    {
-        intents.push(Intent::ReadPhone);
+    } else {
+        let keys = shortcuts::words(ui.ctx(), &shortcuts::READ_AGAIN);
+        let read = ui
+            .button("Read the phone again")
+            .on_hover_text(format!("Read its identity, values and status now ({keys})"));
+        a11y::shortcut(&read, &keys);
+        if read.clicked() {
+            intents.push(Intent::ReadPhone);
+        }
     }
 }
 

@@ -115,7 +115,7 @@ fn main_window_with_the_demo_phones_light() {
     let mut harness = demo_app(dir.path(), 71, ThemeChoice::Light);
     harness.run();
     wait_until_read(&mut harness);
-    harness.get_by_label_contains("Reception  Reachable");
+    harness.get_by_label_contains("Reception, reachable");
     snapshot_without_the_clock(&mut harness, "demo_light");
 }
 

@@ -2,33 +2,44 @@
 //! status, the form and any open dialog, collecting the intents they return; then the
 //! appearance (theme, text sizes) the settings ask for.
 
+use egui::emath::GuiRounding as _;
+
 use super::Shell;
 use crate::gui::intent::Intent;
 use crate::gui::{
-    credentials_dialog, history_panel, import_review, large_scan_dialog, menu, phones_panel,
-    profile_panel, readiness_panel, restore_review, review, settings_window, style,
-    timeline_panel,
+    a11y, credentials_dialog, history_panel, import_review, large_scan_dialog, menu,
+    phones_panel, profile_panel, readiness_panel, restore_review, review, settings_window,
+    shortcuts, style, timeline_panel,
 };
 use crate::session::{Settings, ThemeChoice};
 
 /// Below this width (in points) the resync status goes under the form instead of beside it.
 const NARROW_WIDTH: f32 = 1100.0;
 
+/// The id salts of the side panels (their resize handles are named after them).
+const PHONES_PANEL: &str = "phones";
+const STATUS_BESIDE: &str = "timeline";
+const STATUS_BELOW: &str = "timeline below";
+
 impl Shell {
     /// Draws one frame and acts on what the user asked for.
     pub fn draw(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
-        let mut intents = Vec::new();
+        a11y::name_window(&ctx, "phoneprov");
+        let mut intents = self.shortcuts(&ctx);
+        // egui's Tab order is the order controls are created: top bar, phone list, form,
+        // resync status, which is the order they are read in.
         self.top_bar(ui, &mut intents);
         self.status_bar(ui);
         // Narrow windows (or 200 % text) keep the form usable: the list gets at most a third
         // of the width and the resync status moves below the form.
         let width = ui.available_width();
-        egui::Panel::left("phones")
+        egui::Panel::left(PHONES_PANEL)
             .resizable(true)
             .default_size((width * 0.26).clamp(220.0, 320.0))
             .size_range(200.0..=(width * 0.34).max(220.0))
             .show(ui, |ui| {
+                a11y::name_panel(ui, "Phone list");
                 intents.extend(phones_panel::show(
                     ui,
                     &mut self.phones,
@@ -36,13 +47,18 @@ impl Shell {
                     &self.scan,
                 ));
             });
-        intents.extend(self.timeline(ui, width));
+        a11y::name_resize_handle(ui, PHONES_PANEL, "Resize the phone list");
         let running = self
             .phones
             .selected
             .is_some_and(|id| self.operations.contains_key(&id));
-        egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical()
+        // The form is drawn before the resync status (so Tab reaches it first) in the space
+        // the status panel leaves, which is placed after it.
+        let status = StatusPlace::for_width(width);
+        let mut form_ui = ui.new_child(egui::UiBuilder::new().max_rect(status.form_rect(ui)));
+        egui::CentralPanel::default().show(&mut form_ui, |ui| {
+            a11y::name_panel(ui, "Profile form");
+            let output = egui::ScrollArea::vertical()
                 .id_salt("profile form")
                 .auto_shrink([false, false])
                 .show(ui, |ui| {
@@ -64,12 +80,54 @@ impl Shell {
                         &self.form_check,
                         &self.zone,
                     ));
+                    a11y::keep_focus_in_view(ui);
                 });
+            a11y::name_scroll_bars(ui.ctx(), output.id, "the profile form");
         });
+        intents.extend(self.timeline(ui, &status));
         self.dialogs(&ctx, &mut intents);
         for intent in intents {
             self.handle(&ctx, intent);
         }
+        a11y::end_frame(&ctx);
+    }
+
+    /// The window's keyboard shortcuts (see [`shortcuts`]); none while a dialog is open.
+    fn shortcuts(&mut self, ctx: &egui::Context) -> Vec<Intent> {
+        let dialog_open = self.review.is_some()
+            || self.import_review.is_some()
+            || self.restore_review.is_some()
+            || self.credentials_draft.is_some()
+            || self.large_scan_question.is_some()
+            || self.settings_draft.is_some();
+        if dialog_open {
+            return Vec::new();
+        }
+        let pressed = shortcuts::pressed(ctx);
+        let mut intents = Vec::new();
+        if pressed.focus_filter {
+            ctx.memory_mut(|memory| memory.request_focus(phones_panel::filter_id()));
+        }
+        let selected = self.phones.selected_entry();
+        let running = self
+            .phones
+            .selected
+            .is_some_and(|id| self.operations.contains_key(&id));
+        if pressed.read_again && selected.is_some() && !running {
+            intents.push(Intent::ReadPhone);
+        }
+        if pressed.open_review
+            && let Some(entry) = selected
+        {
+            // The same condition as the Submit button.
+            let ready = self.capabilities.engine
+                && !entry.form.changes().is_empty()
+                && !self.form_check.blocks_submit(&entry.form);
+            if ready {
+                intents.push(Intent::ReviewChanges);
+            }
+        }
+        intents
     }
 
     /// The menu, the notice bar and (in the demo) the demo banner.
@@ -80,6 +138,7 @@ impl Shell {
             has_changes: selected.is_some_and(|e| !e.form.changes().is_empty()),
         };
         egui::Panel::top("menu bar").show(ui, |ui| {
+            a11y::name_panel(ui, "Top bar");
             intents.extend(menu::show(ui, menu_state));
             self.notice_bar(ui);
             #[cfg(feature = "demo")]
@@ -92,6 +151,7 @@ impl Shell {
     /// The last line of the activity log, with its time.
     fn status_bar(&self, ui: &mut egui::Ui) {
         egui::Panel::bottom("status bar").show(ui, |ui| {
+            a11y::name_panel(ui, "Status bar");
             ui.horizontal(|ui| {
                 if let Some(last) = self.activity.last() {
                     let time = last
@@ -106,31 +166,29 @@ impl Shell {
         });
     }
 
-    /// The resync status: beside the form, or below it when the window (`width` before the
-    /// side panels) is narrow.
-    fn timeline(&self, ui: &mut egui::Ui, width: f32) -> Vec<Intent> {
+    /// The resync status, beside or below the form (see [`StatusPlace`]).
+    fn timeline(&self, ui: &mut egui::Ui, place: &StatusPlace) -> Vec<Intent> {
         let running = self
             .phones
             .selected
             .is_some_and(|id| self.operations.contains_key(&id));
         let timeline = |ui: &mut egui::Ui| {
+            a11y::name_panel(ui, "Resync progress");
             timeline_panel::show(ui, self.phones.selected_entry(), &self.zone, running)
         };
-        if width < NARROW_WIDTH {
-            egui::Panel::bottom("timeline below")
-                .resizable(true)
-                .default_size(150.0)
-                .size_range(110.0..=500.0)
-                .show(ui, timeline)
-                .inner
+        let panel = if place.below {
+            egui::Panel::bottom(place.salt)
         } else {
-            egui::Panel::right("timeline")
-                .resizable(true)
-                .default_size((width * 0.25).clamp(260.0, 380.0))
-                .size_range(240.0..=(width * 0.4).max(260.0))
-                .show(ui, timeline)
-                .inner
-        }
+            egui::Panel::right(place.salt)
+        };
+        let intents = panel
+            .resizable(true)
+            .default_size(place.default)
+            .size_range(place.range)
+            .show(ui, timeline)
+            .inner;
+        a11y::name_resize_handle(ui, place.salt, "Resize the resync status");
+        intents
     }
 
     /// Whichever dialogs are open: the review, the password prompt, the large-scan
@@ -197,7 +255,7 @@ impl Shell {
 fn demo_banner(ui: &mut egui::Ui, demo: &crate::gui::demo::DemoPhones) -> Option<Intent> {
     let mut intent = None;
     ui.horizontal_wrapped(|ui| {
-        egui::CollapsingHeader::new(
+        let banner = egui::CollapsingHeader::new(
             egui::RichText::new(format!(
                 "Demo: {} emulated phones on this computer (nothing on your network is touched)",
                 demo.phones.len()
@@ -210,6 +268,7 @@ fn demo_banner(ui: &mut egui::Ui, demo: &crate::gui::demo::DemoPhones) -> Option
                 ui.label(format!("{} ({}): {}", phone.name, phone.url, phone.role));
             }
         });
+        a11y::group_state(&banner);
         // The busy phone applies only when its call ends: the person at the desk is played here.
         for (index, phone) in demo.phones.iter().enumerate() {
             if !phone.takes_calls {
@@ -272,5 +331,65 @@ pub(super) fn apply_appearance(ctx: &egui::Context, settings: &Settings) {
         .into();
         style.spacing.interact_size.y = 24.0;
         style.spacing.button_padding = egui::vec2(8.0, 3.0);
+        style::strengthen_focus(style);
     });
+}
+
+/// Where the resync status goes: beside the form, or below it when the window (`width` before
+/// the side panels) is narrow. The form is drawn first, in the space this panel leaves.
+struct StatusPlace {
+    below: bool,
+    salt: &'static str,
+    default: f32,
+    range: egui::Rangef,
+}
+
+impl StatusPlace {
+    fn for_width(width: f32) -> Self {
+        if width < NARROW_WIDTH {
+            StatusPlace {
+                below: true,
+                salt: STATUS_BELOW,
+                default: 150.0,
+                range: egui::Rangef::new(110.0, 500.0),
+            }
+        } else {
+            StatusPlace {
+                below: false,
+                salt: STATUS_BESIDE,
+                default: (width * 0.25).clamp(260.0, 380.0),
+                range: egui::Rangef::new(240.0, (width * 0.4).max(260.0)),
+            }
+        }
+    }
+
+    /// The space left for the form: what remains in `ui` less the panel's size as egui's
+    /// panel will lay it out this frame (being dragged, as last laid out, or its default).
+    fn form_rect(&self, ui: &egui::Ui) -> egui::Rect {
+        let available = ui.available_rect_before_wrap();
+        let axis = usize::from(self.below);
+        let room = available.size()[axis];
+        let id = ui.scope_id().with(self.salt);
+        let dragged_to = ui
+            .ctx()
+            .read_response(id.with("__resize"))
+            .filter(|handle| handle.dragged() || handle.drag_stopped())
+            .and_then(|handle| handle.interact_pointer_pos());
+        let wanted = match dragged_to {
+            Some(pointer) => available.max[axis] - pointer[axis],
+            None => egui::PanelState::load(ui.ctx(), id)
+                .map_or(self.default, |state| state.size()[axis]),
+        };
+        let size = wanted
+            .clamp(self.range.min, self.range.max.max(self.range.min))
+            .min(room)
+            .round_ui();
+        let mut rect = available;
+        if self.below {
+            rect.max.y -= size;
+        } else {
+            rect.max.x -= size;
+        }
+        rect
+    }
 }
