@@ -1,13 +1,28 @@
-//! What can go wrong talking to a phone, in a technician's words: every variant names the
-//! phone and never carries a secret.
+//! What can go wrong talking to a phone, in a technician's words, each with the next step:
+//! every variant names the phone and never carries a secret. The command line and the window
+//! both show these words (this is their one home).
 
+use super::page::{PageKind, PageProblem};
 use super::trust::CertificateChanged;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PhoneError {
-    #[error("cannot reach the phone at {phone}: {detail}")]
+    #[error("cannot reach the phone at {phone}: {detail}; check the address and the network")]
     Unreachable { phone: String, detail: String },
-    #[error("the phone at {phone} did not answer {what} within {seconds} s")]
+    #[error(
+        "nothing listens at {phone}: the phone's web server is off or on another port \
+         (Web_Server_Port), or no phone has this address; check the address and port"
+    )]
+    NothingListens { phone: String },
+    #[error(
+        "no route to {phone}: this laptop cannot reach that address; check the address, and that \
+         this laptop is on the phones' network (VLAN, Wi-Fi)"
+    )]
+    NoRoute { phone: String },
+    #[error(
+        "the phone at {phone} did not answer {what} within {seconds} s: it may be off, rebooting \
+         or on another network; check that it is on and reachable, then try again"
+    )]
     TimedOut {
         phone: String,
         what: String,
@@ -24,6 +39,28 @@ pub enum PhoneError {
         phone: String,
         user: String,
         method: String,
+    },
+    #[error(
+        "the phone at {phone} answered {path} with its login page: it wants a password, or its \
+         firmware's web login is not supported (phoneprov logs in with xuser/xpassword, Basic or \
+         Digest); give the admin password, or use the phone's web page"
+    )]
+    LoginPage { phone: String, path: String },
+    #[error(
+        "the device at {phone} answers HTTP but is not a Cisco/Linksys phone: it is {seen}; \
+         nothing was sent to it; check the address"
+    )]
+    NotAPhone {
+        phone: String,
+        /// What it is seen to be: its Server header, its page's title.
+        seen: String,
+    },
+    #[error("{}", problem.sentence(phone, path, *page))]
+    Unreadable {
+        phone: String,
+        path: String,
+        page: PageKind,
+        problem: PageProblem,
     },
     #[error(
         "the phone at {phone} answers its web page but refuses {path} (HTTP {status}): admin web \
@@ -55,26 +92,35 @@ pub enum PhoneError {
     NoTrustStore { phone: String },
     #[error("HTTPS with the phone at {phone} failed: {detail}")]
     Tls { phone: String, detail: String },
-    #[error("the phone at {phone} answered {path} with HTTP {status}")]
+    #[error("the phone at {phone} answered {path} with HTTP {status}{}", status_advice(*status))]
     Status {
         phone: String,
         path: String,
         status: u16,
     },
-    #[error("the phone at {phone} sent more than {limit} bytes for {path}; stopped reading")]
+    #[error(
+        "the phone at {phone} sent more than {limit} bytes for {path}; stopped reading, nothing \
+         was read (a phone's configuration is about 100 kB): check that this is a phone"
+    )]
     TooLarge {
         phone: String,
         path: String,
         limit: usize,
     },
-    #[error("the phone at {phone} answered {path} with something that is not usable XML: {detail}")]
-    NotXml {
-        phone: String,
-        path: String,
-        detail: String,
-    },
-    #[error("the connection to the phone at {phone} broke: {detail}")]
+    #[error(
+        "the connection to the phone at {phone} broke: {detail}; nothing was read from the \
+         broken answer: try again, and check the network if it happens again"
+    )]
     Broken { phone: String, detail: String },
+}
+
+/// What an HTTP status tells a technician to do next.
+fn status_advice(status: u16) -> &'static str {
+    match status {
+        500..=599 => " (an error inside the phone): try again in a minute; if it stays, reboot the phone",
+        404 => " (no such page)",
+        _ => "",
+    }
 }
 
 impl PhoneError {
@@ -83,6 +129,8 @@ impl PhoneError {
         matches!(
             self,
             PhoneError::Unreachable { .. }
+                | PhoneError::NothingListens { .. }
+                | PhoneError::NoRoute { .. }
                 | PhoneError::TimedOut { .. }
                 | PhoneError::Broken { .. }
         )
