@@ -128,11 +128,16 @@ pub async fn apply(
     id: PhoneId,
     phone: Arc<Phone>,
     changes: Vec<(String, String)>,
+    expected_mac: Option<crate::identity::Mac>,
     cancel: CancellationToken,
 ) {
     let (sink, forward) = event_sink(&reporter, id, &phone);
+    let options = ApplyOptions {
+        expected_mac,
+        ..ApplyOptions::default()
+    };
     let result = engine
-        .apply(&phone, &changes, &ApplyOptions::default(), &sink, &cancel)
+        .apply(&phone, &changes, &options, &sink, &cancel)
         .await;
     drop(sink);
     let _ = forward.await;

@@ -32,6 +32,9 @@ pub struct ApplyOptions {
     /// address phoneprov listens on (a laptop behind NAT or a port forward). `None`: the
     /// local address that routes to the phone.
     pub push_advertise: Option<String>,
+    /// The MAC of the phone the changes were made for (the window's last read of it): a
+    /// different phone answering at the address now is refused before anything is sent.
+    pub expected_mac: Option<crate::identity::Mac>,
 }
 
 impl Default for ApplyOptions {
@@ -43,6 +46,7 @@ impl Default for ApplyOptions {
             settle: Duration::from_secs(3),
             max_poll_interval: Duration::from_millis(500),
             push_advertise: None,
+            expected_mac: None,
         }
     }
 }
