@@ -55,6 +55,15 @@ pub enum PhoneError {
         /// What it is seen to be: its Server header, its page's title.
         seen: String,
     },
+    #[error(
+        "the phone at {phone} redirects {path} to another host ({to}); not followed: phoneprov \
+         talks only to the address it was given; check the address (is it the phone's?)"
+    )]
+    RedirectedElsewhere {
+        phone: String,
+        path: String,
+        to: String,
+    },
     #[error("{}", problem.sentence(phone, path, *page))]
     Unreadable {
         phone: String,

@@ -11,6 +11,7 @@ use super::client::Answer;
 use super::error::PhoneError;
 use super::host::HostSeen;
 use crate::profile::schema;
+use crate::profile::xml::read::NOT_CLOSED;
 use crate::profile::xml::{Document, XmlReadError, read_document};
 
 /// Which page an answer was meant to be.
@@ -168,13 +169,13 @@ pub fn read_page(
     if !page.roots().contains(&root.as_str()) {
         return Err(unreadable(PageProblem::OtherRoot(root)));
     }
+    if let Some(problem) = first_intolerable_problem(&document, &text, page) {
+        return Err(unreadable(PageProblem::Malformed(problem)));
+    }
     if !document.root_closed {
         return Err(unreadable(PageProblem::Truncated {
             bytes: answer.body.len(),
         }));
-    }
-    if let Some(problem) = first_intolerable_problem(&document, &text, page) {
-        return Err(unreadable(PageProblem::Malformed(problem)));
     }
     if !document.elements.iter().any(|e| page.always_has(&e.name)) {
         return Err(unreadable(PageProblem::NoKnownFields));
@@ -253,17 +254,26 @@ fn is_login_form(text: &str) -> bool {
 
 /// The first problem the page may not have. A status page's `Reboot_History` block is
 /// allowed to be broken (Cisco's own example of it is): problems from its opening tag up to
-/// the first element after it that is not a `Reboot_…` element are passed over.
+/// the first element after it that is not a `Reboot_…` element are passed over. In a
+/// document cut off in transit, the elements left open and the cut on the last line are
+/// the cut's marks, said as the cut (not as broken XML).
 fn first_intolerable_problem(document: &Document, text: &str, page: PageKind) -> Option<String> {
     let tolerated = match page {
         PageKind::Config => None,
         PageKind::Status => reboot_history_lines(document, text),
     };
+    let last_line = text.trim_end().matches('\n').count() + 1;
+    let marks_the_cut = |problem: &str, line: usize| {
+        !document.root_closed && (problem.ends_with(NOT_CLOSED) || line >= last_line)
+    };
     document
         .problems
         .iter()
         .zip(&document.problem_lines)
-        .find(|(_, line)| !tolerated.is_some_and(|(from, to)| (from..to).contains(*line)))
+        .find(|(problem, line)| {
+            !tolerated.is_some_and(|(from, to)| (from..to).contains(*line))
+                && !marks_the_cut(problem, **line)
+        })
         .map(|(problem, _)| problem.clone())
 }
 

@@ -285,6 +285,16 @@ impl PhoneClient {
         };
         let www_authenticate = header(reqwest::header::WWW_AUTHENTICATE);
         let server = header(reqwest::header::SERVER);
+        if status.is_redirection()
+            && let Some(to) = header(reqwest::header::LOCATION)
+                .and_then(|location| self.elsewhere(response.url(), &location))
+        {
+            return Err(PhoneError::RedirectedElsewhere {
+                phone: self.address.key(),
+                path: what,
+                to,
+            });
+        }
         let body = read_capped(response, self.options.max_body)
             .await
             .map_err(|e| match e {
@@ -300,6 +310,20 @@ impl PhoneClient {
             body,
             www_authenticate,
             server,
+        })
+    }
+
+    /// The `host:port` a redirect's `location` leads to, when that is not this phone.
+    fn elsewhere(&self, from: &reqwest::Url, location: &str) -> Option<String> {
+        let to = from.join(location).ok()?;
+        let host = to.host_str().unwrap_or_default().trim_matches(['[', ']']);
+        let port = to.port_or_known_default();
+        if host.eq_ignore_ascii_case(&self.address.host) && port == Some(self.address.port) {
+            return None;
+        }
+        Some(match port {
+            Some(port) => format!("{}:{port}", to.host_str().unwrap_or_default()),
+            None => to.host_str().unwrap_or_default().to_string(),
         })
     }
 

@@ -85,6 +85,9 @@ pub enum XmlReadError {
     Malformed { line: usize, message: String },
 }
 
+/// How the problem of an element left open ends (a cut-off document has those).
+pub const NOT_CLOSED: &str = "is not closed";
+
 /// Deeper nesting than this is refused (phones write three levels).
 const MAX_DEPTH: usize = 64;
 
@@ -309,7 +312,7 @@ impl<'a> Reading<'a> {
     }
 
     fn not_closed(&mut self, frame: &Frame) {
-        let problem = format!("line {}: <{}> is not closed", frame.line, frame.name);
+        let problem = format!("line {}: <{}> {NOT_CLOSED}", frame.line, frame.name);
         self.note(frame.line, problem);
     }
 
