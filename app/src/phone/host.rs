@@ -2,8 +2,6 @@
 //! whether that is a Cisco/Linksys phone. Advice about a phone's settings (admin access off,
 //! factory reset) is only for a host that said it is one.
 
-use super::client::Answer;
-
 /// What an answer shows of the host that gave it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HostSeen {
@@ -12,10 +10,13 @@ pub struct HostSeen {
 }
 
 impl HostSeen {
-    pub fn of(answer: &Answer) -> Self {
+    /// What an answer with this `Server` header and body shows.
+    pub fn of(server: Option<&str>, body: &[u8]) -> Self {
         HostSeen {
-            server: answer.server.clone().filter(|s| !s.trim().is_empty()),
-            title: page_title(&answer.body),
+            server: server
+                .filter(|s| !s.trim().is_empty())
+                .map(str::to_string),
+            title: page_title(body),
         }
     }
 

@@ -5,135 +5,11 @@
 //! CRLF, comments, `group`/`ua` attributes, the SPA ATA status layout) and the status page's
 //! `Reboot_History` block, which Cisco's own example writes not well-formed.
 
-use serde::{Deserialize, Serialize};
-
 use super::client::Answer;
-use super::error::PhoneError;
+use super::error::{PageKind, PageProblem, PhoneError};
 use super::host::HostSeen;
-use crate::profile::schema;
 use crate::profile::xml::read::NOT_CLOSED;
 use crate::profile::xml::{Document, XmlReadError, read_document};
-
-/// Which page an answer was meant to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PageKind {
-    /// `cfg.xml` / `spacfg.xml`: a `<flat-profile>`.
-    Config,
-    /// `status.xml`: a `<flat-status>`.
-    Status,
-}
-
-impl PageKind {
-    fn what(self) -> &'static str {
-        match self {
-            PageKind::Config => "configuration",
-            PageKind::Status => "status page",
-        }
-    }
-
-    /// The outermost elements this page comes in (`device` wraps a profile; MPP status
-    /// pages' root is not documented, `status` is accepted beside `flat-status`).
-    fn roots(self) -> &'static [&'static str] {
-        match self {
-            PageKind::Config => &["flat-profile", "device"],
-            PageKind::Status => &["flat-status", "status"],
-        }
-    }
-
-    /// A field this page always carries.
-    fn always_has(self, name: &str) -> bool {
-        match self {
-            PageKind::Config => schema::lookup(name).is_some(),
-            PageKind::Status => STATUS_FIELDS.contains(&name),
-        }
-    }
-}
-
-/// Fields every status page carries (MPP and SPA ATA alike): who the phone is.
-const STATUS_FIELDS: &[&str] = &[
-    "Product_Name",
-    "Model_Number",
-    "Serial_Number",
-    "Software_Version",
-    "Hardware_Version",
-    "MAC_Address",
-];
-
-/// What was wrong with an answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PageProblem {
-    Empty,
-    Binary,
-    /// A character set that cannot be decoded, as declared.
-    Charset(String),
-    /// A web page that is not the login page (its title, if any).
-    WebPage(Option<String>),
-    /// The document ends before its outermost element is closed.
-    Truncated { bytes: usize },
-    Dtd,
-    /// Not well-formed: the first problem, in the reader's words.
-    Malformed(String),
-    /// Another document (its outermost element).
-    OtherRoot(String),
-    /// A document without any of the fields the page always has.
-    NoKnownFields,
-}
-
-impl PageProblem {
-    /// The whole sentence for [`PhoneError::Unreadable`].
-    pub fn sentence(&self, phone: &str, path: &str, page: PageKind) -> String {
-        let what = page.what();
-        let start = format!("the phone at {phone} answered {path} with");
-        let end = "nothing was read from it";
-        match self {
-            PageProblem::Empty => {
-                format!("{start} nothing (an empty answer) instead of its {what}; {end}: try again")
-            }
-            PageProblem::Binary => format!("{start} binary data, not its {what}; {end}"),
-            PageProblem::Charset(charset) => format!(
-                "{start} text in a character set phoneprov cannot read ({charset}); {end}"
-            ),
-            PageProblem::WebPage(title) => format!(
-                "{start} a web page{} instead of its {what} (XML); {end}",
-                title
-                    .as_ref()
-                    .map(|t| format!(" titled \"{t}\""))
-                    .unwrap_or_default()
-            ),
-            PageProblem::Truncated { bytes } => format!(
-                "the {what} from the phone at {phone} stopped after {} bytes ({path} was cut \
-                 off); {end}: try again, and check the network (cable, Wi-Fi) if it happens again",
-                thousands(*bytes)
-            ),
-            PageProblem::Dtd => format!(
-                "{start} XML that declares a DTD; refused (phoneprov expands no entities); {end}"
-            ),
-            PageProblem::Malformed(detail) => {
-                format!("{start} XML that is not well-formed ({detail}); {end}")
-            }
-            PageProblem::OtherRoot(root) => format!(
-                "{start} a <{root}> document, not its {what} (<{}>); {end}",
-                page.roots()[0]
-            ),
-            PageProblem::NoKnownFields => format!(
-                "{start} a document that has none of the fields its {what} always has; {end}"
-            ),
-        }
-    }
-}
-
-/// `1234567` → `1,234,567`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// Reads `answer` (a 2xx answer to `path`) as the page `page`, whole or not at all.
 pub fn read_page(
@@ -156,10 +32,11 @@ pub fn read_page(
         Err(XmlReadError::Binary) => return Err(unreadable(PageProblem::Binary)),
         Err(XmlReadError::Dtd) => return Err(unreadable(PageProblem::Dtd)),
         Err(e @ (XmlReadError::NotXml | XmlReadError::Malformed { .. })) => {
-            if !document_started(&text) && !HostSeen::of(answer).is_phone() {
+            let seen = HostSeen::of(answer.server.as_deref(), &answer.body);
+            if !document_started(&text) && !seen.is_phone() {
                 return Err(PhoneError::NotAPhone {
                     phone: phone.to_string(),
-                    seen: HostSeen::of(answer).describe(),
+                    seen: seen.describe(),
                 });
             }
             return Err(unreadable(PageProblem::Malformed(e.to_string())));
@@ -223,7 +100,7 @@ fn decode(body: &[u8]) -> Result<String, PageProblem> {
 /// A web page where XML was asked for: the login page, a phone's other page, or a device
 /// that is no phone at all.
 fn web_page(phone: &str, path: &str, page: PageKind, answer: &Answer, text: &str) -> PhoneError {
-    let seen = HostSeen::of(answer);
+    let seen = HostSeen::of(answer.server.as_deref(), &answer.body);
     if is_login_form(text) {
         return PhoneError::LoginPage {
             phone: phone.to_string(),

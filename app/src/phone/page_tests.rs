@@ -4,6 +4,7 @@
 use reqwest::StatusCode;
 
 use super::*;
+use crate::phone::error::thousands;
 
 fn answer(body: &[u8]) -> Answer {
     Answer {

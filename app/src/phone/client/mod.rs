@@ -201,7 +201,10 @@ impl PhoneClient {
         let phone = self.address.key();
         let path = strip_query(path);
         let page = self.send(Method::GET, "/", None, None).await;
-        let seen = page.as_ref().map(HostSeen::of).unwrap_or_default();
+        let seen = page
+            .as_ref()
+            .map(|a| HostSeen::of(a.server.as_deref(), &a.body))
+            .unwrap_or_default();
         if !seen.is_phone() && page.is_ok() {
             return PhoneError::NotAPhone {
                 phone,
@@ -225,13 +228,13 @@ impl PhoneClient {
     /// Whether the host that gave `answer` says it is a phone (in that answer or on its own
     /// web page `/`): `Err(NotAPhone)` when it says it is something else, or nothing at all.
     pub async fn identify(&self, answer: &Answer) -> Result<(), PhoneError> {
-        let seen = HostSeen::of(answer);
+        let seen = HostSeen::of(answer.server.as_deref(), &answer.body);
         if seen.is_phone() {
             return Ok(());
         }
         let seen = match self.send(Method::GET, "/", None, None).await {
             // The home page's words say more than an error page's.
-            Ok(page) => HostSeen::of(&page).or(seen),
+            Ok(page) => HostSeen::of(page.server.as_deref(), &page.body).or(seen),
             Err(_) => seen,
         };
         if seen.is_phone() {
