@@ -74,7 +74,7 @@ pub enum XmlReadError {
     Binary,
     #[error("this is not XML (it does not start with a tag)")]
     NotXml,
-    #[error("this is a web page (HTML), not XML")]
+    #[error("this is a web page (HTML), not a phone profile")]
     Html,
     #[error(
         "it declares a DTD (<!DOCTYPE …>), which may define entities; refused: phoneprov reads \
