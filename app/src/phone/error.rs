@@ -110,8 +110,9 @@ pub enum PhoneError {
         status: u16,
     },
     #[error(
-        "the phone at {phone} sent more than {limit} bytes for {path}; stopped reading, nothing \
-         was read (a phone's configuration is about 100 kB): check that this is a phone"
+        "the phone at {phone} sent more than {} bytes for {path}; stopped reading, nothing \
+         was read (a phone's configuration is about 100 kB): check that this is a phone",
+        thousands(*limit)
     )]
     TooLarge {
         phone: String,
