@@ -524,7 +524,13 @@ fn bad_files_are_refused_in_one_line_by_check_and_set_from() {
         .unwrap();
     let cases = [
         (write("notes.xml", b"Resync_Periodic=60\n"), "not XML"),
-        (write("photo.xml", &[0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46]), "binary"),
+        (
+            write(
+                "photo.xml",
+                &[0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46],
+            ),
+            "binary",
+        ),
         (
             write(
                 "bomb.xml",

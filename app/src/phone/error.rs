@@ -129,7 +129,9 @@ pub enum PhoneError {
 /// What an HTTP status tells a technician to do next.
 fn status_advice(status: u16) -> &'static str {
     match status {
-        500..=599 => " (an error inside the phone): try again in a minute; if it stays, reboot the phone",
+        500..=599 => {
+            " (an error inside the phone): try again in a minute; if it stays, reboot the phone"
+        }
         404 => " (no such page)",
         _ => "",
     }
@@ -204,7 +206,9 @@ pub enum PageProblem {
     /// A web page that is not the login page (its title, if any).
     WebPage(Option<String>),
     /// The document ends before its outermost element is closed.
-    Truncated { bytes: usize },
+    Truncated {
+        bytes: usize,
+    },
     Dtd,
     /// Not well-formed: the first problem, in the reader's words.
     Malformed(String),
@@ -225,9 +229,9 @@ impl PageProblem {
                 format!("{start} nothing (an empty answer) instead of its {what}; {end}: try again")
             }
             PageProblem::Binary => format!("{start} binary data, not its {what}; {end}"),
-            PageProblem::Charset(charset) => format!(
-                "{start} text in a character set phoneprov cannot read ({charset}); {end}"
-            ),
+            PageProblem::Charset(charset) => {
+                format!("{start} text in a character set phoneprov cannot read ({charset}); {end}")
+            }
             PageProblem::WebPage(title) => format!(
                 "{start} a web page{} instead of its {what} (XML); {end}",
                 title
@@ -262,11 +266,10 @@ pub(super) fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
     }
     out
 }
-

@@ -13,9 +13,7 @@ impl HostSeen {
     /// What an answer with this `Server` header and body shows.
     pub fn of(server: Option<&str>, body: &[u8]) -> Self {
         HostSeen {
-            server: server
-                .filter(|s| !s.trim().is_empty())
-                .map(str::to_string),
+            server: server.filter(|s| !s.trim().is_empty()).map(str::to_string),
             title: page_title(body),
         }
     }

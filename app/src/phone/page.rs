@@ -63,7 +63,9 @@ pub fn read_page(
 /// Text that starts like XML (`<?xml`, `<!--` or a tag): a broken document rather than some
 /// other service's plain-text answer.
 fn document_started(text: &str) -> bool {
-    text.trim_start_matches('\u{feff}').trim_start().starts_with('<')
+    text.trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('<')
 }
 
 /// The body as text: UTF-8 (invalid sequences replaced, as phones write Latin-1 into some

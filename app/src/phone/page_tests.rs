@@ -16,7 +16,12 @@ fn answer(body: &[u8]) -> Answer {
 }
 
 fn read(page: PageKind, body: &str) -> Result<Document, PhoneError> {
-    read_page("10.0.0.7:80", "/admin/cfg.xml", page, &answer(body.as_bytes()))
+    read_page(
+        "10.0.0.7:80",
+        "/admin/cfg.xml",
+        page,
+        &answer(body.as_bytes()),
+    )
 }
 
 fn problem(page: PageKind, body: &[u8]) -> PageProblem {
@@ -88,9 +93,10 @@ fn a_cut_off_answer_says_where_it_stopped() {
         }
     );
     assert!(
-        error
-            .to_string()
-            .contains(&format!("the configuration from the phone at 10.0.0.7:80 stopped after {} bytes", cut.len())),
+        error.to_string().contains(&format!(
+            "the configuration from the phone at 10.0.0.7:80 stopped after {} bytes",
+            cut.len()
+        )),
         "{error}"
     );
     // Cut right after a complete element, between elements.
@@ -112,7 +118,10 @@ fn dtds_entities_other_roots_and_strangers_are_refused() {
                 <!ENTITY lol2 \"&lol;&lol;&lol;&lol;\">]><flat-profile><Resync_Periodic>&lol2;</Resync_Periodic></flat-profile>";
     assert_eq!(problem(PageKind::Config, bomb.as_bytes()), PageProblem::Dtd);
     let external = "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><flat-profile><A>&e;</A></flat-profile>";
-    assert_eq!(problem(PageKind::Config, external.as_bytes()), PageProblem::Dtd);
+    assert_eq!(
+        problem(PageKind::Config, external.as_bytes()),
+        PageProblem::Dtd
+    );
     // An entity without a DTD is not expanded: the document is not well-formed.
     let undeclared = "<flat-profile><Resync_Periodic>&lol;</Resync_Periodic></flat-profile>";
     assert!(matches!(
@@ -128,18 +137,30 @@ fn dtds_entities_other_roots_and_strangers_are_refused() {
         PageProblem::OtherRoot("flat-profile".into())
     );
     assert_eq!(
-        problem(PageKind::Config, b"<flat-profile><Nothing_Known>1</Nothing_Known></flat-profile>"),
+        problem(
+            PageKind::Config,
+            b"<flat-profile><Nothing_Known>1</Nothing_Known></flat-profile>"
+        ),
         PageProblem::NoKnownFields
     );
-    assert_eq!(problem(PageKind::Config, b"<flat-profile/>"), PageProblem::NoKnownFields);
+    assert_eq!(
+        problem(PageKind::Config, b"<flat-profile/>"),
+        PageProblem::NoKnownFields
+    );
     assert_eq!(problem(PageKind::Config, b""), PageProblem::Empty);
-    assert_eq!(problem(PageKind::Config, b"\x1f\x8b\x08\0\0\0"), PageProblem::Binary);
+    assert_eq!(
+        problem(PageKind::Config, b"\x1f\x8b\x08\0\0\0"),
+        PageProblem::Binary
+    );
     assert_eq!(
         problem(PageKind::Config, b"\xff\xfe<\0f\0"),
         PageProblem::Charset("UTF-16".into())
     );
     assert_eq!(
-        problem(PageKind::Config, b"<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><flat-profile/>"),
+        problem(
+            PageKind::Config,
+            b"<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><flat-profile/>"
+        ),
         PageProblem::Charset("shift_jis".into())
     );
     let deep = "<flat-profile>".to_string() + &"<a>".repeat(5000);
@@ -155,8 +176,11 @@ fn web_pages_are_the_login_page_a_phone_page_or_no_phone() {
                  <form method=\"post\" action=\"/login\"><input type=\"password\" name=\"pwd\"></form></body></html>";
     let error = read(PageKind::Config, login).unwrap_err();
     assert!(matches!(error, PhoneError::LoginPage { .. }), "{error:?}");
-    assert!(error.to_string().contains("with its login page: it wants a password, or its firmware's web login is not supported"));
-    let info = "<html><head><title>SPA504G Configuration Utility</title></head><body>Info</body></html>";
+    assert!(error.to_string().contains(
+        "with its login page: it wants a password, or its firmware's web login is not supported"
+    ));
+    let info =
+        "<html><head><title>SPA504G Configuration Utility</title></head><body>Info</body></html>";
     assert_eq!(
         problem(PageKind::Config, info.as_bytes()),
         PageProblem::WebPage(Some("SPA504G Configuration Utility".into()))

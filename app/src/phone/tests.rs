@@ -319,7 +319,11 @@ async fn forbidden_pages_are_explained_not_blamed_on_the_password() {
     async fn forbidden(request: Request) -> Response {
         if request.uri().path() == "/" {
             // The phone's own page still answers, and names the phone.
-            return (StatusCode::OK, "<html><title>Cisco CP-8861-3PCC</title></html>").into_response();
+            return (
+                StatusCode::OK,
+                "<html><title>Cisco CP-8861-3PCC</title></html>",
+            )
+                .into_response();
         }
         (
             StatusCode::FORBIDDEN,
@@ -364,7 +368,10 @@ async fn a_device_that_is_no_phone_is_called_that_without_phone_advice() {
         assert!(matches!(error, PhoneError::NotAPhone { .. }), "{error:?}");
         let text = error.to_string();
         assert!(text.contains("is not a Cisco/Linksys phone"), "{text}");
-        assert!(text.contains("nginx/1.24.0") && text.contains("Router login"), "{text}");
+        assert!(
+            text.contains("nginx/1.24.0") && text.contains("Router login"),
+            "{text}"
+        );
         assert!(!text.contains("factory reset"), "{text}");
     }
 }
@@ -382,6 +389,9 @@ async fn connection_errors_are_said_in_words() {
         }
     );
     let text = error.to_string();
-    assert!(text.starts_with(&format!("nothing listens at {address}")), "{text}");
+    assert!(
+        text.starts_with(&format!("nothing listens at {address}")),
+        "{text}"
+    );
     assert!(!text.contains("os error"), "{text}");
 }

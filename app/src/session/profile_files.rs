@@ -89,7 +89,9 @@ pub fn import(
     bytes: &[u8],
 ) -> Result<Imported, ProfileFileError> {
     if bytes.len() as u64 > xml::MAX_PROFILE_BYTES {
-        return Err(ProfileFileError::TooLarge(bytes.len() as u64 / (1024 * 1024)));
+        return Err(ProfileFileError::TooLarge(
+            bytes.len() as u64 / (1024 * 1024),
+        ));
     }
     let document = xml::read_document_bytes(bytes)?;
     let values = ProfileValues::from_document(&document, line);
@@ -129,8 +131,16 @@ mod tests {
         huge.resize(100 * 1024 * 1024, b' ');
         let cases: [(&str, &[u8], &str); 6] = [
             ("not XML", b"Resync_Periodic=60\n", "not XML"),
-            ("binary", &[0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0x08], "binary"),
-            ("web page", b"<!DOCTYPE html><html><body>hi</body></html>", "web page"),
+            (
+                "binary",
+                &[0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0x08],
+                "binary",
+            ),
+            (
+                "web page",
+                b"<!DOCTYPE html><html><body>hi</body></html>",
+                "web page",
+            ),
             ("100 MB", &huge, "at most 8 MB"),
             ("entity bomb", bomb.as_bytes(), "declares a DTD"),
             ("external entity", external.as_bytes(), "declares a DTD"),

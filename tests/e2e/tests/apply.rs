@@ -710,7 +710,11 @@ async fn a_resync_from_a_one_off_rule_is_followed_to_its_success() {
     );
     let states = states(&events);
     // The phone's values are kept before it is asked to resync.
-    assert_eq!(states[..2], ["snapshot-saved", "resync-requested"], "{states:?}");
+    assert_eq!(
+        states[..2],
+        ["snapshot-saved", "resync-requested"],
+        "{states:?}"
+    );
     assert_eq!(states.last(), Some(&"resync-finished"), "{states:?}");
     assert!(
         events

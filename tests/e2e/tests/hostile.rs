@@ -122,7 +122,9 @@ async fn a_login_page_instead_of_the_configuration_stops_the_apply() {
     let error = refused_apply(faults, ViaChoice::Auto).await;
     assert!(matches!(error, PhoneError::LoginPage { .. }), "{error:?}");
     assert!(
-        error.to_string().contains("answered /admin/cfg.xml with its login page"),
+        error
+            .to_string()
+            .contains("answered /admin/cfg.xml with its login page"),
         "{error}"
     );
 }
@@ -135,7 +137,10 @@ async fn a_configuration_with_a_dtd_and_entities_is_refused_unexpanded() {
     };
     let error = refused_apply(faults, ViaChoice::Auto).await;
     assert_eq!(unreadable(&error), &PageProblem::Dtd, "{error:?}");
-    assert!(error.to_string().contains("declares a DTD; refused"), "{error}");
+    assert!(
+        error.to_string().contains("declares a DTD; refused"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -187,7 +192,12 @@ async fn a_status_page_that_is_cut_off_is_not_taken_for_the_phone() {
         ),
         "{error:?}"
     );
-    assert!(error.to_string().contains("the status page from the phone at"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("the status page from the phone at"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -340,9 +350,8 @@ async fn answer(socket: &mut tokio::net::TcpStream, wire: Wire, address: SocketA
         }
         Wire::RedirectElsewhere => {
             let _ = address;
-            let text = head(
-                "302 Found\r\nLocation: http://192.0.2.10/admin/cfg.xml\r\nContent-Length: 0",
-            );
+            let text =
+                head("302 Found\r\nLocation: http://192.0.2.10/admin/cfg.xml\r\nContent-Length: 0");
             let _ = socket.write_all(text.as_bytes()).await;
         }
     }
@@ -372,8 +381,9 @@ async fn apply_to_raw(address: SocketAddr, seen: &Arc<Mutex<Vec<String>>>) -> Ph
     let requests = seen.lock().unwrap().clone();
     assert!(!requests.is_empty());
     assert!(
-        requests.iter().all(|line| line.starts_with("GET ")
-            && !line.contains("/admin/resync")),
+        requests
+            .iter()
+            .all(|line| line.starts_with("GET ") && !line.contains("/admin/resync")),
         "{requests:?}"
     );
     assert_eq!(snapshot_files(&setup), Vec::<std::path::PathBuf>::new());
@@ -401,7 +411,10 @@ async fn a_phone_that_never_answers_times_out_in_words() {
 async fn a_phone_that_answers_one_byte_a_second_times_out() {
     let (address, seen) = raw_server(Wire::Trickle).await;
     let error = apply_to_raw(address, &seen).await;
-    assert!(matches!(error, PhoneError::TimedOut { seconds: 2, .. }), "{error:?}");
+    assert!(
+        matches!(error, PhoneError::TimedOut { seconds: 2, .. }),
+        "{error:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -428,7 +441,10 @@ async fn a_redirect_loop_is_not_followed() {
     let (address, seen) = raw_server(Wire::RedirectLoop).await;
     let error = apply_to_raw(address, &seen).await;
     // A phone redirects to its login page when it wants a password.
-    assert!(matches!(error, PhoneError::NeedsPassword { .. }), "{error:?}");
+    assert!(
+        matches!(error, PhoneError::NeedsPassword { .. }),
+        "{error:?}"
+    );
     assert!(seen.lock().unwrap().len() <= 3, "followed the loop");
 }
 
@@ -451,7 +467,11 @@ fn binary() -> std::path::PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap().parent().unwrap();
     let path = dir.join(format!("phoneprov{}", std::env::consts::EXE_SUFFIX));
-    assert!(path.exists(), "{} is missing: build it first", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: build it first",
+        path.display()
+    );
     path
 }
 
@@ -503,11 +523,17 @@ async fn show_of_a_cut_off_configuration_fails_and_set_sends_nothing() {
     let address = sim.addr().to_string();
     let (code, printed) = cli(&["show", &address]).await;
     assert_eq!(code, 1, "{printed}");
-    assert!(printed.contains("the configuration from the phone at"), "{printed}");
+    assert!(
+        printed.contains("the configuration from the phone at"),
+        "{printed}"
+    );
     assert!(printed.contains("stopped after"), "{printed}");
     let (code, printed) = cli(&["set", &address, "Resync_Periodic=7201"]).await;
     assert_eq!(code, 1, "{printed}");
-    assert!(printed.contains("Nothing was sent to the phone"), "{printed}");
+    assert!(
+        printed.contains("Nothing was sent to the phone"),
+        "{printed}"
+    );
     assert_eq!(changing_requests(&sim), Vec::<String>::new());
 }
 
@@ -560,7 +586,9 @@ async fn a_web_server_that_is_no_phone_is_called_that_and_gets_nothing() {
     }
     let requests = seen.lock().unwrap().clone();
     assert!(
-        requests.iter().all(|r| r.starts_with("GET ") && !r.contains("resync")),
+        requests
+            .iter()
+            .all(|r| r.starts_with("GET ") && !r.contains("resync")),
         "{requests:?}"
     );
 }

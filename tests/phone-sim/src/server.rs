@@ -511,7 +511,11 @@ fn xml_dump(phone: &Phone, xml: String) -> Response<Body> {
             <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n]>\n";
         xml = format!(
             "{doctype}{}",
-            xml.replacen(">\n", ">\n<Station_Display_Name>&lol3;</Station_Display_Name>\n", 1)
+            xml.replacen(
+                ">\n",
+                ">\n<Station_Display_Name>&lol3;</Station_Display_Name>\n",
+                1
+            )
         );
     }
     if faults.malformed_xml {

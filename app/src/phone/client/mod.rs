@@ -154,9 +154,7 @@ impl PhoneClient {
         let answer = self.request(method, path_and_query, body).await?;
         if answer.status == StatusCode::FORBIDDEN {
             // A device that is no phone gets no advice about a phone's settings.
-            if let Err(not_a_phone) = self.identify(&answer).await {
-                return Err(not_a_phone);
-            }
+            self.identify(&answer).await?;
             let text = page_text(&answer.body);
             let said = if text.is_empty() {
                 String::new()

@@ -12,9 +12,9 @@ use super::operation::{Backoff, PhoneWatch};
 use super::options::ResyncOptions;
 use super::report::ResyncReport;
 use crate::phone::{Phone, PhoneConfig, PhoneStatus, StatusPage};
-use crate::provision::history::Snapshot;
 use crate::profile::mask::mask_value;
 use crate::provision::events::{EventKind, EventSink};
+use crate::provision::history::Snapshot;
 use crate::provision::schema_bridge::phone_name;
 use crate::provision::syslog::{ResyncLineKind, SyslogLine};
 
