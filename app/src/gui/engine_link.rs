@@ -220,3 +220,38 @@ fn apply_failure(error: &ApplyError) -> OperationFailure {
     }
     failure
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::phone::{PageKind, PageProblem};
+
+    /// The window shows a failed read in the command line's words (one home: `PhoneError`).
+    #[test]
+    fn a_failed_read_shows_the_command_lines_words() {
+        let errors = [
+            PhoneError::LoginPage {
+                phone: "10.0.0.7:80".into(),
+                path: "/admin/cfg.xml".into(),
+            },
+            PhoneError::Unreadable {
+                phone: "10.0.0.7:80".into(),
+                path: "/admin/cfg.xml".into(),
+                page: PageKind::Config,
+                problem: PageProblem::Truncated { bytes: 1234 },
+            },
+            PhoneError::NotAPhone {
+                phone: "10.0.0.9:80".into(),
+                seen: "a web server \"nginx\"".into(),
+            },
+            PhoneError::NothingListens {
+                phone: "10.0.0.7:80".into(),
+            },
+        ];
+        for error in errors {
+            let failure = read_failure(error.clone());
+            assert_eq!(failure.message, error.to_string());
+            assert!(!failure.needs_password);
+        }
+    }
+}
