@@ -503,3 +503,54 @@ fn a_closed_output_pipe_ends_the_program_quietly() {
         output.status
     );
 }
+
+#[test]
+fn bad_files_are_refused_in_one_line_by_check_and_set_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let huge = dir.path().join("huge.xml");
+    // Sparse: 100 MB on paper, nothing on disk; refused before it is read.
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(100 * 1024 * 1024)
+        .unwrap();
+    let cases = [
+        (write("notes.xml", b"Resync_Periodic=60\n"), "not XML"),
+        (
+            write(
+                "photo.xml",
+                &[0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46],
+            ),
+            "binary",
+        ),
+        (
+            write(
+                "bomb.xml",
+                b"<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">\
+                  <!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">]>\
+                  <flat-profile><Resync_Periodic>&lol2;</Resync_Periodic></flat-profile>",
+            ),
+            "declares a DTD",
+        ),
+        (
+            write(
+                "external.xml",
+                b"<!DOCTYPE p [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>\
+                  <flat-profile><Profile_Rule>&e;</Profile_Rule></flat-profile>",
+            ),
+            "declares a DTD",
+        ),
+        (huge, "is 100.0 MiB or more"),
+    ];
+    for (path, said) in &cases {
+        let path = path.to_str().unwrap();
+        assert_one_line_usage_error(&phoneprov(&["profile", "check", path]), said);
+        // Refused before any phone is contacted (nothing listens at this address).
+        let set = phoneprov(&["set", "127.0.0.1:9", "--from", path]);
+        assert_one_line_usage_error(&set, said);
+    }
+}

@@ -20,9 +20,7 @@ use crate::profile::validate::{Finding, Severity};
 use crate::profile::xml::{Document, XmlReadError, read_document_bytes};
 use crate::profile::{ProfileValues, hint, validate};
 
-/// Profiles larger than this are refused: real ones are a few KiB, cfg.xml dumps well
-/// under 1 MiB.
-pub const MAX_PROFILE_BYTES: u64 = 8 * 1024 * 1024;
+pub use crate::profile::xml::MAX_PROFILE_BYTES;
 
 #[derive(Debug, Args)]
 pub struct ProfileArgs {
@@ -81,7 +79,7 @@ fn print(text: &str) {
 }
 
 /// Reads a file (or stdin for `-`), refusing anything over the size cap, and parses it.
-fn load(path: &Path) -> Result<Document, Failure> {
+pub(crate) fn load(path: &Path) -> Result<Document, Failure> {
     let shown = path.display();
     let bytes = if path == Path::new("-") {
         read_capped(io::stdin().lock(), "standard input")?

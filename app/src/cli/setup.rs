@@ -62,10 +62,12 @@ impl From<PhoneError> for Failure {
 }
 
 impl From<ApplyError> for Failure {
+    /// As for [`PhoneError`]: an unreachable phone is a usage problem, the rest a failure.
     fn from(e: ApplyError) -> Self {
-        match e {
-            ApplyError::Phone(e) => e.into(),
-            e => Failure::failed(e.to_string()),
+        if e.phone_error().is_some_and(PhoneError::is_unreachable) {
+            Failure::usage(e.to_string())
+        } else {
+            Failure::failed(e.to_string())
         }
     }
 }

@@ -160,11 +160,16 @@ pub async fn apply(
     id: PhoneId,
     phone: Arc<Phone>,
     changes: Vec<(String, String)>,
+    expected_mac: Option<crate::identity::Mac>,
     cancel: CancellationToken,
 ) {
     let (sink, forward) = event_sink(&reporter, id, &phone);
+    let options = ApplyOptions {
+        expected_mac,
+        ..ApplyOptions::default()
+    };
     let result = engine
-        .apply(&phone, &changes, &ApplyOptions::default(), &sink, &cancel)
+        .apply(&phone, &changes, &options, &sink, &cancel)
         .await;
     drop(sink);
     let _ = forward.await;
@@ -287,4 +292,39 @@ fn apply_failure(error: &ApplyError) -> OperationFailure {
             .collect();
     }
     failure
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::phone::{PageKind, PageProblem};
+
+    /// The window shows a failed read in the command line's words (one home: `PhoneError`).
+    #[test]
+    fn a_failed_read_shows_the_command_lines_words() {
+        let errors = [
+            PhoneError::LoginPage {
+                phone: "10.0.0.7:80".into(),
+                path: "/admin/cfg.xml".into(),
+            },
+            PhoneError::Unreadable {
+                phone: "10.0.0.7:80".into(),
+                path: "/admin/cfg.xml".into(),
+                page: PageKind::Config,
+                problem: PageProblem::Truncated { bytes: 1234 },
+            },
+            PhoneError::NotAPhone {
+                phone: "10.0.0.9:80".into(),
+                seen: "a web server \"nginx\"".into(),
+            },
+            PhoneError::NothingListens {
+                phone: "10.0.0.7:80".into(),
+            },
+        ];
+        for error in errors {
+            let failure = read_failure(error.clone());
+            assert_eq!(failure.message, error.to_string());
+            assert!(!failure.needs_password);
+        }
+    }
 }

@@ -77,14 +77,15 @@ pub const XML: Filter = Filter {
 };
 
 /// Profiles are small; anything bigger than this is not one.
-const MAX_IMPORT_BYTES: u64 = 4 * 1024 * 1024;
+use crate::profile::xml::MAX_PROFILE_BYTES as MAX_IMPORT_BYTES;
 
 async fn read_capped(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     let size = tokio::fs::metadata(path).await?.len();
     if size > MAX_IMPORT_BYTES {
         return Err(std::io::Error::other(format!(
-            "it is {} MB; a profile is at most a few hundred kB",
-            size / (1024 * 1024)
+            "it is {} MB; a phone profile is at most {} MB, so this is not one",
+            size / (1024 * 1024),
+            MAX_IMPORT_BYTES / (1024 * 1024)
         )));
     }
     tokio::fs::read(path).await

@@ -8,6 +8,8 @@ pub mod capture;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod host;
+pub mod page;
 pub mod reading;
 pub mod secret;
 pub mod status;
@@ -22,13 +24,14 @@ pub use auth::{AuthMethod, Credentials};
 pub use capture::Capture;
 pub use client::{Answer, ClientOptions, PhoneClient};
 pub use config::{ConfigSource, PhoneConfig};
-pub use error::PhoneError;
+pub use error::{PageKind, PageProblem, PhoneError};
+pub use host::HostSeen;
 pub use reading::{PhoneReading, StatusPage, identity_of};
 pub use secret::Secret;
 pub use status::{PhoneStatus, ProvisioningEntry};
 pub use trust::{CertificateChanged, TrustStore};
 
-use crate::profile::xml::{Document, read_document_bytes};
+use crate::profile::xml::Document;
 
 /// Remembers per client which dump worked (cfg.xml or spacfg.xml).
 #[derive(Debug, Default)]
@@ -76,7 +79,7 @@ impl Phone {
                 last_missing = Some((source.path(), answer.status));
                 continue;
             }
-            let document = self.xml(source.path(), &answer)?;
+            let document = self.xml(source.path(), PageKind::Config, &answer)?;
             self.remembered().config_source = Some(*source);
             return Ok(PhoneConfig::from_document(*source, &document));
         }
@@ -87,6 +90,17 @@ impl Phone {
     /// Reads `status.xml` (`/admin/status.xml`, else `/status.xml`). Older SPA phones have
     /// no XML status page (only HTML): their `spacfg.xml` dump carries the status elements.
     pub async fn read_status(&self) -> Result<PhoneStatus, PhoneError> {
+        match self.read_status_if_any().await? {
+            Some(status) => Ok(status),
+            None => Err(self
+                .client
+                .missing_admin_page("/admin/status.xml", StatusCode::NOT_FOUND)
+                .await),
+        }
+    }
+
+    /// Reads `status.xml`; `None` when the phone has no status page (both paths 404).
+    pub async fn read_status_if_any(&self) -> Result<Option<PhoneStatus>, PhoneError> {
         let known = self.remembered().status_path;
         let spacfg = ConfigSource::SpaCfgXml.path();
         let order: &[&'static str] = match known {
@@ -104,14 +118,11 @@ impl Phone {
             if answer.status == StatusCode::NOT_FOUND {
                 continue;
             }
-            let document = self.xml(path, &answer)?;
+            let document = self.xml(path, PageKind::Status, &answer)?;
             self.remembered().status_path = Some(path);
-            return Ok(PhoneStatus::from_document(&document));
+            return Ok(Some(PhoneStatus::from_document(&document)));
         }
-        Err(self
-            .client
-            .missing_admin_page("/admin/status.xml", StatusCode::NOT_FOUND)
-            .await)
+        Ok(None)
     }
 
     /// `/admin/resync` (the phone's own rules) or `/admin/resync?<rule>` (once, not saved).
@@ -148,7 +159,8 @@ impl Phone {
         })
     }
 
-    fn xml(&self, path: &str, answer: &Answer) -> Result<Document, PhoneError> {
+    /// The answer read whole as `page` ([`page::read_page`]).
+    fn xml(&self, path: &str, page: PageKind, answer: &Answer) -> Result<Document, PhoneError> {
         if !answer.status.is_success() {
             return Err(PhoneError::Status {
                 phone: self.address().key(),
@@ -156,11 +168,7 @@ impl Phone {
                 status: answer.status.as_u16(),
             });
         }
-        read_document_bytes(&answer.body).map_err(|e| PhoneError::NotXml {
-            phone: self.address().key(),
-            path: path.to_string(),
-            detail: e.to_string(),
-        })
+        page::read_page(&self.address().key(), path, page, answer)
     }
 }
 

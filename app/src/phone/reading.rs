@@ -56,7 +56,8 @@ impl Phone {
     }
 
     /// The configuration dump and who the phone is. The status page is read as `status`
-    /// says; not every phone has one, so its absence is not an error.
+    /// says; not every phone has one, so its absence is not an error, but a status page
+    /// that answers and cannot be read whole is (all or nothing).
     pub async fn read_with_identity(&self, status: StatusPage) -> Result<PhoneReading, PhoneError> {
         let config = self.read_config().await?;
         let wanted = match status {
@@ -64,7 +65,7 @@ impl Phone {
             StatusPage::IfIdentityIncomplete => !knows_enough(&config.identity),
         };
         let status = if wanted {
-            self.read_status().await.ok()
+            self.read_status_if_any().await?
         } else {
             None
         };

@@ -316,7 +316,15 @@ fn https_without_a_trust_store_is_refused() {
 
 #[tokio::test]
 async fn forbidden_pages_are_explained_not_blamed_on_the_password() {
-    async fn forbidden() -> Response {
+    async fn forbidden(request: Request) -> Response {
+        if request.uri().path() == "/" {
+            // The phone's own page still answers, and names the phone.
+            return (
+                StatusCode::OK,
+                "<html><title>Cisco CP-8861-3PCC</title></html>",
+            )
+                .into_response();
+        }
         (
             StatusCode::FORBIDDEN,
             "<html><head><title>403 Forbidden</title></head><body><p>Admin web access is disabled</p></body></html>",
@@ -335,4 +343,55 @@ async fn forbidden_pages_are_explained_not_blamed_on_the_password() {
     let text = error.to_string();
     assert!(text.contains("Admin web access is disabled"), "{text}");
     assert!(!text.contains("403 Forbidden\""), "{text}");
+}
+
+/// A web server that is no phone: 403 or 404 everywhere, its Server header says what it is.
+async fn start_stranger(status: StatusCode) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(move || async move {
+        (
+            status,
+            [(header::SERVER, "nginx/1.24.0")],
+            "<html><head><title>Router login</title></head></html>",
+        )
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    address
+}
+
+#[tokio::test]
+async fn a_device_that_is_no_phone_is_called_that_without_phone_advice() {
+    for status in [StatusCode::NOT_FOUND, StatusCode::FORBIDDEN] {
+        let address = start_stranger(status).await;
+        let error = client(address, None).read_config().await.unwrap_err();
+        assert!(matches!(error, PhoneError::NotAPhone { .. }), "{error:?}");
+        let text = error.to_string();
+        assert!(text.contains("is not a Cisco/Linksys phone"), "{text}");
+        assert!(
+            text.contains("nginx/1.24.0") && text.contains("Router login"),
+            "{text}"
+        );
+        assert!(!text.contains("factory reset"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn connection_errors_are_said_in_words() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    drop(listener);
+    let error = client(address, None).read_config().await.unwrap_err();
+    assert_eq!(
+        error,
+        PhoneError::NothingListens {
+            phone: address.to_string()
+        }
+    );
+    let text = error.to_string();
+    assert!(
+        text.starts_with(&format!("nothing listens at {address}")),
+        "{text}"
+    );
+    assert!(!text.contains("os error"), "{text}");
 }

@@ -35,6 +35,11 @@ pub enum ProfileFileError {
         .0.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
     )]
     UnknownNames(Vec<UnknownName>),
+    #[error(
+        "the file is {0} MB; a phone profile is at most {max} MB, so this is not one",
+        max = xml::MAX_PROFILE_BYTES / (1024 * 1024)
+    )]
+    TooLarge(u64),
 }
 
 /// Writes the form as a `<flat-profile>`: every field of the line as the form shows it
@@ -102,13 +107,19 @@ pub struct ImportReview {
 /// understood among the phone's own names (the schema's for `line` before the phone was
 /// read). Names the phone does not have refuse the whole import
 /// ([`ProfileFileError::UnknownNames`]) unless `skip_unknown`. Nothing is sent; the form
-/// validates the edits like typed values.
+/// validates the edits like typed values. A file that cannot be
+/// read (not XML, binary, too large, a DTD) changes nothing in the form.
 pub fn import(
     form: &mut FormState,
     line: FirmwareLine,
     bytes: &[u8],
     skip_unknown: bool,
 ) -> Result<Imported, ProfileFileError> {
+    if bytes.len() as u64 > xml::MAX_PROFILE_BYTES {
+        return Err(ProfileFileError::TooLarge(
+            bytes.len() as u64 / (1024 * 1024),
+        ));
+    }
     let document = xml::read_document_bytes(bytes)?;
     let known = match &form.phone_values {
         Some(values) => KnownNames::new(values.keys()),
@@ -154,6 +165,41 @@ pub fn import(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_that_cannot_be_read_change_nothing_in_the_form() {
+        let mut form = FormState::default();
+        form.set("Resync_Periodic", "3665");
+        let before = form.clone();
+        let bomb = "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">\
+                    <!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">]>\
+                    <flat-profile><Resync_Periodic>&lol2;</Resync_Periodic></flat-profile>";
+        let external = "<!DOCTYPE p [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>\
+                        <flat-profile><Profile_Rule>&e;</Profile_Rule></flat-profile>";
+        let mut huge = b"<flat-profile><Resync_Periodic>1</Resync_Periodic>".to_vec();
+        huge.resize(100 * 1024 * 1024, b' ');
+        let cases: [(&str, &[u8], &str); 6] = [
+            ("not XML", b"Resync_Periodic=60\n", "not XML"),
+            (
+                "binary",
+                &[0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0x08],
+                "binary",
+            ),
+            (
+                "web page",
+                b"<!DOCTYPE html><html><body>hi</body></html>",
+                "web page",
+            ),
+            ("100 MB", &huge, "at most 8 MB"),
+            ("entity bomb", bomb.as_bytes(), "declares a DTD"),
+            ("external entity", external.as_bytes(), "declares a DTD"),
+        ];
+        for (what, bytes, said) in cases {
+            let error = import(&mut form, FirmwareLine::Mpp11, bytes, false).unwrap_err();
+            assert!(error.to_string().contains(said), "{what}: {error}");
+            assert_eq!(form, before, "{what} changed the form");
+        }
+    }
 
     #[test]
     fn exported_changes_import_back_as_the_same_edits() {

@@ -252,12 +252,14 @@ async fn a_wrong_password_is_said_and_nothing_is_touched() {
         )
         .await;
         let error = result.unwrap_err();
+        // Refused on the first read: nothing was sent.
         assert!(
-            matches!(error, ApplyError::Phone(PhoneError::WrongPassword { .. })),
+            matches!(error, ApplyError::NotRead(PhoneError::WrongPassword { .. })),
             "{model}: {error:?}"
         );
         let text = error.to_string();
         assert!(text.contains("wrong password"), "{text}");
+        assert!(text.contains("Nothing was sent"), "{text}");
         assert!(
             !text.contains("wrong-one") && !text.contains("right-one"),
             "{text}"
@@ -526,7 +528,7 @@ async fn a_changed_certificate_is_refused_with_both_fingerprints() {
     )
     .await;
     let error = result.unwrap_err();
-    let ApplyError::Phone(PhoneError::CertificateChanged(changed)) = &error else {
+    let ApplyError::NotRead(PhoneError::CertificateChanged(changed)) = &error else {
         panic!("{error:?}");
     };
     assert_eq!(plain(&changed.old), plain(&original));
@@ -708,7 +710,12 @@ async fn a_resync_from_a_one_off_rule_is_followed_to_its_success() {
         Some("7200")
     );
     let states = states(&events);
-    assert_eq!(states.first(), Some(&"resync-requested"), "{states:?}");
+    // The phone's values are kept before it is asked to resync.
+    assert_eq!(
+        states[..2],
+        ["snapshot-saved", "resync-requested"],
+        "{states:?}"
+    );
     assert_eq!(states.last(), Some(&"resync-finished"), "{states:?}");
     assert!(
         events

@@ -306,7 +306,7 @@ async fn an_unreachable_phone_is_exit_2() {
     let output = run(&data, &["status", &closed.to_string()], None).await;
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        text(&output.stderr).contains("cannot reach"),
+        text(&output.stderr).contains("nothing listens at"),
         "{}",
         text(&output.stderr)
     );

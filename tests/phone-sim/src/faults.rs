@@ -24,7 +24,19 @@ pub struct Faults {
     pub vanish_after_fetch: bool,
     /// Parameters the phone silently refuses to change (POST and resync report success).
     pub drop_params: Vec<String>,
+    /// Every admin page is answered with the firmware's HTML login form (200, `text/html`),
+    /// as firmware does that wants its web session login.
+    pub login_page: bool,
+    /// XML dumps declare a DTD whose nested entities (billion laughs) a value uses.
+    pub dtd_entities: bool,
+    /// After this many configuration dumps (`cfg.xml`, `spacfg.xml`) have been served, the
+    /// admin password changes to [`CHANGED_PASSWORD`], as if someone changed it at the phone
+    /// meanwhile (0: never).
+    pub password_changes_after_dumps: u32,
 }
+
+/// The admin password after [`Faults::password_changes_after_dumps`].
+pub const CHANGED_PASSWORD: &str = "changed-at-the-phone";
 
 impl Faults {
     pub fn drops(&self, name: &str) -> bool {

@@ -79,7 +79,7 @@ use tokio::task::JoinHandle;
 pub use auth::Auth;
 pub use control::Info;
 pub use events::{Event, EventKind};
-pub use faults::Faults;
+pub use faults::{CHANGED_PASSWORD, Faults};
 pub use identity::{Family, FirmwareLine, Identity, Mac, Model};
 pub use phone::{ProvisioningState, ProvisioningStatus};
 pub use replay::Replay;

@@ -338,6 +338,14 @@ async fn route(
     if !path.starts_with("/admin") {
         return not_found();
     }
+    if phone.state().faults.login_page {
+        return html(
+            StatusCode::OK,
+            &format!("{model} Login"),
+            "<form method=\"post\" action=\"/login\">User <input name=\"user\"> Password \
+             <input type=\"password\" name=\"pwd\"> <input type=\"submit\" value=\"Log In\"></form>",
+        );
+    }
     if let Err(refusal) = check_admin(phone, method, target, authorization) {
         return *refusal;
     }
@@ -365,11 +373,13 @@ async fn route(
     match (method.as_str(), path) {
         ("GET", "/admin/cfg.xml") if mpp => {
             let xml = write_cfg_xml(&phone.state().config);
+            dump_served(phone);
             xml_dump(phone, xml)
         }
         ("GET", "/admin/spacfg.xml") if !mpp => {
             let status = phone.status_items();
             let xml = write_spacfg_xml(&phone.state().config, &status);
+            dump_served(phone);
             xml_dump(phone, xml)
         }
         ("GET", "/admin/status.xml") => status_xml(phone),
@@ -505,10 +515,43 @@ fn status_xml(phone: &Arc<Phone>) -> Response<Body> {
     xml_dump(phone, write_status_xml(&items, &history))
 }
 
+/// A configuration dump was served: counts down to the password-change fault.
+fn dump_served(phone: &Phone) {
+    let change = {
+        let mut state = phone.state();
+        let left = &mut state.faults.password_changes_after_dumps;
+        if *left == 0 {
+            return;
+        }
+        *left -= 1;
+        *left == 0
+    };
+    if change {
+        phone.set_values(&[(
+            "Admin_Password".to_string(),
+            crate::faults::CHANGED_PASSWORD.to_string(),
+        )]);
+    }
+}
+
 /// An XML dump, with the body faults applied.
 fn xml_dump(phone: &Phone, xml: String) -> Response<Body> {
     let faults = phone.state().faults.clone();
     let mut xml = xml;
+    if faults.dtd_entities {
+        let doctype = "<?xml version=\"1.0\"?>\n<!DOCTYPE flat-profile [\n\
+            <!ENTITY lol \"lol\">\n\
+            <!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n\
+            <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n]>\n";
+        xml = format!(
+            "{doctype}{}",
+            xml.replacen(
+                ">\n",
+                ">\n<Station_Display_Name>&lol3;</Station_Display_Name>\n",
+                1
+            )
+        );
+    }
     if faults.malformed_xml {
         xml = xml.replacen("</Product_Name>", "</Product_Nam>", 1);
         xml = xml.replacen("</flat-profile>", "<Broken_Element>", 1);

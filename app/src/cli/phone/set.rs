@@ -12,7 +12,6 @@ use super::{PhoneArgs, connect, open_engine, say_first_use, seconds, with_progre
 use crate::cli::setup::exit;
 use crate::cli::setup::{Failure, PROGRAM, print_json, run_async};
 use crate::phone::Phone;
-use crate::profile::xml::read_document_bytes;
 use crate::provision::{ApplyError, ApplyOptions, Engine};
 
 #[derive(Debug, Clone, Args)]
@@ -93,10 +92,8 @@ fn skip_hint(args: &SetArgs) -> String {
 fn parse_changes(args: &SetArgs) -> Result<Vec<(String, String)>, Failure> {
     let mut changes = Vec::new();
     if let Some(file) = &args.from {
-        let bytes = std::fs::read(file)
-            .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
-        let document = read_document_bytes(&bytes)
-            .map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
+        // The same reading as `profile check`: size cap, no DTD, one line on failure.
+        let document = crate::cli::profile::load(file)?;
         changes.extend(
             document
                 .elements

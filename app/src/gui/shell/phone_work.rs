@@ -152,6 +152,9 @@ impl Shell {
         };
         let cancel = running.cancel.clone();
         let reporter = self.reporter.clone();
+        // The changes were made for the phone last read here: another phone now answering
+        // at the address is refused before anything is sent.
+        let mac = self.phones.get_mut(id).and_then(|entry| entry.mac);
         self.handle.spawn(async move {
             let phone = match engine_link::open_phone(&engine, &address, login) {
                 Ok(phone) => Arc::new(phone),
@@ -165,7 +168,7 @@ impl Shell {
             };
             match work {
                 Operation::Apply(changes) => {
-                    engine_link::apply(reporter, engine, id, phone, changes, cancel).await
+                    engine_link::apply(reporter, engine, id, phone, changes, mac, cancel).await
                 }
                 Operation::Resync(rule) => {
                     engine_link::resync(reporter, engine, id, phone, rule, cancel).await

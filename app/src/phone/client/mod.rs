@@ -11,6 +11,7 @@ use reqwest::{Method, StatusCode};
 use super::address::{PhoneAddress, Scheme};
 use super::auth::{AuthMethod, Credentials};
 use super::error::PhoneError;
+use super::host::HostSeen;
 use super::trust::{PinningVerifier, TrustStore, VerifierNote, client_config};
 use crate::net::body::{BodyError, read_capped};
 
@@ -49,6 +50,8 @@ pub struct Answer {
     pub status: StatusCode,
     pub body: Vec<u8>,
     pub www_authenticate: Option<String>,
+    /// The `Server` header: what the host says it is.
+    pub server: Option<String>,
 }
 
 impl Answer {
@@ -160,6 +163,8 @@ impl PhoneClient {
     ) -> Result<Answer, PhoneError> {
         let answer = self.request(method, path_and_query, body).await?;
         if answer.status == StatusCode::FORBIDDEN {
+            // A device that is no phone gets no advice about a phone's settings.
+            self.identify(&answer).await?;
             let text = page_text(&answer.body);
             let said = if text.is_empty() {
                 String::new()
@@ -197,12 +202,23 @@ impl PhoneClient {
         }
     }
 
-    /// The error for an admin page that does not exist (404): when the phone's own web page
-    /// answers, admin access or direct-action URLs are off; otherwise the status as it is.
+    /// The error for an admin page that does not exist (404): a host that is no phone is
+    /// called that; when the phone's own web page answers, admin access or direct-action URLs
+    /// are off; otherwise the status as it is.
     pub async fn missing_admin_page(&self, path: &str, status: StatusCode) -> PhoneError {
         let phone = self.address.key();
         let path = strip_query(path);
         let page = self.send(Method::GET, "/", None, None).await;
+        let seen = page
+            .as_ref()
+            .map(|a| HostSeen::of(a.server.as_deref(), &a.body))
+            .unwrap_or_default();
+        if !seen.is_phone() && page.is_ok() {
+            return PhoneError::NotAPhone {
+                phone,
+                seen: seen.describe(),
+            };
+        }
         if path.starts_with("/admin") && page.is_ok_and(|a| a.status.is_success()) {
             return PhoneError::AdminAccessDisabled {
                 phone,
@@ -215,6 +231,27 @@ impl PhoneClient {
             path,
             status: status.as_u16(),
         }
+    }
+
+    /// Whether the host that gave `answer` says it is a phone (in that answer or on its own
+    /// web page `/`): `Err(NotAPhone)` when it says it is something else, or nothing at all.
+    pub async fn identify(&self, answer: &Answer) -> Result<(), PhoneError> {
+        let seen = HostSeen::of(answer.server.as_deref(), &answer.body);
+        if seen.is_phone() {
+            return Ok(());
+        }
+        let seen = match self.send(Method::GET, "/", None, None).await {
+            // The home page's words say more than an error page's.
+            Ok(page) => HostSeen::of(page.server.as_deref(), &page.body).or(seen),
+            Err(_) => seen,
+        };
+        if seen.is_phone() {
+            return Ok(());
+        }
+        Err(PhoneError::NotAPhone {
+            phone: self.address.key(),
+            seen: seen.describe(),
+        })
     }
 
     /// One HTTP exchange, no retries; recorded when a capture is being taken.
@@ -294,11 +331,6 @@ impl PhoneClient {
             .await
             .map_err(|e| self.transport_error(e, &what))?;
         let status = response.status();
-        let www_authenticate = response
-            .headers()
-            .get(reqwest::header::WWW_AUTHENTICATE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
         let headers = response
             .headers()
             .iter()
@@ -309,6 +341,25 @@ impl PhoneClient {
                 )
             })
             .collect();
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let www_authenticate = header(reqwest::header::WWW_AUTHENTICATE);
+        let server = header(reqwest::header::SERVER);
+        if status.is_redirection()
+            && let Some(to) = header(reqwest::header::LOCATION)
+                .and_then(|location| self.elsewhere(response.url(), &location))
+        {
+            return Err(PhoneError::RedirectedElsewhere {
+                phone: self.address.key(),
+                path: what,
+                to,
+            });
+        }
         let body = read_capped(response, self.options.max_body)
             .await
             .map_err(|e| match e {
@@ -324,9 +375,24 @@ impl PhoneClient {
                 status,
                 body,
                 www_authenticate,
+                server,
             },
             headers,
         ))
+    }
+
+    /// The `host:port` a redirect's `location` leads to, when that is not this phone.
+    fn elsewhere(&self, from: &reqwest::Url, location: &str) -> Option<String> {
+        let to = from.join(location).ok()?;
+        let host = to.host_str().unwrap_or_default().trim_matches(['[', ']']);
+        let port = to.port_or_known_default();
+        if host.eq_ignore_ascii_case(&self.address.host) && port == Some(self.address.port) {
+            return None;
+        }
+        Some(match port {
+            Some(port) => format!("{}:{port}", to.host_str().unwrap_or_default()),
+            None => to.host_str().unwrap_or_default().to_string(),
+        })
     }
 
     /// reqwest's error in words, the URL (which may carry `xpassword=`) removed.
@@ -337,17 +403,31 @@ impl PhoneClient {
         {
             return PhoneError::CertificateChanged(changed);
         }
-        if error.is_timeout() {
-            let seconds = self.options.request_timeout.as_secs().max(1);
+        let connect = error.is_connect();
+        if error.is_timeout() || io_kind(&error) == Some(std::io::ErrorKind::TimedOut) {
+            let (what, limit) = if connect {
+                ("a connection".to_string(), self.options.connect_timeout)
+            } else {
+                (what.to_string(), self.options.request_timeout)
+            };
             return PhoneError::TimedOut {
                 phone,
-                what: what.to_string(),
-                seconds,
+                what,
+                seconds: limit.as_secs().max(1),
             };
         }
-        let connect = error.is_connect();
+        let kind = io_kind(&error);
         let detail = error_chain(&error.without_url());
         if connect {
+            match kind {
+                Some(std::io::ErrorKind::ConnectionRefused) => {
+                    return PhoneError::NothingListens { phone };
+                }
+                Some(
+                    std::io::ErrorKind::HostUnreachable | std::io::ErrorKind::NetworkUnreachable,
+                ) => return PhoneError::NoRoute { phone },
+                _ => {}
+            }
             if detail.contains("certificate") || detail.contains("TLS") || detail.contains("tls") {
                 return PhoneError::Tls { phone, detail };
             }
@@ -355,6 +435,18 @@ impl PhoneClient {
         }
         PhoneError::Broken { phone, detail }
     }
+}
+
+/// The kind of the operating system's error under a reqwest error, if there is one.
+fn io_kind(error: &reqwest::Error) -> Option<std::io::ErrorKind> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        source = cause.source();
+    }
+    None
 }
 
 enum Authorization {

@@ -45,6 +45,10 @@ pub struct Document {
     pub elements: Vec<Element>,
     /// What was not well-formed and how it was read anyway.
     pub problems: Vec<String>,
+    /// The 1-based line of each of `problems`, in the same order.
+    pub problem_lines: Vec<usize>,
+    /// The outermost element's end tag was met: a document cut off in transit is not.
+    pub root_closed: bool,
 }
 
 impl Document {
@@ -73,9 +77,19 @@ pub enum XmlReadError {
     Binary,
     #[error("this is not XML (it does not start with a tag)")]
     NotXml,
+    #[error("this is a web page (HTML), not a phone profile")]
+    Html,
+    #[error(
+        "it declares a DTD (<!DOCTYPE …>), which may define entities; refused: phoneprov reads \
+         no DTD and expands no entities"
+    )]
+    Dtd,
     #[error("the XML is broken at line {line}: {message}")]
     Malformed { line: usize, message: String },
 }
+
+/// How the problem of an element left open ends (a cut-off document has those).
+pub const NOT_CLOSED: &str = "is not closed";
 
 /// Deeper nesting than this is refused (phones write three levels).
 const MAX_DEPTH: usize = 64;
@@ -121,7 +135,9 @@ pub fn read_document(text: &str) -> Result<Document, XmlReadError> {
             }
             Ok(Event::CData(content)) => reading.add_text(&String::from_utf8_lossy(&content)),
             Ok(Event::Eof) => break,
-            Ok(_) => {} // declarations, comments, processing instructions, doctype
+            // A DTD can define entities (billion laughs, external files): never read one.
+            Ok(Event::DocType(_)) => return Err(XmlReadError::Dtd),
+            Ok(_) => {} // declarations, comments, processing instructions
             Err(error) => {
                 let errors = reading.syntax_error(reader.error_position(), error.to_string());
                 if errors > MAX_RECOVERED_ERRORS || reader.buffer_position() <= before {
@@ -145,7 +161,31 @@ fn refuse_what_is_not_xml(text: &str) -> Result<(), XmlReadError> {
     if !start.starts_with('<') {
         return Err(XmlReadError::NotXml);
     }
+    if is_html(start) {
+        return Err(XmlReadError::Html);
+    }
     Ok(())
+}
+
+/// A web page: it starts with `<!DOCTYPE html` or `<html` (after an XML declaration or
+/// comments, which some pages carry).
+pub fn is_html(text: &str) -> bool {
+    let head: String = text
+        .chars()
+        .take(1024)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let mut rest = head.trim_start();
+    loop {
+        if let Some(after) = rest.strip_prefix("<?") {
+            rest = after.split_once("?>").map_or("", |(_, r)| r).trim_start();
+        } else if let Some(after) = rest.strip_prefix("<!--") {
+            rest = after.split_once("-->").map_or("", |(_, r)| r).trim_start();
+        } else {
+            break;
+        }
+    }
+    rest.starts_with("<!doctype html") || rest.starts_with("<html")
 }
 
 /// A document being read: what is read so far, the open elements and the problems met.
@@ -173,15 +213,18 @@ impl<'a> Reading<'a> {
     /// Notes a problem at a byte position of the text.
     fn problem(&mut self, position: u64, what: &str) {
         let line = self.lines.line_of(self.text, position);
-        self.document.problems.push(format!("line {line}: {what}"));
+        self.note(line, format!("line {line}: {what}"));
+    }
+
+    fn note(&mut self, line: usize, problem: String) {
+        self.document.problems.push(problem);
+        self.document.problem_lines.push(line);
     }
 
     /// A syntax error the reader stepped over; returns how many there were so far.
     fn syntax_error(&mut self, position: u64, message: String) -> usize {
         let line = self.lines.line_of(self.text, position);
-        self.document
-            .problems
-            .push(format!("line {line}: {message} (skipped)"));
+        self.note(line, format!("line {line}: {message} (skipped)"));
         self.first_error.get_or_insert((line, message));
         self.errors += 1;
         self.errors
@@ -222,15 +265,16 @@ impl<'a> Reading<'a> {
         if let Some(frame) = self.frame(tag, line) {
             self.finish_leaf(frame, true);
         }
+        if self.stack.is_empty() {
+            self.document.root_closed = true;
+        }
     }
 
     /// The frame of an opening tag, noted as the root or as its parent's child; `None` (and a
     /// problem noted) when the tag's name is not an XML name.
     fn frame(&mut self, tag: &BytesStart<'_>, line: usize) -> Option<Frame> {
         let Some(frame) = Frame::open(tag, line) else {
-            self.document
-                .problems
-                .push(format!("line {line}: not a tag name (skipped)"));
+            self.note(line, format!("line {line}: not a tag name (skipped)"));
             self.errors += 1;
             return None;
         };
@@ -262,6 +306,9 @@ impl<'a> Reading<'a> {
                 self.finish_leaf(frame, false);
             }
         }
+        if self.stack.is_empty() {
+            self.document.root_closed = true;
+        }
     }
 
     fn add_text(&mut self, text: &str) {
@@ -271,10 +318,8 @@ impl<'a> Reading<'a> {
     }
 
     fn not_closed(&mut self, frame: &Frame) {
-        self.document.problems.push(format!(
-            "line {}: <{}> is not closed",
-            frame.line, frame.name
-        ));
+        let problem = format!("line {}: <{}> {NOT_CLOSED}", frame.line, frame.name);
+        self.note(frame.line, problem);
     }
 
     /// Records a closed leaf. A childless top-level element without text is an empty

@@ -1,5 +1,6 @@
 //! An apply (or rollback) step by step: validate, read the phone, compare, save a snapshot,
-//! send, verify. Nothing is sent before the snapshot is saved.
+//! send, verify. Nothing is sent without a complete read of the phone's current values
+//! (`Phone::read_with_identity` reads whole or fails) and a snapshot saved from it.
 
 use std::collections::BTreeMap;
 
@@ -109,7 +110,8 @@ impl Operation<'_> {
         let reading = self
             .phone
             .read_with_identity(StatusPage::IfIdentityIncomplete)
-            .await?;
+            .await
+            .map_err(ApplyError::not_read)?;
         if let Some(sha256) = self.phone.client.first_use_fingerprint() {
             self.events.emit(EventKind::CertificateTrusted { sha256 });
         }
@@ -119,6 +121,18 @@ impl Operation<'_> {
             return Err(ApplyError::SnapshotOfAnotherPhone {
                 phone: self.key.clone(),
                 snapshot_phone: expected.to_string(),
+            });
+        }
+        if let Some(expected) = self.options.expected_mac
+            && reading.identity.mac != Some(expected)
+        {
+            return Err(ApplyError::AnotherPhoneNow {
+                phone: self.key.clone(),
+                expected: expected.to_string(),
+                now: reading
+                    .identity
+                    .mac
+                    .map_or("no MAC given".to_string(), |mac| format!("MAC {mac}")),
             });
         }
         let plan = plan_changes(&reading.config, &reading.identity, &changes);

@@ -24,6 +24,9 @@ pub enum ApplyError {
     },
     #[error("{0}")]
     Phone(PhoneError),
+    /// The phone's current values could not be read whole, so nothing was sent.
+    #[error("{0}. Nothing was sent to the phone")]
+    NotRead(PhoneError),
     #[error("{0}")]
     History(String),
     /// `advice` says what works instead (post for an MPP phone's changes; Provision Enable to
@@ -82,6 +85,15 @@ pub enum ApplyError {
          profile by resync"
     )]
     PostNotOnSpa { phone: String },
+    #[error(
+        "another phone answers at {phone} now ({now}; the changes were made for the phone with \
+         MAC {expected}); nothing was sent: read the phone again and check the changes"
+    )]
+    AnotherPhoneNow {
+        phone: String,
+        expected: String,
+        now: String,
+    },
     #[error("this snapshot is of another phone ({snapshot_phone}), not of the phone at {phone}")]
     SnapshotOfAnotherPhone {
         phone: String,
@@ -92,6 +104,21 @@ pub enum ApplyError {
 impl From<PhoneError> for ApplyError {
     fn from(e: PhoneError) -> Self {
         ApplyError::Phone(e)
+    }
+}
+
+impl ApplyError {
+    /// A failed read before anything was sent.
+    pub(super) fn not_read(e: PhoneError) -> Self {
+        ApplyError::NotRead(e)
+    }
+
+    /// The phone's error underneath, if this is one.
+    pub fn phone_error(&self) -> Option<&PhoneError> {
+        match self {
+            ApplyError::Phone(e) | ApplyError::NotRead(e) => Some(e),
+            _ => None,
+        }
     }
 }
 

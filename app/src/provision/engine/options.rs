@@ -35,6 +35,9 @@ pub struct ApplyOptions {
     /// Names the phone's configuration does not have are left out (each said in a note)
     /// instead of refusing the whole change (`set --skip-unknown`, the window's import).
     pub skip_unknown: bool,
+    /// The MAC of the phone the changes were made for (the window's last read of it): a
+    /// different phone answering at the address now is refused before anything is sent.
+    pub expected_mac: Option<crate::identity::Mac>,
 }
 
 impl Default for ApplyOptions {
@@ -47,6 +50,7 @@ impl Default for ApplyOptions {
             max_poll_interval: Duration::from_millis(500),
             push_advertise: None,
             skip_unknown: false,
+            expected_mac: None,
         }
     }
 }

@@ -15,9 +15,10 @@ use super::errors::ApplyError;
 use super::operation::{Backoff, PhoneWatch};
 use super::options::ResyncOptions;
 use super::report::ResyncReport;
-use crate::phone::{Phone, PhoneConfig, PhoneStatus};
+use crate::phone::{Phone, PhoneConfig, PhoneStatus, StatusPage};
 use crate::profile::mask::mask_value;
 use crate::provision::events::{EventKind, EventSink};
+use crate::provision::history::Snapshot;
 use crate::provision::schema_bridge::phone_name;
 use crate::provision::syslog::{ResyncLineKind, SyslogLine};
 
@@ -34,12 +35,23 @@ impl Engine {
         events: &EventSink,
     ) -> Result<ResyncReport, ApplyError> {
         let key = phone.address().key();
-        let config = phone.read_config().await?;
+        // A resync may change every value: read them whole and keep a snapshot first.
+        let reading = phone
+            .read_with_identity(StatusPage::IfIdentityIncomplete)
+            .await
+            .map_err(ApplyError::not_read)?;
+        let config = &reading.config;
         if config.refuses_resyncs() {
             let spa = config.is_spa(&config.identity);
             return Err(ApplyError::provision_disabled_for_resync(key, spa));
         }
-        let expected = PhoneLogs::of(&config, rule);
+        let snapshot = Snapshot::new(&key, &reading.identity, "before resync", &config.values);
+        let path = self.history.save(&snapshot)?;
+        events.emit(EventKind::SnapshotSaved {
+            snapshot: snapshot.id.clone(),
+            path: path.display().to_string(),
+        });
+        let expected = PhoneLogs::of(config, rule);
         let before = phone.read_status().await.ok();
         let ip = phone.address().resolve_ip().await.ok();
         let mut syslog = self.syslog_lines.subscribe();
@@ -67,7 +79,7 @@ impl Engine {
             successes_seen: 0,
             request_logged: false,
             watch: PhoneWatch::default(),
-            config_before: config,
+            config_before: config.clone(),
             quiet_since: Instant::now(),
             quiet: options.quiet,
         };
