@@ -16,13 +16,15 @@ use tokio::time::Instant;
 use super::neighbours::read_table;
 use super::sweep::local_networks;
 
-/// The share of the table a sweep may fill, leaving room for everything else.
-const SHARE_NUMERATOR: usize = 3;
-const SHARE_DENOMINATOR: usize = 4;
+/// Entries left free for everything else this machine talks to while a sweep runs (the
+/// addresses already in the table are left out as well). Answered and given-up entries are
+/// reclaimed by the kernel when it needs room; only the unanswered ones it is still asking
+/// for hold their place.
+const ROOM_FOR_OTHERS: usize = 128;
 /// The least budget, even on a table that is already busy.
 const MINIMUM_BUDGET: usize = 32;
 /// Slack on top of the kernel's own give-up time (its timers are not exact).
-const LIFETIME_MARGIN: Duration = Duration::from_millis(250);
+const LIFETIME_MARGIN: Duration = Duration::from_millis(100);
 
 /// What the kernel allows: the table's hard size and how long an unanswered entry lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +76,8 @@ impl NeighbourLimits {
     /// How many new addresses a sweep may have in the table at once, given the entries the
     /// table already holds.
     pub fn budget(&self, entries_now: usize) -> usize {
-        (self.table_size * SHARE_NUMERATOR / SHARE_DENOMINATOR)
+        self.table_size
+            .saturating_sub(ROOM_FOR_OTHERS)
             .saturating_sub(entries_now)
             .max(MINIMUM_BUDGET)
     }
@@ -144,8 +147,8 @@ pub struct Pacer {
     budget: usize,
     lifetime: Duration,
     started: VecDeque<Instant>,
-    /// The last call found no room (the address is waiting).
-    waiting: bool,
+    /// Room ran out once: every address admitted since had to wait behind it.
+    ran_out: bool,
     /// Addresses that had to wait for room.
     pub held_back: usize,
 }
@@ -156,7 +159,7 @@ impl Pacer {
             budget: budget.max(1),
             lifetime: lifetime + LIFETIME_MARGIN,
             started: VecDeque::new(),
-            waiting: false,
+            ran_out: false,
             held_back: 0,
         }
     }
@@ -172,12 +175,12 @@ impl Pacer {
         }
         if self.started.len() < self.budget {
             self.started.push_back(now);
-            if std::mem::take(&mut self.waiting) {
+            if self.ran_out {
                 self.held_back += 1;
             }
             return Ok(());
         }
-        self.waiting = true;
+        self.ran_out = true;
         Err(self.started.front().map_or(now, |&at| at + self.lifetime))
     }
 }
@@ -189,8 +192,8 @@ mod tests {
     #[test]
     fn the_budget_leaves_room_and_never_reaches_zero() {
         let limits = NeighbourLimits::default();
-        assert_eq!(limits.budget(0), 768);
-        assert_eq!(limits.budget(100), 668);
+        assert_eq!(limits.budget(0), 896);
+        assert_eq!(limits.budget(100), 796);
         assert_eq!(limits.budget(5000), MINIMUM_BUDGET);
     }
 
@@ -219,6 +222,7 @@ mod tests {
         assert_eq!(free_at, start + lifetime + LIFETIME_MARGIN);
         assert!(pacer.try_admit(free_at - Duration::from_millis(1)).is_err());
         assert!(pacer.try_admit(free_at).is_ok());
-        assert_eq!(pacer.held_back, 1, "one address waited (twice)");
+        assert!(pacer.try_admit(free_at).is_ok());
+        assert_eq!(pacer.held_back, 2, "two addresses waited");
     }
 }

@@ -8,8 +8,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
-use futures::stream::FuturesUnordered;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -208,7 +206,8 @@ pub(super) async fn sweep_source(sweep: Sweep, reports: Reports, stop: Cancellat
 
     let mut next = 0;
     let mut done = 0;
-    let mut running = FuturesUnordered::new();
+    // One task per address, so both of the runtime's workers take part.
+    let mut running = JoinSet::new();
     loop {
         let mut room_at = None;
         while running.len() < in_flight && next < queue.len() {
@@ -222,7 +221,7 @@ pub(super) async fn sweep_source(sweep: Sweep, reports: Reports, stop: Cancellat
             let address = queue[next];
             next += 1;
             let probe = probe.clone();
-            running.push(async move {
+            running.spawn(async move {
                 let attempts = probe.connect(address).await;
                 let seen = probe
                     .fingerprint(address, &open_ports(&attempts), Source::Sweep)
@@ -235,11 +234,14 @@ pub(super) async fn sweep_source(sweep: Sweep, reports: Reports, stop: Cancellat
         }
         tokio::select! {
             _ = stop.cancelled() => return,
-            Some(swept) = running.next(), if !running.is_empty() => {
+            Some(joined) = running.join_next(), if !running.is_empty() => {
                 done += 1;
-                tally(&mut report, &swept.attempts);
-                if let Some(seen) = swept.seen {
-                    let _ = reports.send(Report::Seen(seen));
+                // A probe that panicked counts as done and saw nothing.
+                if let Ok(swept) = joined {
+                    tally(&mut report, &swept.attempts);
+                    if let Some(seen) = swept.seen {
+                        let _ = reports.send(Report::Seen(seen));
+                    }
                 }
                 if done % step == 0 || done == total {
                     let _ = reports.send(Report::Progress(Progress { done, total }));
