@@ -140,7 +140,11 @@ mod tests {
         trips.record(Duration::from_millis(80));
         assert_eq!(trips.timeout(), Duration::from_millis(240));
         trips.record(Duration::from_millis(5));
-        assert_eq!(trips.timeout(), Duration::from_millis(240), "the slowest counts");
+        assert_eq!(
+            trips.timeout(),
+            Duration::from_millis(240),
+            "the slowest counts"
+        );
         trips.record(Duration::from_secs(2));
         assert_eq!(trips.timeout(), CEILING);
     }

@@ -60,13 +60,16 @@ impl NeighbourLimits {
             .and_then(|n| usize::try_from(n).ok())
             .filter(|&n| n > 0)
             .unwrap_or(defaults.table_size);
-        let unanswered_lifetime =
-            match (read("mcast_solicit"), read("app_solicit"), read("retrans_time_ms")) {
-                (Some(requests), app, Some(interval_ms)) if requests > 0 => {
-                    Duration::from_millis((requests + app.unwrap_or(0)) * interval_ms)
-                }
-                _ => defaults.unanswered_lifetime,
-            };
+        let unanswered_lifetime = match (
+            read("mcast_solicit"),
+            read("app_solicit"),
+            read("retrans_time_ms"),
+        ) {
+            (Some(requests), app, Some(interval_ms)) if requests > 0 => {
+                Duration::from_millis((requests + app.unwrap_or(0)) * interval_ms)
+            }
+            _ => defaults.unanswered_lifetime,
+        };
         NeighbourLimits {
             table_size,
             unanswered_lifetime,
@@ -91,7 +94,9 @@ pub fn needs_new_entry(
     own: &[IpAddr],
     in_table: impl Fn(&IpAddr) -> bool,
 ) -> bool {
-    links.iter().any(|link| link.contains(&address)) && !own.contains(&address) && !in_table(&address)
+    links.iter().any(|link| link.contains(&address))
+        && !own.contains(&address)
+        && !in_table(&address)
 }
 
 /// The pacing of one sweep on this machine: its links and addresses, the neighbour table as
@@ -131,7 +136,9 @@ impl NeighbourPacing {
     /// Whether a connect to `address` takes a new entry (see [`needs_new_entry`]).
     pub fn needs(&self, address: IpAddr) -> bool {
         match &self.links {
-            Some(links) => needs_new_entry(address, links, &self.own, |a| self.in_table.contains(a)),
+            Some(links) => {
+                needs_new_entry(address, links, &self.own, |a| self.in_table.contains(a))
+            }
             None => !self.in_table.contains(&address),
         }
     }
@@ -207,7 +214,10 @@ mod tests {
         assert!(needs("10.1.3.7"));
         assert!(!needs("10.1.0.1"), "our own address");
         assert!(!needs("10.1.0.9"), "already in the table");
-        assert!(!needs("10.2.0.5"), "behind a router: the router's entry serves");
+        assert!(
+            !needs("10.2.0.5"),
+            "behind a router: the router's entry serves"
+        );
     }
 
     #[test]

@@ -478,9 +478,7 @@ async fn bench(cidr: ipnet::IpNet, hosts: &[IpAddr]) -> Result<(), String> {
 /// Whether nmap is installed; says so clearly when it is not.
 async fn nmap_version() -> bool {
     let output = tokio::task::spawn_blocking(|| {
-        std::process::Command::new("nmap")
-            .arg("--version")
-            .output()
+        std::process::Command::new("nmap").arg("--version").output()
     })
     .await;
     match output {

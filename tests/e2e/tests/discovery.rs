@@ -734,7 +734,8 @@ async fn discover_prints_each_phone_as_soon_as_it_is_identified() {
     let slow = slow_phone(lan.hosts[5], "CP-8861-3PCC", 4000).await;
     let quick = phone(on(lan.hosts[6], 80, "CP-7841-3PCC")).await;
     let slow_control = slow.control();
-    let (quick_address, slow_address) = (quick.addr().ip().to_string(), slow.addr().ip().to_string());
+    let (quick_address, slow_address) =
+        (quick.addr().ip().to_string(), slow.addr().ip().to_string());
     let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let record = lines.clone();
     let data = tempfile::tempdir().unwrap();
@@ -769,7 +770,10 @@ async fn discover_prints_each_phone_as_soon_as_it_is_identified() {
         .unwrap_or_else(|| panic!("the slow phone is identified too: {lines:#?}"));
     assert!(slow_row > quick_row);
     assert!(lines[slow_row].0.contains(&mac_of(&slow).to_string()));
-    assert!(lines[0].0.starts_with("ADDRESS"), "a header first: {lines:#?}");
+    assert!(
+        lines[0].0.starts_with("ADDRESS"),
+        "a header first: {lines:#?}"
+    );
 }
 
 /// A scan that finds nothing says why: what answered, the voice VLAN, the web server.
@@ -789,8 +793,16 @@ async fn discover_says_why_it_found_nothing() {
     )
     .await;
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "exit {:?}: {stderr}", output.status);
-    assert!(output.stdout.is_empty(), "no rows: {}", String::from_utf8_lossy(&output.stdout));
+    assert!(
+        output.status.success(),
+        "exit {:?}: {stderr}",
+        output.status
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "no rows: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
     assert!(stderr.contains("0 phones found"), "{stderr}");
     // The namespace's own addresses refuse the connection: hosts, but no web server.
     assert!(
@@ -800,6 +812,9 @@ async fn discover_says_why_it_found_nothing() {
         )),
         "{stderr}"
     );
-    assert!(stderr.contains("voice VLAN") && stderr.contains("--cidr"), "{stderr}");
+    assert!(
+        stderr.contains("voice VLAN") && stderr.contains("--cidr"),
+        "{stderr}"
+    );
     assert!(stderr.contains("web server may be off"), "{stderr}");
 }

@@ -189,7 +189,8 @@ pub(super) async fn sweep_source(sweep: Sweep, reports: Reports, stop: Cancellat
     } = sweep;
     let files = crate::discovery::open_files::raise_limit().unwrap_or(u64::MAX);
     let per_address = probe.ports.len().max(1) as u64;
-    let by_files = usize::try_from(files.saturating_sub(SPARE_FILES) / per_address).unwrap_or(usize::MAX);
+    let by_files =
+        usize::try_from(files.saturating_sub(SPARE_FILES) / per_address).unwrap_or(usize::MAX);
     let in_flight = concurrency.min(by_files).max(1);
 
     let total = addresses.len();
