@@ -12,8 +12,8 @@ use tokio_util::sync::CancellationToken;
 use super::setup::exit;
 use super::setup::{Failure, failure_line, print_json, run_async};
 use crate::discovery::{
-    Access, DiscoveredPhone, KnownPhones, ManualTarget, ScanChoices, ScanEvent, ScanHandle,
-    ScanOptions, ScanSummary, Scanner,
+    Access, DiscoveredPhone, KnownPhones, ManualTarget, PhoneKey, ScanChoices, ScanEvent,
+    ScanHandle, ScanOptions, ScanSummary, Scanner,
 };
 
 #[derive(Debug, clap::Args)]
@@ -135,7 +135,9 @@ async fn discover(args: DiscoverArgs, interrupt: CancellationToken) -> Result<u8
         .start()
         .map_err(|error| Failure::usage(error.to_string()))?;
     let show_progress = !args.json && std::io::stderr().is_terminal();
-    let summary = follow(scan, show_progress, &interrupt).await?;
+    // The text table is printed as phones are identified; JSON is one array at the end.
+    let mut rows = (!args.json).then(|| Rows::new(show_progress));
+    let summary = follow(scan, show_progress, rows.as_mut(), &interrupt).await?;
     let mut phones = summary.phones.clone();
     phones.sort_by_key(|p| p.address);
 
@@ -149,19 +151,28 @@ async fn discover(args: DiscoverArgs, interrupt: CancellationToken) -> Result<u8
         note(&error.to_string());
     }
 
-    if args.json {
-        let lines: Vec<JsonPhone> = phones.iter().map(JsonPhone::from).collect();
-        print_json(&lines)?;
-    } else {
-        print_table(&phones);
-        eprintln!(
-            "{} phone{} found; swept {} of {} addresses in {:.1} s",
-            phones.len(),
-            if phones.len() == 1 { "" } else { "s" },
-            summary.swept.done,
-            summary.swept.total,
-            summary.elapsed.as_secs_f64()
-        );
+    for reason in summary.why_nothing_found() {
+        note(&reason);
+    }
+    match rows.as_mut() {
+        None => {
+            let lines: Vec<JsonPhone> = phones.iter().map(JsonPhone::from).collect();
+            print_json(&lines)?;
+        }
+        Some(rows) => {
+            // What the end added (MACs from the neighbour table, names): those rows again.
+            for phone in &phones {
+                rows.show(phone, None);
+            }
+            eprintln!(
+                "{} phone{} found; swept {} of {} addresses in {:.1} s",
+                phones.len(),
+                if phones.len() == 1 { "" } else { "s" },
+                summary.swept.done,
+                summary.swept.total,
+                summary.elapsed.as_secs_f64()
+            );
+        }
     }
     if summary.cancelled || summary.timed_out {
         note(&format!(
@@ -177,11 +188,13 @@ async fn discover(args: DiscoverArgs, interrupt: CancellationToken) -> Result<u8
     Ok(exit::OK)
 }
 
-/// Follows the scan to its summary: the sweep's progress on a terminal, the sources'
-/// problems as notes; Ctrl-C cancels it (its summary then says so).
+/// Follows the scan to its summary: each phone's row as it is identified (with `rows`), the
+/// sweep's progress on a terminal, the sources' problems as notes; Ctrl-C cancels it (its
+/// summary then says so).
 async fn follow(
     mut scan: ScanHandle,
     show_progress: bool,
+    mut rows: Option<&mut Rows>,
     interrupt: &CancellationToken,
 ) -> Result<ScanSummary, Failure> {
     let mut interrupted = false;
@@ -201,8 +214,21 @@ async fn follow(
             Some(ScanEvent::SourceProblem { source, message }) => {
                 note(&format!("{source}: {message}"));
             }
+            Some(ScanEvent::PhoneFound(phone)) => {
+                if let Some(rows) = rows.as_deref_mut() {
+                    rows.show(&phone, None);
+                }
+            }
+            Some(ScanEvent::PhoneUpdated {
+                previous_key,
+                phone,
+            }) => {
+                if let Some(rows) = rows.as_deref_mut() {
+                    rows.show(&phone, previous_key.as_ref());
+                }
+            }
             Some(ScanEvent::Finished(summary)) => break summary,
-            Some(_) => {}
+            Some(ScanEvent::Progress(_)) => {}
             None => return Err(Failure::failed("the scan stopped unexpectedly")),
         }
     };
@@ -217,59 +243,85 @@ fn note(message: &str) {
     eprintln!("{}", failure_line(WHO, message));
 }
 
-fn print_table(phones: &[DiscoveredPhone]) {
-    let header = [
-        "ADDRESS", "WEB", "MAC", "MODEL", "FIRMWARE", "SERIAL", "ACCESS", "CISCO?", "SOURCES",
-        "NAME",
-    ];
-    let rows: Vec<[String; 10]> = phones
-        .iter()
-        .map(|p| {
-            let dash = || "-".to_string();
-            [
-                p.address.to_string(),
-                p.web
-                    .map(|w| format!("{}:{}", w.scheme.as_str(), w.port))
-                    .unwrap_or_else(dash),
-                p.identity.mac.map(|m| m.to_string()).unwrap_or_else(dash),
-                p.identity.model.clone().unwrap_or_else(dash),
-                p.identity.firmware.clone().unwrap_or_else(dash),
-                p.identity.serial.clone().unwrap_or_else(dash),
-                match p.access {
-                    Access::Unknown => "?",
-                    Access::Open => "open",
-                    Access::NeedsCredentials => "password",
-                    Access::Unreachable => "no answer",
-                }
-                .to_string(),
-                p.confidence().cisco_phone.to_string(),
-                p.sources
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(","),
-                p.name.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(str::len);
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+const HEADER: [&str; 10] = [
+    "ADDRESS", "WEB", "MAC", "MODEL", "FIRMWARE", "SERIAL", "ACCESS", "CISCO?", "SOURCES", "NAME",
+];
+/// Column widths that fit the usual values, so rows line up as they stream in.
+const WIDTHS: [usize; 10] = [15, 9, 17, 14, 24, 11, 9, 8, 14, 0];
+
+/// The text table, printed a row at a time: a phone's row when it is found, and again when
+/// what is known about it changes (the later row is the current one).
+struct Rows {
+    printed: std::collections::HashMap<PhoneKey, String>,
+    header_done: bool,
+    /// A progress line is on the terminal and must be cleared before a row.
+    progress_shown: bool,
+}
+
+impl Rows {
+    fn new(progress_shown: bool) -> Self {
+        Rows {
+            printed: std::collections::HashMap::new(),
+            header_done: false,
+            progress_shown,
         }
     }
-    let line = |cells: Vec<&str>| {
-        cells
-            .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-    };
-    println!("{}", line(header.to_vec()));
-    for row in &rows {
-        println!("{}", line(row.iter().map(String::as_str).collect()));
+
+    fn show(&mut self, phone: &DiscoveredPhone, previous_key: Option<&PhoneKey>) {
+        let text = line(&row(phone));
+        let earlier = previous_key
+            .and_then(|key| self.printed.remove(key))
+            .or_else(|| self.printed.get(&phone.key()).cloned());
+        if earlier.as_ref() == Some(&text) {
+            return;
+        }
+        if self.progress_shown {
+            eprint!("\r{:60}\r", "");
+        }
+        if !self.header_done {
+            println!("{}", line(&HEADER.map(String::from)));
+            self.header_done = true;
+        }
+        println!("{text}");
+        self.printed.insert(phone.key(), text);
     }
+}
+
+fn row(p: &DiscoveredPhone) -> [String; 10] {
+    let dash = || "-".to_string();
+    [
+        p.address.to_string(),
+        p.web
+            .map(|w| format!("{}:{}", w.scheme.as_str(), w.port))
+            .unwrap_or_else(dash),
+        p.identity.mac.map(|m| m.to_string()).unwrap_or_else(dash),
+        p.identity.model.clone().unwrap_or_else(dash),
+        p.identity.firmware.clone().unwrap_or_else(dash),
+        p.identity.serial.clone().unwrap_or_else(dash),
+        match p.access {
+            Access::Unknown => "?",
+            Access::Open => "open",
+            Access::NeedsCredentials => "password",
+            Access::Unreachable => "no answer",
+        }
+        .to_string(),
+        p.confidence().cisco_phone.to_string(),
+        p.sources
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        p.name.clone().unwrap_or_default(),
+    ]
+}
+
+fn line(cells: &[String; 10]) -> String {
+    cells
+        .iter()
+        .zip(WIDTHS)
+        .map(|(cell, width)| format!("{cell:<width$}"))
+        .collect::<Vec<_>>()
+        .join("  ")
+        .trim_end()
+        .to_string()
 }

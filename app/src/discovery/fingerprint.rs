@@ -92,7 +92,8 @@ impl Fingerprinter {
     }
 
     /// Fingerprints the web server on `address:port`, trying the scheme the port suggests
-    /// first (443/8443 → HTTPS) and the other one if that gets no HTTP answer.
+    /// first (443/8443 → HTTPS) and the other one if that gets an answer that is not HTTP
+    /// (not after a timeout).
     pub async fn probe_port(
         &self,
         address: IpAddr,
@@ -114,7 +115,8 @@ impl Fingerprinter {
             .await
         {
             Ok(fingerprint) => Ok(fingerprint),
-            Err(FingerprintError::NoAnswer { .. }) => {
+            // A server that took the whole timeout to say nothing would only do it again.
+            Err(FingerprintError::NoAnswer { reason, .. }) if reason != TIMED_OUT => {
                 self.probe(
                     address,
                     WebEndpoint {

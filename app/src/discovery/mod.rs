@@ -4,7 +4,9 @@
 //! Sources: mDNS/DNS-SD ([`mdns`]), an address sweep with an HTTP fingerprint ([`sweep`],
 //! [`fingerprint`]), the neighbour table with Cisco MAC prefixes ([`neighbours`], [`oui`]),
 //! passive sightings from our own servers ([`passive`]) and addresses typed by the
-//! technician ([`manual`]).
+//! technician ([`manual`]). The sweep's connects wait as long as the LAN's answers say
+//! ([`connect`]), are paced to fit the kernel's neighbour table ([`pacing`]) and may use as
+//! many sockets as the system allows ([`open_files`]).
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), phoneprov::discovery::ScanError> {
@@ -21,12 +23,15 @@
 //! ```
 
 pub mod confidence;
+pub mod connect;
 pub mod evidence;
 pub mod fingerprint;
 pub mod manual;
 pub mod mdns;
 pub mod neighbours;
+pub mod open_files;
 pub mod oui;
+pub mod pacing;
 pub mod passive;
 pub mod phone;
 pub mod scan;
@@ -41,7 +46,7 @@ pub use passive::{Sighting, SightingKind};
 pub use phone::{Access, DiscoveredPhone, Observation, PhoneKey, Source, WebEndpoint, WebScheme};
 pub use scan::{
     Progress, ScanChoices, ScanError, ScanEvent, ScanHandle, ScanOptions, ScanSummary, Scanner,
-    Waker,
+    SweepReport, Waker,
 };
 pub use store::{KnownPhone, KnownPhones, StoreError};
 pub use sweep::{LARGE_RANGE_LIMIT, ScopeError};

@@ -43,6 +43,37 @@ pub fn read_neighbours() -> Vec<Neighbour> {
     Vec::new()
 }
 
+/// Every address the neighbour table holds, answered or not, and the number of entries: what
+/// a sweep needs to stay within the table's size.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableSnapshot {
+    pub addresses: std::collections::HashSet<IpAddr>,
+    pub entries: usize,
+}
+
+/// Reads the whole neighbour table, incomplete entries included (Linux's `/proc/net/arp`;
+/// elsewhere the complete entries of [`read_neighbours`]).
+pub fn read_table() -> TableSnapshot {
+    #[cfg(target_os = "linux")]
+    if let Ok(text) = std::fs::read_to_string("/proc/net/arp") {
+        let addresses: std::collections::HashSet<IpAddr> = text
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split_whitespace().next()?.parse().ok())
+            .collect();
+        return TableSnapshot {
+            entries: addresses.len(),
+            addresses,
+        };
+    }
+    let addresses: std::collections::HashSet<IpAddr> =
+        read_neighbours().into_iter().map(|n| n.address).collect();
+    TableSnapshot {
+        entries: addresses.len(),
+        addresses,
+    }
+}
+
 /// Parses Linux's `/proc/net/arp`:
 /// `IP address  HW type  Flags  HW address  Mask  Device`. Incomplete entries (flags 0x0,
 /// all-zero MAC) are skipped.

@@ -1,13 +1,11 @@
 //! The address sweep: which addresses to try (the subnets of our own interfaces, or the
-//! ranges the user typed, never anything else), the guard against huge ranges, and the
-//! bounded-concurrency TCP probe of the web ports.
+//! ranges the user typed, never anything else) and the guard against huge ranges. The
+//! probe itself is in `connect` (how long to wait) and `scan::sources` (how many at once).
 
 use std::collections::BTreeSet;
-use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
+use std::net::IpAddr;
 
 use ipnet::IpNet;
-use tokio::net::TcpStream;
 
 /// A /22 holds 1,024 addresses: more than that needs the user's explicit go-ahead.
 pub const LARGE_RANGE_LIMIT: u64 = 1024;
@@ -149,22 +147,6 @@ fn check_sweepable(network: &IpNet) -> Result<(), ScopeError> {
 fn address_count(network: &IpNet) -> u64 {
     let host_bits = u32::from(network.max_prefix_len() - network.prefix_len());
     1u64.checked_shl(host_bits).unwrap_or(u64::MAX)
-}
-
-/// Which of `ports` accept a TCP connection on `address` within `timeout`, tried at once.
-pub async fn open_ports(address: IpAddr, ports: &[u16], timeout: Duration) -> Vec<u16> {
-    let attempts = ports.iter().map(|&port| async move {
-        let target = SocketAddr::new(address, port);
-        match tokio::time::timeout(timeout, TcpStream::connect(target)).await {
-            Ok(Ok(_stream)) => Some(port),
-            _ => None,
-        }
-    });
-    futures::future::join_all(attempts)
-        .await
-        .into_iter()
-        .flatten()
-        .collect()
 }
 
 #[cfg(test)]

@@ -661,3 +661,160 @@ async fn a_locked_phone_gets_its_mac_from_the_neighbour_table_filled_by_the_swee
     assert_eq!(phone.confidence().cisco_phone, Certainty::Likely);
     drop(entry);
 }
+
+/// A phone whose web server answers `delay_ms` late (busy, or far away).
+async fn slow_phone(address: IpAddr, model: &str, delay_ms: u64) -> RunningPhone {
+    let sim = phone(on(address, 80, model)).await;
+    sim.control().set_faults(phone_sim::Faults {
+        delay_ms,
+        ..phone_sim::Faults::default()
+    });
+    sim
+}
+
+/// A busy phone accepts at once and takes seconds to answer its page: the connect is quick,
+/// the fingerprint slow. The sweep's short connect timeout must not cut the fingerprint.
+#[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs netns-lan (Linux network namespaces): not supported on this system"
+)]
+async fn a_phone_that_takes_seconds_to_answer_its_page_is_still_identified() {
+    let lan = lan();
+    let _lan = LAN_IN_USE.lock().await;
+    let slow = slow_phone(lan.hosts[5], "CP-8861-3PCC", 4000).await;
+    let quick = phone(on(lan.hosts[6], 80, "CP-7841-3PCC")).await;
+    let (_, summary) = scan(Scanner::new(sweep_only(&lan))).await;
+    let found = by_mac(&summary.phones);
+    assert_identified(&found, &quick, Source::Sweep);
+    assert_identified(&found, &slow, Source::Sweep);
+}
+
+/// Runs `phoneprov ARGS` and reads its stdout a line at a time; `at_each_line` is called
+/// with each line as it arrives (while the command may still run). Returns the exit status
+/// and stderr.
+async fn run_cli_streaming(
+    args: &[&str],
+    data_dir: &std::path::Path,
+    mut at_each_line: impl FnMut(&str) + Send + 'static,
+) -> (std::process::ExitStatus, String) {
+    use std::io::{BufRead, Read};
+    let mut command = std::process::Command::new(phoneprov_binary());
+    command
+        .args(args)
+        .env("PHONEPROV_DATA_DIR", data_dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().expect("phoneprov runs");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        for line in std::io::BufReader::new(stdout).lines() {
+            at_each_line(&line.expect("a line of output"));
+        }
+        let mut stderr = String::new();
+        if let Some(mut pipe) = child.stderr.take() {
+            let _ = pipe.read_to_string(&mut stderr);
+        }
+        (child.wait().expect("phoneprov ends"), stderr)
+    })
+    .await
+    .expect("the command thread")
+}
+
+/// `discover` prints each phone's row as soon as it is identified, not at the end: the quick
+/// phone's row arrives while the slow phone has not answered yet (which holds the scan open).
+#[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs netns-lan (Linux network namespaces): not supported on this system"
+)]
+async fn discover_prints_each_phone_as_soon_as_it_is_identified() {
+    let lan = lan();
+    let _lan = LAN_IN_USE.lock().await;
+    let slow = slow_phone(lan.hosts[5], "CP-8861-3PCC", 4000).await;
+    let quick = phone(on(lan.hosts[6], 80, "CP-7841-3PCC")).await;
+    let slow_control = slow.control();
+    let (quick_address, slow_address) =
+        (quick.addr().ip().to_string(), slow.addr().ip().to_string());
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = lines.clone();
+    let data = tempfile::tempdir().unwrap();
+    let cidr = lan.cidr.to_string();
+    let args = ["discover", "--no-mdns", "--timeout", "20", "--cidr", &cidr];
+    let (status, stderr) = run_cli_streaming(&args, data.path(), move |line| {
+        // Whether the slow phone had answered any request when this line came out.
+        let slow_answered = slow_control
+            .events()
+            .iter()
+            .any(|e| matches!(e.kind, phone_sim::EventKind::Request { .. }));
+        record
+            .lock()
+            .unwrap()
+            .push((line.to_string(), slow_answered));
+    })
+    .await;
+    assert!(status.success(), "exit {status:?}: {stderr}");
+    let lines = lines.lock().unwrap().clone();
+    let row_of = |address: &str, model: &str| {
+        lines.iter().position(|(line, _)| {
+            line.split_whitespace().next() == Some(address) && line.contains(model)
+        })
+    };
+    let quick_row = row_of(&quick_address, "CP-7841-3PCC")
+        .unwrap_or_else(|| panic!("no row for the quick phone in {lines:#?}"));
+    assert!(
+        !lines[quick_row].1,
+        "the quick phone was printed only after the slow one answered: {lines:#?}"
+    );
+    let slow_row = row_of(&slow_address, "CP-8861-3PCC")
+        .unwrap_or_else(|| panic!("the slow phone is identified too: {lines:#?}"));
+    assert!(slow_row > quick_row);
+    assert!(lines[slow_row].0.contains(&mac_of(&slow).to_string()));
+    assert!(
+        lines[0].0.starts_with("ADDRESS"),
+        "a header first: {lines:#?}"
+    );
+}
+
+/// A scan that finds nothing says why: what answered, the voice VLAN, the web server.
+#[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs netns-lan (Linux network namespaces): not supported on this system"
+)]
+async fn discover_says_why_it_found_nothing() {
+    let lan = lan();
+    let _lan = LAN_IN_USE.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    // This machine's own subnets (the namespace's /24): no phone runs there now.
+    let output = run_cli(
+        &["discover", "--no-mdns", "--no-arp", "--timeout", "20"],
+        data.path(),
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "exit {:?}: {stderr}",
+        output.status
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "no rows: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(stderr.contains("0 phones found"), "{stderr}");
+    // The namespace's own addresses refuse the connection: hosts, but no web server.
+    assert!(
+        stderr.contains(&format!(
+            "answered in {}, 0 with a web server on ports 80, 443",
+            lan.cidr
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("voice VLAN") && stderr.contains("--cidr"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("web server may be off"), "{stderr}");
+}

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use phoneprov::gui::Shell;
 use phoneprov::session::StateFile;
 
@@ -802,4 +802,50 @@ fn an_imported_files_unknown_names_are_reviewed_before_anything_is_imported() {
         Some("7200")
     );
     assert_eq!(edits.len(), 1, "{edits:?}");
+}
+
+#[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs netns-lan (Linux network namespaces): not supported on this system"
+)]
+fn a_scan_that_finds_nothing_says_why_in_the_window() {
+    // Inside netns-lan nothing answers in 198.18.0.240/28 (its hosts are .2 to .17).
+    assert_eq!(
+        std::env::var("LAN_CIDR").as_deref(),
+        Ok("198.18.0.0/24"),
+        "this test sweeps 198.18.0.240/28, so it runs only inside ../shared/tools/netns-lan \
+         (scripts/test does that)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = app(dir.path(), 1.0);
+    harness.run();
+    let mut settings = phoneprov::session::Settings::default();
+    settings.discovery.mdns = false;
+    settings.discovery.neighbours = false;
+    settings.discovery.networks = vec!["198.18.0.240/28".to_string()];
+    let ctx = harness.ctx.clone();
+    harness.state_mut().use_settings(&ctx, settings);
+    harness.run();
+    harness.get_by_label("🔍 Scan the network").click();
+    wait_for(&mut harness, 60, "scan finished", |shell| {
+        shell
+            .activity()
+            .entries
+            .iter()
+            .any(|e| e.message.starts_with("Scan finished"))
+    });
+    let notice = harness
+        .query_by_label_contains("No host answered on ports 80, 443 in 198.18.0.240/28.")
+        .expect("the notice bar says why nothing was found");
+    // A label's text is its AccessKit value; other widgets carry a label.
+    let node = notice.accesskit_node();
+    let text = [node.value(), node.label()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(text.starts_with("⚠ No phone found."), "{text}");
+    assert!(text.contains("web server may be off"), "{text}");
+    assert!(text.contains("route"), "ranges were given: {text}");
 }

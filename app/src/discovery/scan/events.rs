@@ -1,8 +1,11 @@
 //! What a scan tells its caller: [`ScanEvent`]s as it goes, the sweep's [`Progress`], and the
-//! [`ScanSummary`] at its end.
+//! [`ScanSummary`] at its end (with the sweep's [`SweepReport`]).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
+
+use ipnet::IpNet;
 
 use crate::discovery::phone::{DiscoveredPhone, PhoneKey, Source};
 
@@ -25,6 +28,32 @@ pub struct ScanSummary {
     /// Addresses the sweep finished (of its plan).
     pub swept: Progress,
     pub elapsed: Duration,
+    /// What the address sweep saw (`None` without a sweep).
+    pub sweep: Option<SweepReport>,
+}
+
+/// What the address sweep saw: for the summary, the benchmark, and for saying why a scan
+/// found nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    /// The ranges swept.
+    pub networks: Vec<IpNet>,
+    /// The ports tried on each address.
+    pub ports: Vec<u16>,
+    /// The ranges were this machine's own subnets (the technician gave none).
+    pub own_subnets: bool,
+    /// Addresses that answered on a swept port (accepted or refused the connection).
+    pub answered: usize,
+    /// Addresses with an open web port.
+    pub open: usize,
+    /// Connects that failed rather than went unanswered, by the system's words (e.g. "No
+    /// buffer space available (os error 105)" when the neighbour table overflows).
+    pub connect_errors: BTreeMap<String, usize>,
+    /// Addresses that waited for room in the neighbour table before their connect.
+    pub paced: usize,
+    /// The slowest answer to a connect, and the connect timeout it set.
+    pub slowest_answer: Duration,
+    pub connect_timeout: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,12 +16,13 @@ use super::store::KnownPhones;
 use super::sweep::ScopeError;
 use super::table::PhoneTable;
 
+mod empty;
 mod events;
 mod options;
 mod run;
 mod sources;
 
-pub use events::{Progress, ScanEvent, ScanSummary, Waker};
+pub use events::{Progress, ScanEvent, ScanSummary, SweepReport, Waker};
 pub use options::{ScanChoices, ScanOptions};
 use run::{EventSink, Run};
 
@@ -154,6 +155,7 @@ impl ScanHandle {
                 total: self.addresses,
             },
             elapsed: Duration::ZERO,
+            sweep: None,
         }
     }
 }

@@ -28,16 +28,24 @@ pub struct ScanOptions {
     pub manual: Vec<ManualTarget>,
     /// The user confirmed sweeping more than a /22.
     pub allow_large: bool,
-    /// How long a TCP connect may take before the address counts as silent.
+    /// The least time a sweep's TCP connect is given before the address counts as silent:
+    /// longer when hosts answer slowly (three times the slowest answer, at most
+    /// [`LONGEST_CONNECT_WAIT`](crate::discovery::connect::LONGEST_CONNECT_WAIT)). Single
+    /// addresses (typed, from the neighbour table) get the longest wait.
     pub connect_timeout: Duration,
-    /// How long each fingerprint request may take.
+    /// How long each fingerprint request may take: a busy phone accepts at once and may take
+    /// seconds to answer its page.
     pub http_timeout: Duration,
     /// How long mDNS listens for announcements.
     pub mdns_window: Duration,
     /// The whole scan stops after this long.
     pub time_limit: Duration,
-    /// Addresses probed at once.
+    /// Addresses probed at once, at most (the open-files limit may allow fewer).
     pub concurrency: usize,
+    /// Start new addresses on our own links no faster than the neighbour table can hold
+    /// them ([`pacing`](crate::discovery::pacing)). Off only to measure what that costs: an
+    /// overflowing table drops packets, phones among them.
+    pub pace_neighbours: bool,
 }
 
 impl Default for ScanOptions {
@@ -51,11 +59,12 @@ impl Default for ScanOptions {
             interfaces: None,
             manual: Vec::new(),
             allow_large: false,
-            connect_timeout: Duration::from_millis(500),
-            http_timeout: Duration::from_secs(3),
+            connect_timeout: Duration::from_millis(100),
+            http_timeout: Duration::from_secs(8),
             mdns_window: Duration::from_secs(2),
             time_limit: Duration::from_secs(30),
-            concurrency: 256,
+            concurrency: 4096,
+            pace_neighbours: true,
         }
     }
 }

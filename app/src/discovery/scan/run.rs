@@ -5,19 +5,24 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::events::{Progress, ScanEvent, ScanSummary, Waker};
+use super::events::{Progress, ScanEvent, ScanSummary, SweepReport, Waker};
 use super::options::ScanOptions;
-use super::sources::{Probe, Report, Reports, mdns_source, spawn_until_stopped, sweep_source};
+use super::sources::{
+    Probe, Report, Reports, Sweep, mdns_source, spawn_until_stopped, sweep_source,
+};
+use crate::discovery::connect::{LONGEST_CONNECT_WAIT, RoundTrips};
 use crate::discovery::evidence::Evidence;
 use crate::discovery::fingerprint::Fingerprinter;
 use crate::discovery::neighbours::{Neighbour, read_neighbours};
 use crate::discovery::oui;
+use crate::discovery::pacing::NeighbourPacing;
 use crate::discovery::phone::{Observation, PhoneKey, Source};
 use crate::discovery::store::KnownPhones;
 use crate::discovery::sweep::SweepPlan;
@@ -45,6 +50,7 @@ struct Ending {
     swept: Progress,
     cancelled: bool,
     timed_out: bool,
+    sweep: Option<SweepReport>,
 }
 
 pub(super) struct Run {
@@ -74,7 +80,14 @@ impl Run {
             .as_ref()
             .map(|p| p.addresses.iter().copied().collect())
             .unwrap_or_default();
-        let mut sources = self.start_sources(&swept_addresses, reports, &stop);
+        let pacing = if self.plan.is_some() && self.options.pace_neighbours {
+            tokio::task::spawn_blocking(NeighbourPacing::for_this_machine)
+                .await
+                .ok()
+        } else {
+            None
+        };
+        let mut sources = self.start_sources(&swept_addresses, pacing, reports, &stop);
         let ending = self.collect(incoming, swept_addresses.len()).await;
         stop.cancel();
         sources.abort_all();
@@ -94,21 +107,34 @@ impl Run {
             timed_out: ending.timed_out,
             swept: ending.swept,
             elapsed: started.elapsed(),
+            sweep: ending.sweep.or_else(|| self.sweep_report()),
         }));
+    }
+
+    /// The sweep's report before it saw anything (`None` without a sweep).
+    fn sweep_report(&self) -> Option<SweepReport> {
+        self.plan.as_ref().map(|plan| SweepReport {
+            networks: plan.networks.clone(),
+            ports: self.options.ports(),
+            own_subnets: self.options.cidrs.is_empty(),
+            ..SweepReport::default()
+        })
     }
 
     /// Starts every chosen source; each reports to `reports` until `stop`.
     fn start_sources(
         &self,
         swept_addresses: &HashSet<IpAddr>,
+        pacing: Option<NeighbourPacing>,
         reports: Reports,
         stop: &CancellationToken,
     ) -> JoinSet<()> {
         let mut sources = JoinSet::new();
+        // Single addresses may be far away: they get the longest wait.
         let probe = Probe {
             fingerprinter: self.fingerprinter.clone(),
             ports: self.options.ports(),
-            connect_timeout: self.options.connect_timeout,
+            trips: Arc::new(RoundTrips::new(LONGEST_CONNECT_WAIT, LONGEST_CONNECT_WAIT)),
         };
         // Cisco hardware in the neighbour table: marked at once, fingerprinted unless the
         // sweep will reach it anyway.
@@ -140,14 +166,21 @@ impl Run {
                 stop.clone(),
             ));
         }
-        if let Some(plan) = self.plan.clone() {
-            sources.spawn(sweep_source(
-                plan.addresses,
-                probe,
-                self.options.concurrency.max(1),
-                reports,
-                stop.clone(),
-            ));
+        if let (Some(plan), Some(report)) = (self.plan.clone(), self.sweep_report()) {
+            let sweep = Sweep {
+                addresses: plan.addresses,
+                probe: Probe {
+                    trips: Arc::new(RoundTrips::new(
+                        self.options.connect_timeout,
+                        LONGEST_CONNECT_WAIT,
+                    )),
+                    ..probe
+                },
+                concurrency: self.options.concurrency.max(1),
+                pacing,
+                report,
+            };
+            sources.spawn(sweep_source(sweep, reports, stop.clone()));
         }
         sources
     }
@@ -163,6 +196,7 @@ impl Run {
             swept: Progress { done: 0, total },
             cancelled: false,
             timed_out: false,
+            sweep: None,
         };
         let deadline = tokio::time::sleep(self.options.time_limit);
         tokio::pin!(deadline);
@@ -181,6 +215,7 @@ impl Run {
                     Some(Report::Problem(source, message)) => {
                         self.events.send(ScanEvent::SourceProblem { source, message });
                     }
+                    Some(Report::Swept(report)) => ending.sweep = Some(report),
                 }
             }
         }

@@ -4,27 +4,30 @@
 
 use std::collections::HashSet;
 use std::future::Future;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::events::Progress;
+use super::events::{Progress, SweepReport};
+use crate::discovery::connect::{self, Attempt, RoundTrips};
 use crate::discovery::evidence::Evidence;
 use crate::discovery::fingerprint::{Fingerprint, Fingerprinter};
 use crate::discovery::manual::ManualTarget;
 use crate::discovery::mdns::{self, MdnsService};
+use crate::discovery::pacing::NeighbourPacing;
 use crate::discovery::phone::{Access, Observation, Source, WebEndpoint};
-use crate::discovery::sweep;
 
 /// What the sources report to the merging loop.
 pub(super) enum Report {
     Seen(Observation),
     Progress(Progress),
     Problem(Source, String),
+    /// The sweep's tally, once it is done.
+    Swept(SweepReport),
 }
 
 pub(super) type Reports = mpsc::UnboundedSender<Report>;
@@ -56,16 +59,38 @@ pub(super) fn spawn_until_stopped(
 pub(super) struct Probe {
     pub fingerprinter: Fingerprinter,
     pub ports: Vec<u16>,
-    pub connect_timeout: Duration,
+    /// How long a connect may take: the sweep's shared, adapted timeout, or a fixed one for
+    /// single addresses.
+    pub trips: Arc<RoundTrips>,
 }
 
 impl Probe {
     /// The best fingerprint among the address's open web ports, as an observation (with or
     /// without Cisco evidence: the merge decides). `None` when no web port answered.
     pub async fn address(&self, address: IpAddr, source: Source) -> Option<Observation> {
-        let open = sweep::open_ports(address, &self.ports, self.connect_timeout).await;
+        let attempts = self.connect(address).await;
+        self.fingerprint(address, &open_ports(&attempts), source)
+            .await
+    }
+
+    /// One connect to each web port, all at once.
+    async fn connect(&self, address: IpAddr) -> Vec<(u16, Attempt)> {
+        let attempts = self.ports.iter().map(|&port| async move {
+            let attempt = connect::attempt(SocketAddr::new(address, port), &self.trips).await;
+            (port, attempt)
+        });
+        futures::future::join_all(attempts).await
+    }
+
+    /// The strongest fingerprint among `open` ports; a status dump ends the search.
+    async fn fingerprint(
+        &self,
+        address: IpAddr,
+        open: &[u16],
+        source: Source,
+    ) -> Option<Observation> {
         let mut best: Option<Fingerprint> = None;
-        for port in open {
+        for &port in open {
             let Ok(fingerprint) = self.fingerprinter.probe_port(address, port).await else {
                 continue;
             };
@@ -120,40 +145,128 @@ fn strength(fingerprint: &Fingerprint) -> (u8, usize) {
     (best, fingerprint.evidence.len())
 }
 
-/// Probes every address of the sweep, `concurrency` at once, reporting progress about a
-/// hundred times whatever the sweep's size.
-pub(super) async fn sweep_source(
-    addresses: Vec<IpAddr>,
-    probe: Probe,
-    concurrency: usize,
-    reports: Reports,
-    stop: CancellationToken,
-) {
+fn open_ports(attempts: &[(u16, Attempt)]) -> Vec<u16> {
+    attempts
+        .iter()
+        .filter(|(_, attempt)| matches!(attempt, Attempt::Open))
+        .map(|(port, _)| *port)
+        .collect()
+}
+
+/// One address of the sweep: its connects, then the fingerprint of its open ports.
+struct Swept {
+    attempts: Vec<(u16, Attempt)>,
+    seen: Option<Observation>,
+}
+
+/// What a sweep needs besides its reports.
+pub(super) struct Sweep {
+    pub addresses: Vec<IpAddr>,
+    /// The probe, with the sweep's shared connect timeout.
+    pub probe: Probe,
+    /// Addresses in flight at most (also bounded by the open-files limit).
+    pub concurrency: usize,
+    /// `None`: no pacing (to measure what it costs).
+    pub pacing: Option<NeighbourPacing>,
+    /// The report so far (ranges, ports); the sweep adds what it saw.
+    pub report: SweepReport,
+}
+
+/// Sockets kept free for everything else the process does while a sweep runs.
+const SPARE_FILES: u64 = 128;
+
+/// Probes every address of the sweep: as many at once as the open-files limit and
+/// `concurrency` allow, new addresses on our own links paced to fit the neighbour table,
+/// the others first. Each phone is reported as soon as its fingerprint is read; progress
+/// about a hundred times whatever the sweep's size; the tally at the end.
+pub(super) async fn sweep_source(sweep: Sweep, reports: Reports, stop: CancellationToken) {
+    let Sweep {
+        addresses,
+        probe,
+        concurrency,
+        pacing,
+        mut report,
+    } = sweep;
+    let files = crate::discovery::open_files::raise_limit().unwrap_or(u64::MAX);
+    let per_address = probe.ports.len().max(1) as u64;
+    let by_files =
+        usize::try_from(files.saturating_sub(SPARE_FILES) / per_address).unwrap_or(usize::MAX);
+    let in_flight = concurrency.min(by_files).max(1);
+
     let total = addresses.len();
     let step = (total / 100).max(1);
     let _ = reports.send(Report::Progress(Progress { done: 0, total }));
-    let mut probes = futures::stream::iter(addresses)
-        .map(|address| {
-            let probe = probe.clone();
-            async move { probe.address(address, Source::Sweep).await }
-        })
-        .buffer_unordered(concurrency);
+    // Addresses that take no new neighbour entry (known hosts, routed ranges) cost the table
+    // nothing: they go first, unpaced.
+    let (free, paced): (Vec<IpAddr>, Vec<IpAddr>) = addresses
+        .into_iter()
+        .partition(|&a| pacing.as_ref().is_none_or(|p| !p.needs(a)));
+    let paced_from = free.len();
+    let queue: Vec<IpAddr> = free.into_iter().chain(paced).collect();
+    let mut pacer = pacing.map(|p| p.pacer());
+
+    let mut next = 0;
     let mut done = 0;
+    // One task per address, so both of the runtime's workers take part.
+    let mut running = JoinSet::new();
     loop {
+        let mut room_at = None;
+        while running.len() < in_flight && next < queue.len() {
+            if next >= paced_from
+                && let Some(pacer) = &mut pacer
+                && let Err(at) = pacer.try_admit(tokio::time::Instant::now())
+            {
+                room_at = Some(at);
+                break;
+            }
+            let address = queue[next];
+            next += 1;
+            let probe = probe.clone();
+            running.spawn(async move {
+                let attempts = probe.connect(address).await;
+                let seen = probe
+                    .fingerprint(address, &open_ports(&attempts), Source::Sweep)
+                    .await;
+                Swept { attempts, seen }
+            });
+        }
+        if running.is_empty() && room_at.is_none() {
+            break;
+        }
         tokio::select! {
             _ = stop.cancelled() => return,
-            next = probes.next() => match next {
-                None => break,
-                Some(seen) => {
-                    done += 1;
-                    if let Some(seen) = seen {
+            Some(joined) = running.join_next(), if !running.is_empty() => {
+                done += 1;
+                // A probe that panicked counts as done and saw nothing.
+                if let Ok(swept) = joined {
+                    tally(&mut report, &swept.attempts);
+                    if let Some(seen) = swept.seen {
                         let _ = reports.send(Report::Seen(seen));
                     }
-                    if done % step == 0 || done == total {
-                        let _ = reports.send(Report::Progress(Progress { done, total }));
-                    }
+                }
+                if done % step == 0 || done == total {
+                    let _ = reports.send(Report::Progress(Progress { done, total }));
                 }
             }
+            _ = tokio::time::sleep_until(room_at.unwrap_or_else(tokio::time::Instant::now)), if room_at.is_some() => {}
+        }
+    }
+    report.paced = pacer.map_or(0, |p| p.held_back);
+    report.slowest_answer = probe.trips.slowest();
+    report.connect_timeout = probe.trips.timeout();
+    let _ = reports.send(Report::Swept(report));
+}
+
+fn tally(report: &mut SweepReport, attempts: &[(u16, Attempt)]) {
+    if attempts.iter().any(|(_, a)| a.answered()) {
+        report.answered += 1;
+    }
+    if attempts.iter().any(|(_, a)| matches!(a, Attempt::Open)) {
+        report.open += 1;
+    }
+    for (_, attempt) in attempts {
+        if let Attempt::Failed(error) = attempt {
+            *report.connect_errors.entry(error.to_string()).or_insert(0) += 1;
         }
     }
 }

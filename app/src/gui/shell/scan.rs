@@ -79,6 +79,13 @@ impl Shell {
                     None,
                     format!("Scan finished: {} phone(s) seen", summary.phones.len()),
                 );
+                let why = summary.why_nothing_found();
+                if !why.is_empty() {
+                    for reason in &why {
+                        self.activity.record(None, format!("Scan: {reason}"));
+                    }
+                    self.notice = Some(format!("No phone found. {}", why.join(" ")));
+                }
             }
         }
     }
