@@ -118,7 +118,14 @@ impl Phone {
             if answer.status == StatusCode::NOT_FOUND {
                 continue;
             }
-            let document = self.xml(path, PageKind::Status, &answer)?;
+            // An SPA phone without a status page reports its status elements inside its
+            // configuration dump, a <flat-profile>: that page is read as a configuration.
+            let kind = if *path == spacfg {
+                PageKind::Config
+            } else {
+                PageKind::Status
+            };
+            let document = self.xml(path, kind, &answer)?;
             self.remembered().status_path = Some(path);
             return Ok(Some(PhoneStatus::from_document(&document)));
         }
