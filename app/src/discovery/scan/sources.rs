@@ -17,7 +17,7 @@ use crate::discovery::evidence::Evidence;
 use crate::discovery::fingerprint::{Fingerprint, Fingerprinter};
 use crate::discovery::manual::ManualTarget;
 use crate::discovery::mdns::{self, MdnsService};
-use crate::discovery::phone::{Access, Observation, Source, WebEndpoint};
+use crate::discovery::phone::{Access, Observation, Source, WebEndpoint, WebScheme};
 use crate::discovery::sweep;
 
 /// What the sources report to the merging loop.
@@ -65,11 +65,17 @@ impl Probe {
     pub async fn address(&self, address: IpAddr, source: Source) -> Option<Observation> {
         let open = sweep::open_ports(address, &self.ports, self.connect_timeout).await;
         let mut best: Option<Fingerprint> = None;
+        // A phone that offers HTTPS is talked to over HTTPS: over plain HTTP its admin
+        // password travels in clear (xpassword, Basic).
+        let mut https: Option<WebEndpoint> = None;
         for port in open {
             let Ok(fingerprint) = self.fingerprinter.probe_port(address, port).await else {
                 continue;
             };
-            let done = fingerprint.evidence.contains(&Evidence::StatusDump);
+            if fingerprint.web.scheme == WebScheme::Https && fingerprint.looks_cisco() {
+                https = https.or(Some(fingerprint.web));
+            }
+            let done = fingerprint.evidence.contains(&Evidence::StatusDump) && https.is_some();
             if best
                 .as_ref()
                 .is_none_or(|b| strength(&fingerprint) > strength(b))
@@ -80,7 +86,11 @@ impl Probe {
                 break;
             }
         }
-        best.map(|f| f.into_observation(source, address))
+        let mut best = best?;
+        if let Some(web) = https.filter(|_| best.looks_cisco()) {
+            best.web = web;
+        }
+        Some(best.into_observation(source, address))
     }
 
     /// A typed address: its given port and scheme, or the usual ports. Always an

@@ -31,6 +31,9 @@ impl Engine {
     ) -> Result<ResyncReport, ApplyError> {
         let key = phone.address().key();
         let config = phone.read_config().await?;
+        if let Some(notice) = self.password_in_clear_notice(phone) {
+            events.emit(notice);
+        }
         if config.refuses_resyncs() {
             let spa = config.is_spa(&config.identity);
             return Err(ApplyError::provision_disabled_for_resync(key, spa));
