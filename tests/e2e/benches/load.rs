@@ -5,8 +5,8 @@
 //!     ../shared/tools/netns-lan --hosts 200 -- cargo bench -p phoneprov-e2e --bench load
 //!
 //! Inside netns-lan each phone listens on its own LAN address, port 80, like an office; outside
-//! it they share 127.0.0.1. The faulty phones, four of each kind: *slow* (every answer 4 s
-//! late, over the 2 s request limit), *wrong password*, *vanishing* (drops off the network right
+//! it they share 127.0.0.1. The faulty phones, four of each kind: *slow* (every answer 40 s
+//! late, over the 30 s request limit), *wrong password*, *vanishing* (drops off the network right
 //! after fetching the profile), *refusing* (closes every connection without an answer) and
 //! *busy* (on a call for the whole run, so the profile waits for idle).
 //!
@@ -90,7 +90,7 @@ async fn start_phones() -> Vec<RunningPhone> {
         let control = sim.control();
         match kind(i) {
             Kind::Slow => control.set_faults(Faults {
-                delay_ms: 4000,
+                delay_ms: 40_000,
                 ..Faults::default()
             }),
             Kind::Vanishing => control.set_faults(Faults {
@@ -117,8 +117,8 @@ fn client(engine: &Engine, sim: &RunningPhone, i: usize) -> Phone {
             address,
             Credentials::new("admin", password),
             ClientOptions {
-                connect_timeout: Duration::from_secs(2),
-                request_timeout: Duration::from_secs(2),
+                connect_timeout: Duration::from_secs(3),
+                request_timeout: Duration::from_secs(30),
                 ..ClientOptions::default()
             },
         )
@@ -249,8 +249,8 @@ fn main() {
     let peaks = sampler(done.clone());
     let options = ApplyOptions {
         via: ViaChoice::Auto,
-        timeout: Duration::from_secs(15),
-        reach_timeout: Duration::from_secs(5),
+        timeout: Duration::from_secs(60),
+        reach_timeout: Duration::from_secs(20),
         settle: Duration::from_secs(1),
         max_poll_interval: Duration::from_millis(500),
         push_advertise: None,
