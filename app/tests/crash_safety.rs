@@ -25,11 +25,11 @@ use phoneprov::session::persist::{SavedState, StateFile};
 const DIR_ENV: &str = "PHONEPROV_CRASH_WRITER_DIR";
 const START_ENV: &str = "PHONEPROV_CRASH_WRITER_START";
 /// How many writers are started and killed.
-const KILLS: u64 = 300;
+const KILLS: u64 = 200;
 /// Enough entries that each file takes several write calls (tens of kilobytes), so a kill
 /// often lands inside one.
-const PHONES: usize = 200;
-const SNAPSHOT_VALUES: usize = 600;
+const PHONES: usize = 120;
+const SNAPSHOT_VALUES: usize = 400;
 
 fn state_file(dir: &Path) -> StateFile {
     StateFile::in_dir(dir)
@@ -128,7 +128,10 @@ fn one_generation<'a>(what: &str, names: impl Iterator<Item = &'a str>) -> Optio
                 .unwrap_or_else(|| panic!("{what}: a name not written by the writer: {name:?}"))
         })
         .collect();
-    assert!(generations.len() <= 1, "{what} mixes generations {generations:?}");
+    assert!(
+        generations.len() <= 1,
+        "{what} mixes generations {generations:?}"
+    );
     generations.into_iter().next()
 }
 
@@ -144,7 +147,12 @@ fn read_all(dir: &Path) -> Found {
     let state = state_file(dir)
         .load()
         .unwrap_or_else(|e| panic!("the state file does not load: {e}"));
-    let state_names: Vec<String> = state.phones.entries.iter().map(|e| e.name.clone()).collect();
+    let state_names: Vec<String> = state
+        .phones
+        .entries
+        .iter()
+        .map(|e| e.name.clone())
+        .collect();
     if !state_names.is_empty() {
         assert_eq!(state_names.len(), PHONES, "the state file lost phones");
     }
@@ -203,11 +211,11 @@ fn killed_writers_leave_old_or_new_files() {
             .lines()
             .map_while(Result::ok)
             .filter_map(|l| l.strip_prefix("gen ").and_then(|g| g.parse::<u64>().ok()));
-        // Kill after 0–3 finished generations, then a varied moment into the next one (a
+        // Kill after 0–2 finished generations, then a varied moment into the next one (a
         // generation takes tens of milliseconds), so the kills land all over the writes. The
         // delay only chooses the moment; nothing is timed.
         let mut finished: Vec<u64> = Vec::new();
-        for _ in 0..kill % 4 {
+        for _ in 0..kill % 3 {
             finished.push(lines.next().expect("the writer stopped on its own"));
         }
         std::thread::sleep(Duration::from_micros((kill * 7919) % 40_000));
@@ -234,18 +242,29 @@ fn killed_writers_leave_old_or_new_files() {
                  writer wrote {start}..={in_progress}"
             );
             if let Some(g) = last_finished {
-                assert!(now >= Some(g), "kill {kill}: {what} lost finished generation {g}");
+                assert!(
+                    now >= Some(g),
+                    "kill {kill}: {what} lost finished generation {g}"
+                );
             }
         }
         let pins = TrustStore::open(trust_path(dir)).unwrap();
         if let Some(g) = last_finished {
-            assert!(pins.get(&format!("phone-{g}")).is_some(), "kill {kill}: pin {g} lost");
+            assert!(
+                pins.get(&format!("phone-{g}")).is_some(),
+                "kill {kill}: pin {g} lost"
+            );
         }
         assert!(pins.get(&format!("phone-{}", in_progress + 1)).is_none());
         // Snapshots are new files: the old ones untouched, new ones whole.
-        assert!(after.snapshots.starts_with(&before.snapshots), "kill {kill}");
         assert!(
-            after.snapshots[before.snapshots.len()..].iter().all(|&g| new(g)),
+            after.snapshots.starts_with(&before.snapshots),
+            "kill {kill}"
+        );
+        assert!(
+            after.snapshots[before.snapshots.len()..]
+                .iter()
+                .all(|&g| new(g)),
             "kill {kill}: {:?}",
             after.snapshots
         );

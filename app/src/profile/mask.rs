@@ -161,7 +161,10 @@ mod tests {
         assert!(!masked.contains("sRpwdV"), "{masked}");
         assert_eq!(mask_secrets(&masked), masked);
         assert_eq!(mask_secrets("--pwd \"a b\"cd ok"), "--pwd \"****\" ok");
-        assert_eq!(mask_secrets("[--pwd \"a b\"]http://x/"), "[--pwd \"****\"]http://x/");
+        assert_eq!(
+            mask_secrets("[--pwd \"a b\"]http://x/"),
+            "[--pwd \"****\"]http://x/"
+        );
     }
 
     #[test]

@@ -404,9 +404,12 @@ mod tests {
         let (sightings, _) = broadcast::channel(8);
         let mut tokens = std::collections::HashSet::new();
         for _ in 0..16 {
-            let profile =
-                serve_to_loopback("<flat-profile/>", Duration::from_secs(30), sightings.clone())
-                    .await;
+            let profile = serve_to_loopback(
+                "<flat-profile/>",
+                Duration::from_secs(30),
+                sightings.clone(),
+            )
+            .await;
             let token = token(&profile);
             assert_eq!(token.len(), 32, "{token}");
             assert!(token.bytes().all(|b| b.is_ascii_hexdigit()), "{token}");
@@ -427,8 +430,15 @@ mod tests {
         let port = url.port().unwrap();
         // 127.0.0.2 is this machine too: a server bound to every interface would answer.
         let elsewhere = tokio::net::TcpStream::connect(("127.0.0.2", port)).await;
-        assert!(elsewhere.is_err(), "the server also listens on 127.0.0.2:{port}");
-        assert!(tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok());
+        assert!(
+            elsewhere.is_err(),
+            "the server also listens on 127.0.0.2:{port}"
+        );
+        assert!(
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+        );
     }
 
     #[tokio::test]

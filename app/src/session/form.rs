@@ -318,7 +318,10 @@ mod tests {
         form.set("Resync_Periodic", "7200");
         form.set("GPP_SA", "Zq9Secr3t!");
         form.set("Admin_Password", "Zq9Admin!");
-        form.set("Profile_Rule", "[--uid u7 --pwd Zq9Rule!]https://p.example.com/x.xml");
+        form.set(
+            "Profile_Rule",
+            "[--uid u7 --pwd Zq9Rule!]https://p.example.com/x.xml",
+        );
         let json = serde_json::to_string(&form).unwrap();
         for secret in ["Zq9Secr3t!", "Zq9Admin!", "Zq9Rule!", "u7"] {
             assert!(!json.contains(secret), "{json}");

@@ -41,7 +41,13 @@ const FLOW: &[&[&str]] = &[
     &["status", "{phone}"],
     &["status", "{phone}", "--json"],
     &["set", "{phone}", "Profile_Rule={login_rule}", "--dry-run"],
-    &["set", "{phone}", "Profile_Rule={login_rule}", "--dry-run", "--json"],
+    &[
+        "set",
+        "{phone}",
+        "Profile_Rule={login_rule}",
+        "--dry-run",
+        "--json",
+    ],
     &[
         "set",
         "{phone}",
@@ -185,8 +191,7 @@ async fn no_output_and_no_file_holds_a_password_or_a_login() {
             .filter(|line| !line.starts_with('[') && line.contains(IN_CLEAR))
             .count();
         assert_eq!(
-            said,
-            1,
+            said, 1,
             "{args:?} must say once that the password goes in clear:\n{stderr}"
         );
     }
@@ -247,12 +252,18 @@ async fn no_output_and_no_file_holds_a_password_or_a_login() {
     );
     entry.form.set("GPP_SA", GPP_SECRET);
     let export = profile_files::export(&entry.form, FirmwareLine::Mpp11, false).unwrap();
-    assert!(!export.left_out.is_empty(), "the rule with a login is left out");
+    assert!(
+        !export.left_out.is_empty(),
+        "the rule with a login is left out"
+    );
     phoneprov::storage::write_atomically(&config_dir.join("export.xml"), export.xml.as_bytes())
         .unwrap();
     StateFile::in_dir(&config_dir).save(&state).unwrap();
     let saved = std::fs::read_to_string(config_dir.join("gui-state.json")).unwrap();
-    assert!(saved.contains("Resync_At__HHmm_"), "the other edits are kept: {saved}");
+    assert!(
+        saved.contains("Resync_At__HHmm_"),
+        "the other edits are kept: {saved}"
+    );
 
     let mut files = files_under(home.root.path());
     files.extend(files_under(setup.dir.path()));
