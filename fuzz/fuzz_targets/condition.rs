@@ -10,7 +10,13 @@ fuzz_target!(|text: &str| {
     match Condition::parse(text) {
         Err(error) => assert!(error.position <= text.chars().count(), "{error}"),
         Ok(condition) => {
-            for value in [None, Some("12"), Some("11.3.7"), Some("sip88xx.11-3-1MPP-1"), Some("")] {
+            for value in [
+                None,
+                Some("12"),
+                Some("11.3.7"),
+                Some("sip88xx.11-3-1MPP-1"),
+                Some(""),
+            ] {
                 let _ = condition.evaluate(|_| value.map(str::to_string));
             }
             // Evaluating is a pure function of the macros' values.

@@ -11,7 +11,10 @@ use phoneprov::profile::macros::{self, MacroContext};
 fuzz_target!(|text: &str| {
     let found = macros::scan(text);
     for m in &found {
-        assert!(m.start < m.end && text.get(m.start..m.end).is_some(), "{m:?}");
+        assert!(
+            m.start < m.end && text.get(m.start..m.end).is_some(),
+            "{m:?}"
+        );
     }
     // Unknown macros stay as written; only `$$` shrinks.
     assert!(macros::expand(text, |_| None).len() <= text.len());

@@ -11,13 +11,20 @@ use phoneprov::profile::rule::{self, ProfileRule};
 
 fuzz_target!(|text: &str| {
     let masked = mask_secrets(text);
-    assert_eq!(mask_secrets(&masked), masked, "masking twice changed the text");
+    assert_eq!(
+        mask_secrets(&masked),
+        masked,
+        "masking twice changed the text"
+    );
     match ProfileRule::parse(text) {
         Err(error) => assert!(error.position <= text.chars().count(), "{error}"),
         Ok(parsed) => {
             for alternative in &parsed.alternatives {
                 let options = &alternative.options;
-                for secret in [&options.pwd, &options.key, &options.uid].into_iter().flatten() {
+                for secret in [&options.pwd, &options.key, &options.uid]
+                    .into_iter()
+                    .flatten()
+                {
                     // A value written once, long enough not to occur by chance in the mask.
                     if secret.chars().count() >= 3
                         && !secret.contains('*')

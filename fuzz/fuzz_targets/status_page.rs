@@ -23,7 +23,11 @@ fuzz_target!(|data: &[u8]| {
         .into_iter()
         .flatten()
     {
-        assert_eq!(mask_value("", &shown), shown, "an entry shown unmasked: {shown:?}");
+        assert_eq!(
+            mask_value("", &shown),
+            shown,
+            "an entry shown unmasked: {shown:?}"
+        );
     }
     let json = serde_json::to_string(&status).expect("a status encodes");
     let back: PhoneStatus = serde_json::from_str(&json).expect("its JSON reads back");

@@ -41,7 +41,9 @@ fuzz_target!(|data: &[u8]| {
     };
     match which % 3 {
         0 => {
-            let file = StateFile { path: fresh("gui-state.json", bytes) };
+            let file = StateFile {
+                path: fresh("gui-state.json", bytes),
+            };
             if let Ok(state) = file.load() {
                 file.save(&state).expect("a loaded state saves");
                 let again = file.load().expect("a saved state loads");
@@ -64,7 +66,9 @@ fuzz_target!(|data: &[u8]| {
             if let Ok(store) = TrustStore::open(&path) {
                 let before: Vec<_> = ["a", "10.0.0.5", ""].iter().map(|p| store.get(p)).collect();
                 // Recording a new phone saves the whole store; it must read back.
-                store.check("fuzz-new-phone", b"certificate").expect("a pin is saved");
+                store
+                    .check("fuzz-new-phone", b"certificate")
+                    .expect("a pin is saved");
                 let again = TrustStore::open(&path).expect("a saved store opens");
                 assert_eq!(
                     again.get("fuzz-new-phone").map(|c| c.sha256),

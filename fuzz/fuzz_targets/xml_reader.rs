@@ -15,8 +15,15 @@ fuzz_target!(|data: &[u8]| {
     // Every leaf needs at least `<a/>`: more elements than bytes means invented content.
     assert!(document.elements.len() <= data.len() / 4 + 1);
     for element in &document.elements {
-        assert!(element.value.len() <= data.len() * 4, "a value larger than the input");
-        assert_eq!(normalize_value(&element.value), element.value, "value not normalised");
+        assert!(
+            element.value.len() <= data.len() * 4,
+            "a value larger than the input"
+        );
+        assert_eq!(
+            normalize_value(&element.value),
+            element.value,
+            "value not normalised"
+        );
     }
     let writable: Vec<(&str, &str)> = document
         .elements
