@@ -1,6 +1,9 @@
 //! Where phoneprov keeps its files (snapshots, trusted certificates, known phones), and how
 //! every file it writes is written: atomically (a temporary file in the same directory,
-//! synced, then a rename), so a crash or a full disk never leaves half a file.
+//! synced, renamed over the old one, then the directory synced), so a crash, a kill or a
+//! power cut never leaves half a file: the old content or the new one, nothing in between.
+//! Every writer of a kept file (state, known phones, certificate pins, snapshots, exports)
+//! goes through [`write_atomically`]; `app/tests/crash_safety.rs` kills a writer to prove it.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -25,7 +28,9 @@ pub fn data_dir() -> Result<PathBuf, NoDataDir> {
         .ok_or(NoDataDir)
 }
 
-/// Writes `bytes` to `path` atomically, creating the directory when needed.
+/// Writes `bytes` to `path` atomically, creating the directory when needed. When it returns
+/// `Ok`, the new content is on disk under its name (the rename is synced too), not only in
+/// the system's cache.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path
         .parent()
@@ -36,6 +41,20 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.write_all(bytes)?;
     file.as_file().sync_all()?;
     file.persist(path).map_err(|e| e.error)?;
+    sync_directory(dir)
+}
+
+/// A rename lives in the directory: without syncing it, a power cut can bring back the old
+/// name (or none) even though the file's data was synced.
+#[cfg(unix)]
+fn sync_directory(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// The standard library cannot open a directory on Windows; there the rename's durability is
+/// left to NTFS's journal (the file's data is synced either way).
+#[cfg(not(unix))]
+fn sync_directory(_dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 

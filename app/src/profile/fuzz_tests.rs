@@ -109,6 +109,14 @@ proptest! {
 }
 
 proptest! {
+    /// What the mask shows holds nothing it would mask again (the `profile_rule` fuzz
+    /// target's property, on stable).
+    #[test]
+    fn masking_is_idempotent(text in prop_oneof![rule_like(), any::<String>()]) {
+        let masked = mask::mask_secrets(&text);
+        prop_assert_eq!(mask::mask_secrets(&masked), masked.clone(), "{:?}", text);
+    }
+
     #[test]
     fn passwords_and_keys_never_survive_masking(
         secret in "Zq[a-zA-Z0-9!@%^&*]{4,16}",

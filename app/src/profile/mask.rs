@@ -121,10 +121,22 @@ fn mask_rule_options(text: &str) -> String {
     while index < spans.len() {
         let (start, mut end) = spans[index];
         index += 1;
-        // Overlapping spans (a flag inside another flag's value) are masked as one.
-        while index < spans.len() && spans[index].0 <= end {
-            end = end.max(spans[index].1);
-            index += 1;
+        loop {
+            // Overlapping spans (a flag inside another flag's value) are masked as one.
+            while index < spans.len() && spans[index].0 <= end {
+                end = end.max(spans[index].1);
+                index += 1;
+            }
+            // A value runs to the end of its word: in `"a b"c` nothing after the quote may
+            // stay visible (the fuzzer found `--uid "x" "y"z` showing `z`).
+            let word_end = bytes[end..]
+                .iter()
+                .position(|&b| b.is_ascii_whitespace() || b == b']')
+                .map_or(bytes.len(), |offset| end + offset);
+            if word_end == end {
+                break;
+            }
+            end = word_end;
         }
         let start = start.max(position);
         out.push_str(&text[position..start]);
@@ -210,6 +222,21 @@ impl Cursor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `profile_rule` fuzz target: a quoted value glued to more text left the
+    /// rest of the word visible, so masking the masked text changed it again.
+    #[test]
+    fn a_quoted_value_glued_to_more_text_is_masked_to_the_end_of_the_word() {
+        let found = "[--u)-uid  \"s\"s3[(-[--u--uid  (-P\"su$--uid\" \"sRpwdV";
+        let masked = mask_secrets(found);
+        assert!(!masked.contains("sRpwdV"), "{masked}");
+        assert_eq!(mask_secrets(&masked), masked);
+        assert_eq!(mask_secrets("--pwd \"a b\"cd ok"), "--pwd \"****\" ok");
+        assert_eq!(
+            mask_secrets("[--pwd \"a b\"]http://x/"),
+            "[--pwd \"****\"]http://x/"
+        );
+    }
 
     #[test]
     fn secret_names() {

@@ -95,6 +95,10 @@ pub enum EventKind {
     CertificateTrusted {
         sha256: String,
     },
+    /// The phone takes its admin password only in clear over plain HTTP (xpassword in the
+    /// URL, or Basic): anyone on the LAN can read it. Said once per phone
+    /// ([`crate::provision::Engine::password_in_clear_notice`]).
+    PasswordInClear,
     /// The phone's current values were read; these are the differences.
     Compared {
         changes: Vec<Change>,
@@ -173,6 +177,10 @@ impl EventKind {
             EventKind::CertificateTrusted { sha256 } => {
                 format!("trusting the phone's HTTPS certificate on first use (SHA-256 {sha256})")
             }
+            EventKind::PasswordInClear => "warning: the admin password goes to this phone in \
+                 clear over plain HTTP, readable by anyone on the LAN; use https://ADDRESS if the \
+                 phone offers HTTPS (Enable_Protocol = Https)"
+                .to_string(),
             EventKind::Compared { changes, unchanged } => format!(
                 "read current values: {} to change, {} already as wanted",
                 changes.len(),

@@ -393,6 +393,54 @@ mod tests {
         ));
     }
 
+    /// The token (the URL's file name) of a one-time profile.
+    fn token(profile: &OneTimeProfile) -> String {
+        let name = profile.url().rsplit_once('/').unwrap().1;
+        name.strip_suffix(".xml").unwrap().to_string()
+    }
+
+    #[tokio::test]
+    async fn every_profile_gets_a_fresh_random_token_of_128_bits() {
+        let (sightings, _) = broadcast::channel(8);
+        let mut tokens = std::collections::HashSet::new();
+        for _ in 0..16 {
+            let profile = serve_to_loopback(
+                "<flat-profile/>",
+                Duration::from_secs(30),
+                sightings.clone(),
+            )
+            .await;
+            let token = token(&profile);
+            assert_eq!(token.len(), 32, "{token}");
+            assert!(token.bytes().all(|b| b.is_ascii_hexdigit()), "{token}");
+            assert!(tokens.insert(token.clone()), "{token} was given twice");
+            // Not shown in events or logs.
+            assert!(!profile.shown_url().contains(&token));
+            assert!(!format!("{profile:?}").contains(&token));
+        }
+    }
+
+    #[tokio::test]
+    async fn the_server_listens_only_on_the_address_that_reaches_the_phone() {
+        let (sightings, _) = broadcast::channel(8);
+        let profile =
+            serve_to_loopback("<flat-profile/>", Duration::from_secs(30), sightings).await;
+        let url = url::Url::parse(profile.url()).unwrap();
+        assert_eq!(url.host_str(), Some("127.0.0.1"));
+        let port = url.port().unwrap();
+        // 127.0.0.2 is this machine too: a server bound to every interface would answer.
+        let elsewhere = tokio::net::TcpStream::connect(("127.0.0.2", port)).await;
+        assert!(
+            elsewhere.is_err(),
+            "the server also listens on 127.0.0.2:{port}"
+        );
+        assert!(
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+        );
+    }
+
     #[tokio::test]
     async fn a_revoked_profile_is_never_served() {
         let (sightings, _) = broadcast::channel(8);

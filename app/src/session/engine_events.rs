@@ -15,6 +15,7 @@ pub fn record(entry: &mut PhoneEntry, event: &ProvisionEvent) -> Option<String> 
         EventKind::Validated { warnings } if warnings.is_empty() => return None,
         EventKind::Validated { .. }
         | EventKind::CertificateTrusted { .. }
+        | EventKind::PasswordInClear
         | EventKind::Compared { .. }
         | EventKind::SnapshotSaved { .. }
         | EventKind::Sent { .. }

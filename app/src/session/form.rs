@@ -6,13 +6,17 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::profile::mask::holds_secret;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FormState {
     /// Values the phone last reported, by element. `None` until it was read.
     #[serde(skip)]
     pub phone_values: Option<BTreeMap<String, String>>,
-    /// Edits in progress, by element: the text exactly as typed or imported.
-    #[serde(default)]
+    /// Edits in progress, by element: the text exactly as typed or imported. They survive a
+    /// restart in the state file, except those holding a secret (a password parameter, a
+    /// rule's `--pwd`/`--key`/`--uid`): no secret is ever written to a file.
+    #[serde(default, serialize_with = "edits_without_secrets")]
     pub edits: BTreeMap<String, String>,
     /// Values handed to the engine and not yet read back from the phone.
     #[serde(skip)]
@@ -23,6 +27,17 @@ pub struct FormState {
     /// Elements sent whose read-back never matched: what the phone reports instead.
     #[serde(skip)]
     pub refused: BTreeMap<String, Refusal>,
+}
+
+fn edits_without_secrets<S: serde::Serializer>(
+    edits: &BTreeMap<String, String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(
+        edits
+            .iter()
+            .filter(|(element, value)| !holds_secret(element, value)),
+    )
 }
 
 /// A value the phone took but does not report back as sent.
@@ -295,5 +310,23 @@ mod tests {
         let back: FormState = serde_json::from_str(&json).unwrap();
         assert_eq!(back.edits, form.edits);
         assert!(back.phone_values.is_none());
+    }
+
+    #[test]
+    fn edits_holding_a_secret_are_not_kept() {
+        let mut form = FormState::default();
+        form.set("Resync_Periodic", "7200");
+        form.set("GPP_SA", "Zq9Secr3t!");
+        form.set("Admin_Password", "Zq9Admin!");
+        form.set(
+            "Profile_Rule",
+            "[--uid u7 --pwd Zq9Rule!]https://p.example.com/x.xml",
+        );
+        let json = serde_json::to_string(&form).unwrap();
+        for secret in ["Zq9Secr3t!", "Zq9Admin!", "Zq9Rule!", "u7"] {
+            assert!(!json.contains(secret), "{json}");
+        }
+        let back: FormState = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.edits.keys().collect::<Vec<_>>(), ["Resync_Periodic"]);
     }
 }

@@ -362,6 +362,31 @@ async fn a_rescan_updates_rather_than_duplicates_and_follows_a_moved_phone() {
     drop(other);
 }
 
+/// A phone that answers on HTTP and HTTPS is kept with its HTTPS endpoint: over plain HTTP its
+/// admin password would travel in clear.
+#[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs netns-lan (Linux network namespaces): not supported on this system"
+)]
+async fn a_phone_that_offers_https_is_reached_over_https() {
+    let lan = lan();
+    let _lan = LAN_IN_USE.lock().await;
+    let h = &lan.hosts;
+    let plain = phone(on(h[6], 80, "CP-8861-3PCC")).await;
+    // The same phone's HTTPS server (same MAC, same address).
+    let _secure = phone(PhoneConfig {
+        https: true,
+        mac: Some(plain.mac()),
+        ..on(h[6], 443, "CP-8861-3PCC")
+    })
+    .await;
+    let (_events, summary) = scan(Scanner::new(sweep_only(&lan))).await;
+    let found = by_mac(&summary.phones);
+    let web = found[&mac_of(&plain)].web.expect("its web server");
+    assert_eq!((web.scheme.as_str(), web.port), ("https", 443));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 #[cfg_attr(
     not(target_os = "linux"),

@@ -26,7 +26,7 @@ pub fn run(args: CaptureArgs) -> ExitCode {
         let engine = open_engine()?;
         let phone = connect(&engine, &args.target)?;
         let capture = Capture::take(&phone).await;
-        say_first_use(&phone);
+        say_first_use(&engine, &phone);
         let path = args
             .output
             .unwrap_or_else(|| PathBuf::from(capture.file_name()));

@@ -23,7 +23,7 @@ pub fn run(args: HistoryArgs) -> ExitCode {
         let phone = connect(&engine, &args.target)?;
         let mac = mac_if_reachable(&phone).await;
         // Rollback says it as an event of its apply; history has no other place to.
-        say_first_use(&phone);
+        say_first_use(&engine, &phone);
         let snapshots = engine
             .history()
             .list(&phone.address().key(), mac)

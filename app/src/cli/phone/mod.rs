@@ -70,8 +70,12 @@ fn connect(engine: &Engine, target: &PhoneArgs) -> Result<Phone, Failure> {
 }
 
 /// Says on stderr that `phone`'s HTTPS certificate was trusted for the first time by this
-/// command (trust on first use is never silent; `set` and `rollback` say it as an event).
-fn say_first_use(phone: &Phone) {
+/// command (trust on first use is never silent; `set` and `rollback` say it as an event), and
+/// that its admin password went in clear over plain HTTP, unless an event said so already.
+fn say_first_use(engine: &Engine, phone: &Phone) {
+    if let Some(notice) = engine.password_in_clear_notice(phone) {
+        eprintln!("{}: {}", phone.address(), notice.describe());
+    }
     if let Some(sha256) = phone.client.first_use_fingerprint() {
         eprintln!(
             "{}: trusting its HTTPS certificate on first use (SHA-256 {sha256}); a different one \

@@ -55,7 +55,7 @@ pub fn run(args: ResyncArgs) -> ExitCode {
                 .await
         })
         .await;
-        say_first_use(&phone);
+        say_first_use(&engine, &phone);
         match result {
             Ok(report) => {
                 if args.json {

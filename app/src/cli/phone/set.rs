@@ -126,7 +126,7 @@ async fn dry_run(
     args: &SetArgs,
 ) -> Result<u8, Failure> {
     let plan = engine.preview(phone, changes).await?;
-    say_first_use(phone);
+    say_first_use(engine, phone);
     let check = &plan.check;
     let diff = &plan.shown;
     if args.json {

@@ -26,7 +26,7 @@ pub fn run(args: ShowArgs) -> ExitCode {
         let PhoneReading {
             config, identity, ..
         } = phone.read_with_identity(StatusPage::Always).await?;
-        say_first_use(&phone);
+        say_first_use(&engine, &phone);
         let fields = crate::provision::schema_bridge::profile_fields(&config, &identity);
         if args.json {
             print_json(&json!({

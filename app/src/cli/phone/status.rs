@@ -24,7 +24,7 @@ pub fn run(args: StatusArgs) -> ExitCode {
         let engine = open_engine()?;
         let phone = connect(&engine, &args.target)?;
         let status = phone.read_status().await?;
-        say_first_use(&phone);
+        say_first_use(&engine, &phone);
         if args.json {
             print_json(&json!({
                 "phone": phone.address().key(),

@@ -19,7 +19,7 @@ use crate::discovery::fingerprint::{Fingerprint, Fingerprinter};
 use crate::discovery::manual::ManualTarget;
 use crate::discovery::mdns::{self, MdnsService};
 use crate::discovery::pacing::NeighbourPacing;
-use crate::discovery::phone::{Access, Observation, Source, WebEndpoint};
+use crate::discovery::phone::{Access, Observation, Source, WebEndpoint, WebScheme};
 
 /// What the sources report to the merging loop.
 pub(super) enum Report {
@@ -90,11 +90,17 @@ impl Probe {
         source: Source,
     ) -> Option<Observation> {
         let mut best: Option<Fingerprint> = None;
+        // A phone that offers HTTPS is talked to over HTTPS: over plain HTTP its admin
+        // password travels in clear (xpassword, Basic).
+        let mut https: Option<WebEndpoint> = None;
         for &port in open {
             let Ok(fingerprint) = self.fingerprinter.probe_port(address, port).await else {
                 continue;
             };
-            let done = fingerprint.evidence.contains(&Evidence::StatusDump);
+            if fingerprint.web.scheme == WebScheme::Https && fingerprint.looks_cisco() {
+                https = https.or(Some(fingerprint.web));
+            }
+            let done = fingerprint.evidence.contains(&Evidence::StatusDump) && https.is_some();
             if best
                 .as_ref()
                 .is_none_or(|b| strength(&fingerprint) > strength(b))
@@ -105,7 +111,11 @@ impl Probe {
                 break;
             }
         }
-        best.map(|f| f.into_observation(source, address))
+        let mut best = best?;
+        if let Some(web) = https.filter(|_| best.looks_cisco()) {
+            best.web = web;
+        }
+        Some(best.into_observation(source, address))
     }
 
     /// A typed address: its given port and scheme, or the usual ports. Always an

@@ -135,6 +135,18 @@ impl PhoneClient {
         *lock(&self.auth)
     }
 
+    /// The admin password went (or goes) over the LAN readable by anyone on it: plain HTTP
+    /// with `xpassword=` in the URL, or with HTTP Basic (a password in base64). Digest and
+    /// HTTPS do not show it. Known once the phone was contacted.
+    pub fn password_in_clear(&self) -> bool {
+        self.address.scheme == Scheme::Http
+            && self.credentials.password.is_some()
+            && matches!(
+                self.auth_method(),
+                Some(AuthMethod::XPassword | AuthMethod::Basic)
+            )
+    }
+
     /// The SHA-256 fingerprint trusted on first use during this client's life, if any.
     pub fn first_use_fingerprint(&self) -> Option<String> {
         let note = self.tls_note.as_ref()?;

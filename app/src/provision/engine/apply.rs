@@ -115,6 +115,9 @@ impl Operation<'_> {
         if let Some(sha256) = self.phone.client.first_use_fingerprint() {
             self.events.emit(EventKind::CertificateTrusted { sha256 });
         }
+        if let Some(notice) = self.engine.password_in_clear_notice(self.phone) {
+            self.events.emit(notice);
+        }
         if let (Some(expected), Some(actual)) = (self.progress.expected_mac, reading.identity.mac)
             && expected != actual
         {

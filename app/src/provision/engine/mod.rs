@@ -16,7 +16,7 @@ mod resync;
 mod send;
 mod verify;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -29,7 +29,7 @@ pub use options::{ApplyOptions, ResyncOptions, ViaChoice};
 pub use plan::{ChangePlan, plan_changes};
 pub use report::{ApplyReport, ResyncReport};
 
-use super::events::EventSink;
+use super::events::{EventKind, EventSink};
 use super::history::{History, Snapshot};
 use super::syslog::{SyslogLine, SyslogListener};
 use crate::discovery::Sighting;
@@ -51,6 +51,8 @@ pub struct Engine {
     sightings: broadcast::Sender<Sighting>,
     syslog_lines: broadcast::Sender<SyslogLine>,
     syslog: Mutex<Option<SyslogListener>>,
+    /// Phones already told that their password goes in clear (said once per phone).
+    told_password_in_clear: Mutex<HashSet<String>>,
 }
 
 impl Engine {
@@ -64,6 +66,7 @@ impl Engine {
             sightings: broadcast::channel(256).0,
             syslog_lines: broadcast::channel(256).0,
             syslog: Mutex::new(None),
+            told_password_in_clear: Mutex::new(HashSet::new()),
         })
     }
 
@@ -93,6 +96,20 @@ impl Engine {
     ) -> Result<Phone, PhoneError> {
         let client = PhoneClient::new(address, credentials, options, Some(self.trust.clone()))?;
         Ok(Phone::new(client))
+    }
+
+    /// [`EventKind::PasswordInClear`] the first time `phone` (by address) is found to take its
+    /// admin password in clear; `None` after that, and for a phone that does not.
+    pub fn password_in_clear_notice(&self, phone: &Phone) -> Option<EventKind> {
+        if !phone.client.password_in_clear() {
+            return None;
+        }
+        let mut told = self
+            .told_password_in_clear
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        told.insert(phone.address().key())
+            .then_some(EventKind::PasswordInClear)
     }
 
     /// Phones seen by phoneprov's servers (push fetches, syslog). Each receiver gets every

@@ -41,6 +41,9 @@ impl Engine {
             .await
             .map_err(ApplyError::not_read)?;
         let config = &reading.config;
+        if let Some(notice) = self.password_in_clear_notice(phone) {
+            events.emit(notice);
+        }
         if config.refuses_resyncs() {
             let spa = config.is_spa(&config.identity);
             return Err(ApplyError::provision_disabled_for_resync(key, spa));

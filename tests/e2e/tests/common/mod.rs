@@ -162,6 +162,7 @@ pub fn states(events: &[EventKind]) -> Vec<&'static str> {
         .map(|e| match e {
             EventKind::Validated { .. } => "validated",
             EventKind::CertificateTrusted { .. } => "certificate-trusted",
+            EventKind::PasswordInClear => "password-in-clear",
             EventKind::Compared { .. } => "compared",
             EventKind::NothingToChange => "nothing-to-change",
             EventKind::SnapshotSaved { .. } => "snapshot-saved",
