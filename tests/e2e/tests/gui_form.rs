@@ -827,7 +827,7 @@ fn a_scan_that_finds_nothing_says_why_in_the_window() {
     let ctx = harness.ctx.clone();
     harness.state_mut().use_settings(&ctx, settings);
     harness.run();
-    harness.get_by_label("🔍 Scan the network").click();
+    harness.get_by_label("Scan the network").click();
     wait_for(&mut harness, 60, "scan finished", |shell| {
         shell
             .activity()
