@@ -7,9 +7,9 @@ use egui::emath::GuiRounding as _;
 use super::Shell;
 use crate::gui::intent::Intent;
 use crate::gui::{
-    a11y, credentials_dialog, history_panel, import_review, large_scan_dialog, menu,
-    phones_panel, profile_panel, readiness_panel, restore_review, review, settings_window,
-    shortcuts, style, timeline_panel,
+    a11y, credentials_dialog, history_panel, import_review, large_scan_dialog, menu, phones_panel,
+    profile_panel, readiness_panel, restore_review, review, settings_window, shortcuts, style,
+    timeline_panel,
 };
 use crate::session::{Settings, ThemeChoice};
 
