@@ -11,8 +11,11 @@ pub mod persist;
 pub mod phone_read;
 pub mod phones;
 pub mod profile_files;
+pub mod selection;
 pub mod settings;
 pub mod sightings;
+pub mod site_edit;
+pub mod site_run;
 pub mod timeline;
 
 pub use crate::phone::PhoneAddress;
