@@ -71,6 +71,10 @@ pub const XML: Filter = Filter {
     name: "Profile XML",
     extensions: &["xml"],
 };
+pub const CSV: Filter = Filter {
+    name: "CSV (spreadsheet)",
+    extensions: &["csv"],
+};
 
 /// Profiles are small; anything bigger than this is not one.
 const MAX_IMPORT_BYTES: u64 = 4 * 1024 * 1024;

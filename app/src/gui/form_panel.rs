@@ -255,7 +255,12 @@ fn send_state(ui: &mut Ui, form: &FormContext<'_>, def: &'static ParamDef) {
 }
 
 /// Draws the widget for the field's kind; returns the new text when the user changed it.
-fn editor(ui: &mut Ui, def: &'static ParamDef, shown: &str, label: egui::Id) -> Option<String> {
+pub(super) fn editor(
+    ui: &mut Ui,
+    def: &'static ParamDef,
+    shown: &str,
+    label: egui::Id,
+) -> Option<String> {
     if def.read_only {
         ui.label(RichText::new(shown).monospace())
             .labelled_by(label);

@@ -156,16 +156,16 @@ impl SiteRun {
         let Some(phone) = self.phone_mut(id) else {
             return;
         };
-        phone.ended.get_or_insert(at);
-        match outcome {
-            Ok(()) => phone.stage = PhoneStage::Verified,
-            // The engine's failure event may have said it first, in its own words.
-            Err(reason) => {
-                if !matches!(phone.stage, PhoneStage::Failed(_)) {
-                    phone.stage = PhoneStage::Failed(reason);
-                }
-            }
+        // Ended already: the engine's failure event said it first, in its own words (or a
+        // later resync of the phone ended, which is not part of the run).
+        if matches!(phone.stage, PhoneStage::Verified | PhoneStage::Failed(_)) {
+            return;
         }
+        phone.ended = Some(at);
+        phone.stage = match outcome {
+            Ok(()) => PhoneStage::Verified,
+            Err(reason) => PhoneStage::Failed(reason),
+        };
     }
 
     pub fn counts(&self) -> RunCounts {

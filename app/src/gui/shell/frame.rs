@@ -6,7 +6,7 @@ use super::Shell;
 use crate::gui::intent::Intent;
 use crate::gui::{
     credentials_dialog, large_scan_dialog, menu, phones_panel, profile_panel, review,
-    settings_window, style, timeline_panel,
+    run_panel, settings_window, site_form, site_review, style, timeline_panel,
 };
 use crate::session::{Settings, ThemeChoice};
 
@@ -33,6 +33,10 @@ impl Shell {
                     &mut self.phones,
                     &mut self.phones_panel,
                     &self.scan,
+                    &phones_panel::ListMarks {
+                        selection: &self.selection,
+                        run: self.run.as_ref(),
+                    },
                 ));
             });
         intents.extend(self.timeline(ui, width));
@@ -41,14 +45,37 @@ impl Shell {
                 .id_salt("profile form")
                 .auto_shrink([false, false])
                 .show(ui, |ui| {
-                    intents.extend(profile_panel::show(
-                        ui,
-                        self.phones.selected_entry(),
-                        &mut self.profile_panel,
-                        self.capabilities,
-                        &self.form_check,
-                        &self.zone,
-                    ));
+                    if let Some(run) = &self.run {
+                        intents.extend(run_panel::show(ui, run));
+                        ui.add_space(6.0);
+                    }
+                    if self.selection.is_many() {
+                        let phones: Vec<_> = self
+                            .selection
+                            .ids_in(&self.phones)
+                            .into_iter()
+                            .filter_map(|id| self.phones.get(id))
+                            .collect();
+                        intents.extend(site_form::show(
+                            ui,
+                            &site_form::SiteFormContext {
+                                phones: &phones,
+                                edit: &self.site_edit,
+                                check: &self.site_check,
+                                engine: self.capabilities.engine,
+                                running: self.run.as_ref().is_some_and(|r| !r.finished()),
+                            },
+                        ));
+                    } else {
+                        intents.extend(profile_panel::show(
+                            ui,
+                            self.phones.selected_entry(),
+                            &mut self.profile_panel,
+                            self.capabilities,
+                            &self.form_check,
+                            &self.zone,
+                        ));
+                    }
                 });
         });
         self.dialogs(&ctx, &mut intents);
@@ -128,6 +155,9 @@ impl Shell {
                 .map(|e| e.display_name())
                 .unwrap_or_default();
             intents.extend(review::show(ctx, &name, rows));
+        }
+        if let Some(review) = &self.site_review {
+            intents.extend(site_review::show(ctx, review));
         }
         if let Some(draft) = &mut self.credentials_draft {
             intents.extend(credentials_dialog::show(ctx, draft));
