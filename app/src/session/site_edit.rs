@@ -70,9 +70,9 @@ pub struct Agreement {
 }
 
 impl Agreement {
-    /// Whether every phone that has the field reports the same value (or none is known).
+    /// Whether every phone read so far that has the field reports the same value.
     pub fn agrees(&self) -> bool {
-        self.values.len() <= 1 && self.unread == 0
+        self.values.len() <= 1
     }
 
     /// `3 phones: 3600; 2 phones: 86400` (`(empty)` for an empty value); with the phones

@@ -156,10 +156,16 @@ impl SiteRun {
         let Some(phone) = self.phone_mut(id) else {
             return;
         };
-        // Ended already: the engine's failure event said it first, in its own words (or a
-        // later resync of the phone ended, which is not part of the run).
-        if matches!(phone.stage, PhoneStage::Verified | PhoneStage::Failed(_)) {
-            return;
+        match (&phone.stage, &outcome) {
+            // A later resync of the phone is not part of the run.
+            (PhoneStage::Verified, _) | (PhoneStage::Failed(_), Ok(())) => return,
+            // The engine's failure event said it first; the outcome has the window's words
+            // for it (the event's time stays its end).
+            (PhoneStage::Failed(_), Err(reason)) => {
+                phone.stage = PhoneStage::Failed(reason.clone());
+                return;
+            }
+            _ => {}
         }
         phone.ended = Some(at);
         phone.stage = match outcome {
@@ -297,11 +303,15 @@ mod tests {
         run.record_event(ids[1], &event(EventKind::BackOnline, 13));
         assert_eq!(run.phones[1].stage, PhoneStage::Running(Stage::WaitingForIdle));
         run.record_event(ids[0], &event(EventKind::Verified { names: vec![] }, 20));
-        run.record_outcome(ids[2], Err("later words".into()), jiff::Timestamp::from_second(30).unwrap());
+        run.record_outcome(
+            ids[2],
+            Err("Use 🔑 Password… to give it".into()),
+            jiff::Timestamp::from_second(30).unwrap(),
+        );
         assert_eq!(
             run.phones[2].stage,
-            PhoneStage::Failed("the phone asks for a password".into()),
-            "the engine's own reason is kept"
+            PhoneStage::Failed("Use 🔑 Password… to give it".into()),
+            "the outcome's words replace the event's"
         );
         let counts = run.counts();
         assert_eq!((counts.verified, counts.waiting, counts.failed), (1, 1, 1));
