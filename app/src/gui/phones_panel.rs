@@ -79,7 +79,10 @@ fn select_many(ui: &mut Ui, list: &PhoneList, selection: &Selection, intents: &m
     let shown = list.visible_indices().len();
     ui.horizontal_wrapped(|ui| {
         let all = ui
-            .add_enabled(shown > 1, Button::new(format!("Select all shown ({shown})")))
+            .add_enabled(
+                shown > 1,
+                Button::new(format!("Select all shown ({shown})")),
+            )
             .on_hover_text(
                 "Select every phone the filter shows, to change them together. Ctrl-click \
                  adds or removes one, Shift-click a range; with the keyboard Ctrl+Space and \
@@ -243,16 +246,14 @@ fn phone_rows(
                 let place = RowPlace {
                     index,
                     count: visible.len(),
-                    selected: list.selected == Some(entry.id)
-                        || marks.selection.contains(entry.id),
-                    run_stage: marks
-                        .run
-                        .and_then(|run| run.phone(entry.id))
-                        .map(|phone| match &phone.stage {
+                    selected: list.selected == Some(entry.id) || marks.selection.contains(entry.id),
+                    run_stage: marks.run.and_then(|run| run.phone(entry.id)).map(|phone| {
+                        match &phone.stage {
                             // The reason is long: it is in the run summary and the tooltip.
                             PhoneStage::Failed(_) => "Failed".to_string(),
                             stage => stage.words(),
-                        }),
+                        }
+                    }),
                     focus: Some(index) == focus_index,
                     size: egui::vec2(width - 12.0, row_height),
                 };

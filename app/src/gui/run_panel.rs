@@ -117,7 +117,5 @@ fn look(stage: &PhoneStage) -> (&'static str, Tone) {
 
 /// `127.0.0.1:8081` from `http://127.0.0.1:8081`.
 fn short_address(address: &str) -> &str {
-    address
-        .split_once("://")
-        .map_or(address, |(_, rest)| rest)
+    address.split_once("://").map_or(address, |(_, rest)| rest)
 }

@@ -171,7 +171,11 @@ fn field_row(
                 } else {
                     style::warn_colour(&visuals)
                 };
-                let prefix = if agreement.agrees() { "Now" } else { "Differs now" };
+                let prefix = if agreement.agrees() {
+                    "Now"
+                } else {
+                    "Differs now"
+                };
                 ui.add(
                     egui::Label::new(RichText::new(format!("{prefix}: {now}")).color(colour))
                         .wrap(),

@@ -61,7 +61,9 @@ pub fn show(ctx: &egui::Context, review: &SiteReview) -> Vec<Intent> {
                                     ui.label("");
                                 }
                                 ui.label(&row.label);
-                                ui.label(RichText::new(old_words(&row.change.old)).monospace().weak());
+                                ui.label(
+                                    RichText::new(old_words(&row.change.old)).monospace().weak(),
+                                );
                                 let new = if row.change.new.is_empty() {
                                     "(empty)"
                                 } else {
@@ -80,7 +82,9 @@ pub fn show(ctx: &egui::Context, review: &SiteReview) -> Vec<Intent> {
         ui.horizontal(|ui| {
             let send = ui.add_enabled(
                 count > 0,
-                egui::Button::new(RichText::new(format!("Send to {count} phones and verify")).strong()),
+                egui::Button::new(
+                    RichText::new(format!("Send to {count} phones and verify")).strong(),
+                ),
             );
             if send.clicked() {
                 intents.push(Intent::ConfirmSiteSubmit);

@@ -206,7 +206,10 @@ mod tests {
             ]
         );
         let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-        assert_eq!(&rows[0][0], "Reception, desk 1", "a comma is quoted, not split");
+        assert_eq!(
+            &rows[0][0], "Reception, desk 1",
+            "a comma is quoted, not split"
+        );
         assert_eq!(&rows[0][7], "3600");
         assert_eq!(&rows[0][8], "86400");
         assert_eq!(&rows[0][9], "verified");
@@ -225,6 +228,9 @@ mod tests {
             RunOutcome::Verified,
         ]);
         assert_eq!(counts.words(), "3 phones: 2 verified, 0 waiting, 1 failed");
-        assert_eq!(RunCounts::of([RunOutcome::Waiting]).words(), "1 phone: 0 verified, 1 waiting, 0 failed");
+        assert_eq!(
+            RunCounts::of([RunOutcome::Waiting]).words(),
+            "1 phone: 0 verified, 1 waiting, 0 failed"
+        );
     }
 }

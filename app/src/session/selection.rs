@@ -153,7 +153,11 @@ mod tests {
         assert_eq!(list.selected, Some(ids[2]));
         selection.apply(SelectionChange::Toggle(ids[2]), &mut list);
         assert_eq!(selection.ids_in(&list), vec![ids[0]]);
-        assert_eq!(list.selected, Some(ids[0]), "the form moves to a phone still selected");
+        assert_eq!(
+            list.selected,
+            Some(ids[0]),
+            "the form moves to a phone still selected"
+        );
         assert!(!selection.is_many());
     }
 

@@ -254,10 +254,13 @@ mod tests {
                 Some(firmware.into()),
                 "sweep",
             );
-            list.get_mut(id).unwrap().form.load_phone_values(BTreeMap::from([
-                ("Resync_Periodic".to_string(), periodic.to_string()),
-                ("Profile_Authentication_Type".to_string(), "Disabled".into()),
-            ]));
+            list.get_mut(id)
+                .unwrap()
+                .form
+                .load_phone_values(BTreeMap::from([
+                    ("Resync_Periodic".to_string(), periodic.to_string()),
+                    ("Profile_Authentication_Type".to_string(), "Disabled".into()),
+                ]));
         }
         list.rename(list.entries[4].id, "Lobby SPA");
         list

@@ -152,7 +152,12 @@ impl SiteRun {
     }
 
     /// How the phone's apply ended: `Ok` verified, `Err(reason)` not.
-    pub fn record_outcome(&mut self, id: PhoneId, outcome: Result<(), String>, at: jiff::Timestamp) {
+    pub fn record_outcome(
+        &mut self,
+        id: PhoneId,
+        outcome: Result<(), String>,
+        at: jiff::Timestamp,
+    ) {
         let Some(phone) = self.phone_mut(id) else {
             return;
         };
@@ -224,9 +229,7 @@ impl SiteRun {
                 changes: phone
                     .changes
                     .iter()
-                    .map(|c| {
-                        crate::provision::Change::shown(&c.element, c.old.as_deref(), &c.new)
-                    })
+                    .map(|c| crate::provision::Change::shown(&c.element, c.old.as_deref(), &c.new))
                     .collect(),
                 outcome: phone.stage.outcome(),
                 reason: match &phone.stage {
@@ -301,7 +304,10 @@ mod tests {
         );
         // A note after waiting keeps the stage; the outcome ends it.
         run.record_event(ids[1], &event(EventKind::BackOnline, 13));
-        assert_eq!(run.phones[1].stage, PhoneStage::Running(Stage::WaitingForIdle));
+        assert_eq!(
+            run.phones[1].stage,
+            PhoneStage::Running(Stage::WaitingForIdle)
+        );
         run.record_event(ids[0], &event(EventKind::Verified { names: vec![] }, 20));
         run.record_outcome(
             ids[2],

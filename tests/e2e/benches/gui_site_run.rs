@@ -62,15 +62,22 @@ fn step_until(
 /// Selects every phone, sets Resync Periodic to `value` and sends it; returns the frame
 /// times during the run and its wall time.
 fn submit_to_all(harness: &mut Harness<'_, Shell>, value: &str) -> (Vec<Duration>, Duration) {
-    harness.get_by_label(&format!("Select all shown ({PHONES})")).click();
+    harness
+        .get_by_label(&format!("Select all shown ({PHONES})"))
+        .click();
     harness.run();
-    step_until(harness, Duration::from_secs(120), "every phone read", |shell| {
-        shell
-            .phones()
-            .entries
-            .iter()
-            .all(|e| e.form.phone_values.is_some())
-    });
+    step_until(
+        harness,
+        Duration::from_secs(120),
+        "every phone read",
+        |shell| {
+            shell
+                .phones()
+                .entries
+                .iter()
+                .all(|e| e.form.phone_values.is_some())
+        },
+    );
     let field = harness.get_by_label("Resync Periodic");
     field.focus();
     harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
@@ -91,7 +98,11 @@ fn submit_to_all(harness: &mut Harness<'_, Shell>, value: &str) -> (Vec<Duration
         shell.run().is_some_and(|run| run.finished())
     });
     let took = started.elapsed();
-    let counts = harness.state().run().map(|r| r.counts()).unwrap_or_default();
+    let counts = harness
+        .state()
+        .run()
+        .map(|r| r.counts())
+        .unwrap_or_default();
     assert_eq!(counts.verified, PHONES, "every phone verified: {counts:?}");
     harness.get_by_label("Close the summary").click();
     harness.run();

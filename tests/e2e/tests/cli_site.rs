@@ -97,15 +97,33 @@ async fn set_on_four_phones_reports_each_outcome_and_exits_1_when_one_is_not_ver
     );
     // Progress per phone, each line naming its phone.
     for address in &addresses {
-        assert!(stderr.contains(&format!("{address}: ")), "{address}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{address}: ")),
+            "{address}: {stderr}"
+        );
     }
-    assert!(stdout.contains(&format!("http://{}: verified", addresses[0])), "{stdout}");
+    assert!(
+        stdout.contains(&format!("http://{}: verified", addresses[0])),
+        "{stdout}"
+    );
 
     // The phones hold what the report says.
-    assert_eq!(first.control().value("Resync_Periodic").as_deref(), Some("7200"));
-    assert_eq!(second.control().value("Resync_Periodic").as_deref(), Some("7200"));
-    assert_eq!(locked.control().value("Resync_Periodic").as_deref(), Some("3600"));
-    assert_eq!(stubborn.control().value("Resync_Periodic").as_deref(), Some("3600"));
+    assert_eq!(
+        first.control().value("Resync_Periodic").as_deref(),
+        Some("7200")
+    );
+    assert_eq!(
+        second.control().value("Resync_Periodic").as_deref(),
+        Some("7200")
+    );
+    assert_eq!(
+        locked.control().value("Resync_Periodic").as_deref(),
+        Some("3600")
+    );
+    assert_eq!(
+        stubborn.control().value("Resync_Periodic").as_deref(),
+        Some("3600")
+    );
 
     let rows = report_rows(&report);
     assert_eq!(rows.len(), 4);
@@ -118,7 +136,11 @@ async fn set_on_four_phones_reports_each_outcome_and_exits_1_when_one_is_not_ver
     assert_eq!(rows[0]["Resync_Periodic old"], "3600");
     assert_eq!(rows[0]["Resync_Periodic new"], "7200");
     assert_eq!(rows[0]["reason"], "");
-    assert!(rows[2]["reason"].to_lowercase().contains("password"), "{:?}", rows[2]);
+    assert!(
+        rows[2]["reason"].to_lowercase().contains("password"),
+        "{:?}",
+        rows[2]
+    );
     assert!(rows[3]["reason"].contains("3600"), "{:?}", rows[3]);
     for row in &rows {
         let started: jiff::Timestamp = row["started"].parse().unwrap();
@@ -166,11 +188,25 @@ async fn phones_from_a_discover_csv_and_a_plain_list_all_verified_exit_0() {
     )
     .await;
     let stdout = text(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}{}", text(&output.stderr));
-    assert!(stdout.ends_with("3 phones: 3 verified, 0 waiting, 0 failed\n"), "{stdout}");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.ends_with("3 phones: 3 verified, 0 waiting, 0 failed\n"),
+        "{stdout}"
+    );
     for sim in &sims {
-        assert_eq!(sim.control().value("Resync_Periodic").as_deref(), Some("4000"));
-        assert_eq!(sim.control().value("Resync_At__HHmm_").as_deref(), Some("0230"));
+        assert_eq!(
+            sim.control().value("Resync_Periodic").as_deref(),
+            Some("4000")
+        );
+        assert_eq!(
+            sim.control().value("Resync_At__HHmm_").as_deref(),
+            Some("0230")
+        );
     }
     let rows = report_rows(&report);
     assert_eq!(rows[1]["name"], "Desk 0, floor 2");
@@ -182,14 +218,25 @@ async fn phones_from_a_discover_csv_and_a_plain_list_all_verified_exit_0() {
     let list = data.path().join("phones.txt");
     std::fs::write(
         &list,
-        format!("# floor 2\n{}\nhttp://10.0.0.5/admin/cfg.xml\n", sims[0].addr()),
+        format!(
+            "# floor 2\n{}\nhttp://10.0.0.5/admin/cfg.xml\n",
+            sims[0].addr()
+        ),
     )
     .unwrap();
     let output = run(
         &data,
-        &["set", "Resync_Periodic=5000", "--phones", list.to_str().unwrap()],
+        &[
+            "set",
+            "Resync_Periodic=5000",
+            "--phones",
+            list.to_str().unwrap(),
+        ],
     )
     .await;
     assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
-    assert_eq!(sims[0].control().value("Resync_Periodic").as_deref(), Some("4000"));
+    assert_eq!(
+        sims[0].control().value("Resync_Periodic").as_deref(),
+        Some("4000")
+    );
 }

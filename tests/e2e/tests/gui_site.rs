@@ -65,9 +65,11 @@ fn stage_of(shell: &Shell, index: usize) -> Option<PhoneStage> {
 }
 
 fn all_read_or_locked(shell: &Shell) -> bool {
-    shell.phones().entries.iter().all(|e| {
-        e.form.phone_values.is_some() || e.status == PhoneStatus::NeedsCredentials
-    })
+    shell
+        .phones()
+        .entries
+        .iter()
+        .all(|e| e.form.phone_values.is_some() || e.status == PhoneStatus::NeedsCredentials)
 }
 
 #[test]
@@ -79,7 +81,9 @@ fn ctrl_and_shift_click_and_the_keyboard_select_several_phones() {
     assert_eq!(harness.state().selected_ids(), vec![ids[RECEPTION]]);
 
     // Ctrl-click adds Lobby SPA; the form becomes the change set for both.
-    harness.get_by_label_contains("Lobby SPA  ").click_modifiers(egui::Modifiers::COMMAND);
+    harness
+        .get_by_label_contains("Lobby SPA  ")
+        .click_modifiers(egui::Modifiers::COMMAND);
     harness.run();
     assert_eq!(
         harness.state().selected_ids(),
@@ -88,7 +92,9 @@ fn ctrl_and_shift_click_and_the_keyboard_select_several_phones() {
     harness.get_by_label("2 phones selected — one change set for all");
 
     // Shift-click from Lobby SPA (the anchor) up to Warehouse: the range between.
-    harness.get_by_label_contains("Warehouse  ").click_modifiers(egui::Modifiers::SHIFT);
+    harness
+        .get_by_label_contains("Warehouse  ")
+        .click_modifiers(egui::Modifiers::SHIFT);
     harness.run();
     assert_eq!(
         harness.state().selected_ids(),
@@ -151,7 +157,9 @@ fn a_submit_to_four_phones_waits_for_the_busy_one_fails_the_others_with_reasons_
 
     // What the phones hold now, and the phone whose firmware lacks a field.
     harness.get_by_label("4 phones selected — one change set for all");
-    harness.get_by_label_contains("Differs now: 2 phones: 3600; 1 phone: 86400; 1 phone: not read yet");
+    harness.get_by_label_contains(
+        "Differs now: 2 phones: 3600; 1 phone: 86400; 1 phone: not read yet",
+    );
     assert!(
         harness
             .get_all_by_label_contains("Not on Lobby SPA (SPA504G): its firmware has no such field")
@@ -168,7 +176,9 @@ fn a_submit_to_four_phones_waits_for_the_busy_one_fails_the_others_with_reasons_
             .accesskit_node()
             .is_disabled()
     );
-    harness.get_by_label("Undo the change of Resync At (HHmm)").click();
+    harness
+        .get_by_label("Undo the change of Resync At (HHmm)")
+        .click();
     harness.run();
 
     harness.get_by_label("Resync Periodic").focus();
@@ -186,13 +196,20 @@ fn a_submit_to_four_phones_waits_for_the_busy_one_fails_the_others_with_reasons_
     harness.get_by_label("Send to 4 phones and verify").click();
     harness.run_steps(2);
 
-    wait_for(&mut harness, 90, "Reception verified, the rest waiting or failed", |shell| {
-        stage_of(shell, RECEPTION) == Some(PhoneStage::Verified)
-            && matches!(stage_of(shell, MANAGER), Some(PhoneStage::Failed(_)))
-            && matches!(stage_of(shell, LOBBY_SPA), Some(PhoneStage::Failed(_)))
-            && stage_of(shell, WAREHOUSE)
-                == Some(PhoneStage::Running(phoneprov::session::Stage::WaitingForIdle))
-    });
+    wait_for(
+        &mut harness,
+        90,
+        "Reception verified, the rest waiting or failed",
+        |shell| {
+            stage_of(shell, RECEPTION) == Some(PhoneStage::Verified)
+                && matches!(stage_of(shell, MANAGER), Some(PhoneStage::Failed(_)))
+                && matches!(stage_of(shell, LOBBY_SPA), Some(PhoneStage::Failed(_)))
+                && stage_of(shell, WAREHOUSE)
+                    == Some(PhoneStage::Running(
+                        phoneprov::session::Stage::WaitingForIdle,
+                    ))
+        },
+    );
     let counts = harness.state().run().unwrap().counts();
     assert_eq!((counts.verified, counts.waiting, counts.failed), (1, 1, 2));
     harness.get_by_label("✔ 1 verified");
@@ -208,15 +225,27 @@ fn a_submit_to_four_phones_waits_for_the_busy_one_fails_the_others_with_reasons_
     let spa = reason(harness.state(), LOBBY_SPA);
     assert!(spa.contains("3600"), "{spa}");
     harness.get_by_label(&format!("Failed: {spa}"));
-    assert_eq!(controls[RECEPTION].value("Resync_Periodic").as_deref(), Some("7200"));
-    assert_eq!(controls[WAREHOUSE].value("Resync_Periodic").as_deref(), Some("86400"));
+    assert_eq!(
+        controls[RECEPTION].value("Resync_Periodic").as_deref(),
+        Some("7200")
+    );
+    assert_eq!(
+        controls[WAREHOUSE].value("Resync_Periodic").as_deref(),
+        Some("86400")
+    );
 
     // The call ends: the busy phone applies and is verified.
     harness.get_by_label("End the call on Warehouse").click();
-    wait_for(&mut harness, 60, "Warehouse verified after its call", |shell| {
-        stage_of(shell, WAREHOUSE) == Some(PhoneStage::Verified)
-    });
-    assert_eq!(controls[WAREHOUSE].value("Resync_Periodic").as_deref(), Some("7200"));
+    wait_for(
+        &mut harness,
+        60,
+        "Warehouse verified after its call",
+        |shell| stage_of(shell, WAREHOUSE) == Some(PhoneStage::Verified),
+    );
+    assert_eq!(
+        controls[WAREHOUSE].value("Resync_Periodic").as_deref(),
+        Some("7200")
+    );
 
     // The report: one row per phone with old and new, outcome and reason.
     let records = harness.state().run().unwrap().records();
@@ -243,23 +272,36 @@ fn a_submit_to_four_phones_waits_for_the_busy_one_fails_the_others_with_reasons_
         harness.get_by_label("🔑 Password…").click();
         harness.run();
     }
-    type_into(&mut harness, "Password:", phoneprov::gui::demo::DEMO_PASSWORD);
+    type_into(
+        &mut harness,
+        "Password:",
+        phoneprov::gui::demo::DEMO_PASSWORD,
+    );
     harness.get_by_label("Save").click();
     harness.run();
-    wait_for(&mut harness, 20, "Manager read with its password", |shell| {
-        shell.phones().entries[MANAGER].form.phone_values.is_some()
-    });
+    wait_for(
+        &mut harness,
+        20,
+        "Manager read with its password",
+        |shell| shell.phones().entries[MANAGER].form.phone_values.is_some(),
+    );
     harness.get_by_label("Retry the failed ones (2)").click();
     harness.run_steps(2);
     wait_for(&mut harness, 90, "the retried phones ended", |shell| {
         shell.run().is_some_and(|run| run.finished())
     });
-    assert_eq!(stage_of(harness.state(), MANAGER), Some(PhoneStage::Verified));
+    assert_eq!(
+        stage_of(harness.state(), MANAGER),
+        Some(PhoneStage::Verified)
+    );
     assert!(matches!(
         stage_of(harness.state(), LOBBY_SPA),
         Some(PhoneStage::Failed(_))
     ));
-    assert_eq!(controls[MANAGER].value("Resync_Periodic").as_deref(), Some("7200"));
+    assert_eq!(
+        controls[MANAGER].value("Resync_Periodic").as_deref(),
+        Some("7200")
+    );
     harness.get_by_label("✔ 3 verified");
     harness.get_by_label("Close the summary").click();
     harness.run();
@@ -282,7 +324,9 @@ fn cancel_stops_the_whole_run() {
     // Warehouse waits for its call to end: it is still running when Cancel is pressed.
     wait_for(&mut harness, 60, "Warehouse waiting for idle", |shell| {
         stage_of(shell, WAREHOUSE)
-            == Some(PhoneStage::Running(phoneprov::session::Stage::WaitingForIdle))
+            == Some(PhoneStage::Running(
+                phoneprov::session::Stage::WaitingForIdle,
+            ))
     });
     harness.get_by_label("Cancel the run").click();
     wait_for(&mut harness, 60, "the run ended", |shell| {

@@ -20,9 +20,9 @@ pub mod resync;
 pub mod rollback;
 pub mod set;
 pub mod set_many;
-pub mod targets;
 pub mod show;
 pub mod status;
+pub mod targets;
 pub mod trust;
 
 /// Which phone and how to log in.

@@ -257,7 +257,11 @@ mod tests {
         let stray = set_args(&["10.0.0.5", "A=1", "10.0.0.6"]);
         let error = split_words(&stray.words).unwrap_err();
         assert_eq!(error.code, exit::USAGE);
-        assert!(error.message.contains("name every phone before the changes"));
+        assert!(
+            error
+                .message
+                .contains("name every phone before the changes")
+        );
     }
 
     #[test]

@@ -50,7 +50,10 @@ pub async fn run(
         let text = run_report::csv_text(&records)
             .map_err(|e| Failure::failed(format!("the report could not be made: {e}")))?;
         crate::storage::write_atomically(path, text.as_bytes()).map_err(|e| {
-            Failure::usage(format!("cannot write the report to {}: {e}", path.display()))
+            Failure::usage(format!(
+                "cannot write the report to {}: {e}",
+                path.display()
+            ))
         })?;
     }
     let counts = RunCounts::of(records.iter().map(|r| r.outcome));

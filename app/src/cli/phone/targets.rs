@@ -26,8 +26,8 @@ impl Target {
 pub fn read_phone_file(path: &Path) -> Result<Vec<Target>, Failure> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
-    let targets = parse_phone_list(&text)
-        .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+    let targets =
+        parse_phone_list(&text).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
     if targets.is_empty() {
         return Err(Failure::usage(format!(
             "{} lists no phone (one address a line, or a CSV with an address column)",
@@ -92,8 +92,9 @@ mod tests {
 
     #[test]
     fn one_address_a_line_with_comments_and_blank_lines() {
-        let targets = parse_phone_list("# floor 2\n10.1.20.31\n\n 10.1.20.32:8080 \nhttps://10.1.20.33\n")
-            .unwrap();
+        let targets =
+            parse_phone_list("# floor 2\n10.1.20.31\n\n 10.1.20.32:8080 \nhttps://10.1.20.33\n")
+                .unwrap();
         assert_eq!(
             targets,
             vec![

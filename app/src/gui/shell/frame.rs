@@ -5,8 +5,8 @@
 use super::Shell;
 use crate::gui::intent::Intent;
 use crate::gui::{
-    credentials_dialog, large_scan_dialog, menu, phones_panel, profile_panel, review,
-    run_panel, settings_window, site_form, site_review, style, timeline_panel,
+    credentials_dialog, large_scan_dialog, menu, phones_panel, profile_panel, review, run_panel,
+    settings_window, site_form, site_review, style, timeline_panel,
 };
 use crate::session::{Settings, ThemeChoice};
 

@@ -33,16 +33,16 @@ use super::large_scan_dialog::LargeScanQuestion;
 use super::phones_panel::{PhonesPanelState, ScanView};
 use super::profile_panel::{Capabilities, ProfilePanelState};
 use super::review::ReviewRow;
-use super::site_review::SiteReview;
 use super::settings_window::SettingsDraft;
+use super::site_review::SiteReview;
 use crate::provision::Engine;
 use crate::session::credentials::{LoginSaved, MemorySecretStore, OsSecretStore, SecretStore};
-use crate::session::{
-    ActivityLog, FormCheck, PersistError, PhoneId, PhoneList, SavedState, Settings, StateFile,
-};
 use crate::session::selection::Selection;
 use crate::session::site_edit::{SiteCheck, SiteEdit};
 use crate::session::site_run::SiteRun;
+use crate::session::{
+    ActivityLog, FormCheck, PersistError, PhoneId, PhoneList, SavedState, Settings, StateFile,
+};
 use file_jobs::FileJob;
 use phone_work::{PendingRead, RunningOperation};
 

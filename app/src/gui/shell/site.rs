@@ -120,7 +120,11 @@ impl Shell {
         let (cancel, limit) = (work.cancel.clone(), work.limit.clone());
         let now = jiff::Timestamp::now();
         for id in ids {
-            let Some(pairs) = self.run.as_ref().and_then(|r| r.phone(id)).map(RunPhone::pairs)
+            let Some(pairs) = self
+                .run
+                .as_ref()
+                .and_then(|r| r.phone(id))
+                .map(RunPhone::pairs)
             else {
                 continue;
             };
@@ -157,7 +161,8 @@ impl Shell {
         }
         if let Some(run) = &mut self.run {
             run.cancelled = true;
-            self.activity.record(None, "Submit to many phones cancelled");
+            self.activity
+                .record(None, "Submit to many phones cancelled");
         }
     }
 
