@@ -134,7 +134,7 @@ pub fn agreement(phones: &[&PhoneEntry], def: &ParamDef) -> Agreement {
         .map(|(value, n)| (value.to_string(), n))
         .collect();
     // Most common first; equal counts keep the values' order.
-    result.values.sort_by(|a, b| b.1.cmp(&a.1));
+    result.values.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
     result
 }
 
