@@ -7,9 +7,10 @@ use egui::{Button, RichText, Ui};
 use super::form_panel;
 use super::intent::Intent;
 use super::style;
+use crate::identity::FirmwareLine;
 use crate::profile::{ParamDef, Severity, schema};
 use crate::session::PhoneEntry;
-use crate::session::site_edit::{SiteCheck, SiteEdit, agreement, line_of};
+use crate::session::site_edit::{SiteCheck, SiteEdit, agreement_on, line_of};
 
 /// What the form draws.
 pub struct SiteFormContext<'a> {
@@ -33,10 +34,12 @@ pub fn show(ui: &mut Ui, form: &SiteFormContext<'_>) -> Vec<Intent> {
     ui.add(egui::Label::new(names.join(" · ")).wrap());
     actions(ui, form, &mut intents);
     ui.separator();
+    // Each phone's line once per frame, not once per field.
+    let lines: Vec<FirmwareLine> = form.phones.iter().map(|p| line_of(p)).collect();
     for group in schema::Group::ALL {
         let fields: Vec<&'static ParamDef> = schema::group_fields(group)
             .filter(|d| !d.read_only)
-            .filter(|d| form.phones.iter().any(|p| d.exists_on(line_of(p))))
+            .filter(|d| lines.iter().any(|line| d.exists_on(*line)))
             .collect();
         if fields.is_empty() {
             continue;
@@ -46,7 +49,7 @@ pub fn show(ui: &mut Ui, form: &SiteFormContext<'_>) -> Vec<Intent> {
             .default_open(group == schema::Group::ConfigurationProfile)
             .show(ui, |ui| {
                 for def in fields {
-                    field_row(ui, form, def, &mut intents);
+                    field_row(ui, form, &lines, def, &mut intents);
                     ui.add_space(6.0);
                 }
             });
@@ -117,10 +120,11 @@ fn actions(ui: &mut Ui, form: &SiteFormContext<'_>, intents: &mut Vec<Intent>) {
 fn field_row(
     ui: &mut Ui,
     form: &SiteFormContext<'_>,
+    lines: &[FirmwareLine],
     def: &'static ParamDef,
     intents: &mut Vec<Intent>,
 ) {
-    let agreement = agreement(form.phones, def);
+    let agreement = agreement_on(form.phones, lines, def);
     let edited = form.edit.edits.get(def.element);
     ui.horizontal_top(|ui| {
         let visuals = ui.visuals().clone();

@@ -112,10 +112,17 @@ impl Agreement {
 /// What `def` holds on each of `phones` (secret values are grouped but never shown: the
 /// caller masks them).
 pub fn agreement(phones: &[&PhoneEntry], def: &ParamDef) -> Agreement {
+    let lines: Vec<FirmwareLine> = phones.iter().map(|p| line_of(p)).collect();
+    agreement_on(phones, &lines, def)
+}
+
+/// [`agreement`] with each phone's firmware line worked out once (`lines[i]` is the line of
+/// `phones[i]`): a form of many phones asks this for every field, every frame.
+pub fn agreement_on(phones: &[&PhoneEntry], lines: &[FirmwareLine], def: &ParamDef) -> Agreement {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut result = Agreement::default();
-    for phone in phones {
-        if !def.exists_on(line_of(phone)) {
+    for (phone, line) in phones.iter().zip(lines) {
+        if !def.exists_on(*line) {
             result.lacking.push(match &phone.model {
                 Some(model) if *model != phone.display_name() => {
                     format!("{} ({model})", phone.display_name())
