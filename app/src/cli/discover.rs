@@ -47,8 +47,11 @@ pub struct DiscoverArgs {
     #[arg(long)]
     pub yes_large: bool,
     /// Print a JSON array instead of a table.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "csv")]
     pub json: bool,
+    /// Print CSV instead of a table (`phoneprov set --phones FILE` reads it).
+    #[arg(long)]
+    pub csv: bool,
 }
 
 fn parse_cidr(text: &str) -> Result<IpNet, String> {
@@ -134,9 +137,9 @@ async fn discover(args: DiscoverArgs, interrupt: CancellationToken) -> Result<u8
     let scan = scanner
         .start()
         .map_err(|error| Failure::usage(error.to_string()))?;
-    let show_progress = !args.json && std::io::stderr().is_terminal();
-    // The text table is printed as phones are identified; JSON is one array at the end.
-    let mut rows = (!args.json).then(|| Rows::new(show_progress));
+    let show_progress = !args.json && !args.csv && std::io::stderr().is_terminal();
+    // The text table is printed as phones are identified; JSON and CSV are written at the end.
+    let mut rows = (!args.json && !args.csv).then(|| Rows::new(show_progress));
     let summary = follow(scan, show_progress, rows.as_mut(), &interrupt).await?;
     let mut phones = summary.phones.clone();
     phones.sort_by_key(|p| p.address);
@@ -155,6 +158,7 @@ async fn discover(args: DiscoverArgs, interrupt: CancellationToken) -> Result<u8
         note(&reason);
     }
     match rows.as_mut() {
+        None if args.csv => print_csv(&phones)?,
         None => {
             let lines: Vec<JsonPhone> = phones.iter().map(JsonPhone::from).collect();
             print_json(&lines)?;
@@ -243,6 +247,48 @@ fn note(message: &str) {
     eprintln!("{}", failure_line(WHO, message));
 }
 
+/// `--csv`: one row per phone with a header; `url` is what `set --phones` uses.
+fn print_csv(phones: &[DiscoveredPhone]) -> Result<(), Failure> {
+    let mut writer = csv::Writer::from_writer(std::io::stdout().lock());
+    let failed = |e: csv::Error| Failure::failed(format!("cannot write the CSV: {e}"));
+    writer
+        .write_record([
+            "address", "url", "mac", "model", "firmware", "serial", "access", "cisco", "sources",
+            "name",
+        ])
+        .map_err(failed)?;
+    for phone in phones {
+        let line = JsonPhone::from(phone);
+        writer
+            .write_record([
+                line.address,
+                phone.url().unwrap_or_default(),
+                line.mac.unwrap_or_default(),
+                line.model.unwrap_or_default(),
+                line.firmware.unwrap_or_default(),
+                line.serial.unwrap_or_default(),
+                access_word(phone.access).to_string(),
+                line.cisco_confidence,
+                line.sources.join(" "),
+                line.name.unwrap_or_default(),
+            ])
+            .map_err(failed)?;
+    }
+    writer
+        .flush()
+        .map_err(|e| Failure::failed(format!("cannot write the CSV: {e}")))
+}
+
+/// The access column of the table and the CSV.
+fn access_word(access: Access) -> &'static str {
+    match access {
+        Access::Unknown => "?",
+        Access::Open => "open",
+        Access::NeedsCredentials => "password",
+        Access::Unreachable => "no answer",
+    }
+}
+
 const HEADER: [&str; 10] = [
     "ADDRESS", "WEB", "MAC", "MODEL", "FIRMWARE", "SERIAL", "ACCESS", "CISCO?", "SOURCES", "NAME",
 ];
@@ -298,13 +344,7 @@ fn row(p: &DiscoveredPhone) -> [String; 10] {
         p.identity.model.clone().unwrap_or_else(dash),
         p.identity.firmware.clone().unwrap_or_else(dash),
         p.identity.serial.clone().unwrap_or_else(dash),
-        match p.access {
-            Access::Unknown => "?",
-            Access::Open => "open",
-            Access::NeedsCredentials => "password",
-            Access::Unreachable => "no answer",
-        }
-        .to_string(),
+        access_word(p.access).to_string(),
         p.confidence().cisco_phone.to_string(),
         p.sources
             .iter()

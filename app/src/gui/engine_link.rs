@@ -268,7 +268,14 @@ pub async fn load_history(
 /// An apply's error for the form: the values the phone confirmed and those it reports
 /// differently, field by field.
 fn apply_failure(error: &ApplyError) -> OperationFailure {
-    let mut failure = OperationFailure::from(error.to_string());
+    let reason = match error {
+        // The window's words for a login (the 🔑 Password… button), not the CLI's flags.
+        ApplyError::Phone(
+            login @ (PhoneError::NeedsPassword { .. } | PhoneError::WrongPassword { .. }),
+        ) => read_failure(login.clone()).message,
+        other => other.to_string(),
+    };
+    let mut failure = OperationFailure::from(reason);
     if let ApplyError::Unverified {
         mismatches,
         verified,

@@ -75,6 +75,10 @@ pub const XML: Filter = Filter {
     name: "Profile XML",
     extensions: &["xml"],
 };
+pub const CSV: Filter = Filter {
+    name: "CSV (spreadsheet)",
+    extensions: &["csv"],
+};
 
 /// Profiles are small; anything bigger than this is not one.
 use crate::profile::xml::MAX_PROFILE_BYTES as MAX_IMPORT_BYTES;

@@ -256,7 +256,7 @@ fn send_state(ui: &mut Ui, form: &FormContext<'_>, def: &'static ParamDef) {
 }
 
 /// Draws the widget for the field's kind; returns the new text when the user changed it.
-fn editor(
+pub(super) fn editor(
     ui: &mut Ui,
     def: &'static ParamDef,
     shown: &str,
@@ -386,7 +386,7 @@ fn shorten(text: &str, max: usize) -> String {
 
 /// What a screen reader says after a field's name and value: the schema's help, the unit and
 /// what the field accepts (the range), in sentences.
-fn field_description(def: &ParamDef) -> String {
+pub(super) fn field_description(def: &ParamDef) -> String {
     let mut text = def.help.trim().to_string();
     if let Some(unit) = hint::unit_hint(def) {
         text.push_str(&format!(" Unit: {unit}."));

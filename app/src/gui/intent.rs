@@ -1,11 +1,33 @@
 //! What the user asked for. UI functions return these; only the shell turns them into state
 //! changes and background work, so drawing never starts network or file I/O itself.
 
+use crate::session::selection::SelectionChange;
 use crate::session::{PhoneId, PhoneLogin, Settings};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Intent {
     SelectPhone(PhoneId),
+    /// Ctrl/Shift-click, Ctrl+Space, Shift+↑/↓ or *Select all shown* in the list.
+    Select(SelectionChange),
+    /// A field of the change set for the selected phones was edited (element, text).
+    EditSiteField(String, String),
+    /// Drop one field of the change set for the selected phones.
+    RevertSiteField(String),
+    /// Drop the whole change set for the selected phones.
+    RevertSite,
+    /// Open the review of each selected phone's old → new values.
+    ReviewSite,
+    /// The technician confirmed that review: apply and verify on every phone.
+    ConfirmSiteSubmit,
+    CloseSiteReview,
+    /// Stop every phone of the run that has not ended.
+    CancelRun,
+    /// Run the failed phones of the run again.
+    RetryFailed,
+    /// Save the run as CSV.
+    ExportRun,
+    /// Close the run summary (the run has ended).
+    CloseRun,
     /// `--demo` only: start or end the call on demo phone `index` (it applies when idle).
     #[cfg(feature = "demo")]
     DemoCall {

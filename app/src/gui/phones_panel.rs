@@ -6,7 +6,17 @@ use egui::{Align, Button, FontId, Key, Layout, ProgressBar, RichText, TextFormat
 
 use super::intent::Intent;
 use super::{a11y, shortcuts, style};
+use crate::session::selection::{Selection, SelectionChange};
+use crate::session::site_run::{PhoneStage, SiteRun};
 use crate::session::{PhoneEntry, PhoneId, PhoneList};
+
+/// What marks the rows besides each phone's own state: the selection of many phones, and
+/// each phone's stage in a run on many phones.
+#[derive(Clone, Copy)]
+pub struct ListMarks<'a> {
+    pub selection: &'a Selection,
+    pub run: Option<&'a SiteRun>,
+}
 
 /// Scan progress as the list shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -34,6 +44,7 @@ pub fn show(
     list: &mut PhoneList,
     panel: &mut PhonesPanelState,
     scan: &ScanView,
+    marks: &ListMarks<'_>,
 ) -> Vec<Intent> {
     let mut intents = Vec::new();
     ui.add_space(4.0);
@@ -56,11 +67,45 @@ pub fn show(
             .on_hover_text(format!("Show only matching phones ({keys})"));
         a11y::shortcut(&filter, &keys);
     });
+    select_many(ui, list, marks.selection, &mut intents);
     ui.separator();
-    selected_actions(ui, list, panel, &mut intents);
+    if marks.selection.is_many() {
+        ui.label(format!("{} phones selected", marks.selection.len()));
+    } else {
+        selected_actions(ui, list, panel, &mut intents);
+    }
     rename_box(ui, list, panel, &mut intents);
-    phone_rows(ui, list, panel, &mut intents);
+    phone_rows(ui, list, panel, marks, &mut intents);
     intents
+}
+
+/// *Select all shown* (what the filter lets through) and how to pick several by hand.
+fn select_many(ui: &mut Ui, list: &PhoneList, selection: &Selection, intents: &mut Vec<Intent>) {
+    let shown = list.visible_indices().len();
+    ui.horizontal_wrapped(|ui| {
+        let all = ui
+            .add_enabled(
+                shown > 1,
+                Button::new(format!("Select all shown ({shown})")),
+            )
+            .on_hover_text(
+                "Select every phone the filter shows, to change them together. Ctrl-click \
+                 adds or removes one, Shift-click a range; with the keyboard Ctrl+Space and \
+                 Shift+↑/↓.",
+            );
+        if all.clicked() {
+            intents.push(Intent::Select(SelectionChange::AllShown));
+        }
+        if selection.is_many()
+            && let Some(id) = list.selected
+            && ui
+                .small_button("Select one")
+                .on_hover_text("Back to the one phone the form showed last")
+                .clicked()
+        {
+            intents.push(Intent::SelectPhone(id));
+        }
+    });
 }
 
 fn scan_controls(ui: &mut Ui, scan: &ScanView, intents: &mut Vec<Intent>) {
@@ -166,6 +211,7 @@ fn phone_rows(
     ui: &mut Ui,
     list: &PhoneList,
     panel: &mut PhonesPanelState,
+    marks: &ListMarks<'_>,
     intents: &mut Vec<Intent>,
 ) {
     let visible = list.visible_indices();
@@ -206,7 +252,14 @@ fn phone_rows(
                 let place = RowPlace {
                     index,
                     count: visible.len(),
-                    selected: list.selected == Some(entry.id),
+                    selected: list.selected == Some(entry.id) || marks.selection.contains(entry.id),
+                    run_stage: marks.run.and_then(|run| run.phone(entry.id)).map(|phone| {
+                        match &phone.stage {
+                            // The reason is long: it is in the run summary and the tooltip.
+                            PhoneStage::Failed(_) => "Failed".to_string(),
+                            stage => stage.words(),
+                        }
+                    }),
                     focus: Some(index) == focus_index,
                     size: egui::vec2(width - 12.0, row_height),
                 };
@@ -218,10 +271,14 @@ fn phone_rows(
         });
         a11y::name_scroll_bars(ui.ctx(), output.id, "the phone list");
     });
-    if let Some(index) = moved {
+    if let Some((index, extend)) = moved {
         let id = list.entries[visible[index]].id;
         panel.focus_row = Some(id);
-        intents.push(Intent::SelectPhone(id));
+        intents.push(if extend {
+            Intent::Select(SelectionChange::ExtendTo(id))
+        } else {
+            Intent::SelectPhone(id)
+        });
     }
 }
 
@@ -232,24 +289,28 @@ struct RowPlace {
     /// How many rows are visible.
     count: usize,
     selected: bool,
+    /// Its stage in a run on many phones, in words.
+    run_stage: Option<String>,
     /// Give it keyboard focus (after ↑/↓).
     focus: bool,
     size: egui::Vec2,
 }
 
-/// One row of the list: selects on click, renames on double-click, has a context menu, and
-/// with keyboard focus walks the list with ↑/↓. Returns the row ↑/↓ moved to.
+/// One row of the list: selects on click (Ctrl-click adds or removes it, Shift-click selects
+/// the range), renames on double-click, has a context menu, and with keyboard focus walks
+/// the list with ↑/↓ (Shift+↑/↓ extends the selection; Ctrl+Space adds or removes it).
+/// Returns the row ↑/↓ moved to, and whether the selection extends to it.
 fn phone_row(
     ui: &mut Ui,
     entry: &PhoneEntry,
     place: RowPlace,
     panel: &mut PhonesPanelState,
     intents: &mut Vec<Intent>,
-) -> Option<usize> {
-    let job = row_text(ui, entry);
+) -> Option<(usize, bool)> {
+    let job = row_text(ui, entry, place.run_stage.as_deref());
     let response = ui
         .add(Button::selectable(place.selected, job).min_size(place.size))
-        .accessible_name(row_name(entry))
+        .accessible_name(row_name(entry, place.run_stage.as_deref()))
         .on_hover_text(row_tooltip(entry));
     if place.focus {
         response.request_focus();
@@ -259,22 +320,49 @@ fn phone_row(
     let mut moved = None;
     if response.has_focus() {
         // ↑/↓ walk the list and select as they go, like a list box.
-        let (up, down) = ui.input_mut(|i| {
+        let shift = egui::Modifiers::SHIFT;
+        // Shift first: a plain consume_key ignores an extra Shift.
+        let (shift_up, shift_down, up, down) = ui.input_mut(|i| {
             (
+                i.consume_key(shift, Key::ArrowUp),
+                i.consume_key(shift, Key::ArrowDown),
                 i.consume_key(egui::Modifiers::NONE, Key::ArrowUp),
                 i.consume_key(egui::Modifiers::NONE, Key::ArrowDown),
             )
         });
-        if up && place.index > 0 {
-            moved = Some(place.index - 1);
-        } else if down && place.index + 1 < place.count {
-            moved = Some(place.index + 1);
+        if (up || shift_up) && place.index > 0 {
+            moved = Some((place.index - 1, shift_up));
+        } else if (down || shift_down) && place.index + 1 < place.count {
+            moved = Some((place.index + 1, shift_down));
         }
     }
     if response.clicked() {
-        // Clicking a row makes the list keyboard-active (↑/↓ go on from it).
+        // Clicking a row makes the list keyboard-active (↑/↓ go on from it). Space on a
+        // focused row is a click too, so Ctrl+Space toggles the row like Ctrl-click.
         response.request_focus();
-        intents.push(Intent::SelectPhone(entry.id));
+        // The modifiers held when the button went up (a fast click may change them within
+        // the same frame), else those held now (Space on a focused row).
+        let modifiers = ui.input(|i| {
+            i.events
+                .iter()
+                .rev()
+                .find_map(|event| match event {
+                    egui::Event::PointerButton {
+                        pressed: false,
+                        modifiers,
+                        ..
+                    } => Some(*modifiers),
+                    _ => None,
+                })
+                .unwrap_or(i.modifiers)
+        });
+        intents.push(if modifiers.command {
+            Intent::Select(SelectionChange::Toggle(entry.id))
+        } else if modifiers.shift {
+            Intent::Select(SelectionChange::ExtendTo(entry.id))
+        } else {
+            Intent::SelectPhone(entry.id)
+        });
     }
     if response.double_clicked() {
         panel.renaming = Some((entry.id, entry.name.clone()));
@@ -329,8 +417,9 @@ pub fn filter_id() -> egui::Id {
 }
 
 /// A row's screen-reader name: the row's facts in words, without its status glyph or line
-/// break ("Reception, reachable, CP-8861-3PCC, 127.0.0.1:38095, firmware 11.3.7").
-pub fn row_name(entry: &PhoneEntry) -> String {
+/// break ("Reception, reachable, CP-8861-3PCC, 127.0.0.1:38095, firmware 11.3.7"), and its
+/// stage in a run on many phones.
+pub fn row_name(entry: &PhoneEntry, run_stage: Option<&str>) -> String {
     let address = entry.address.short();
     let name = entry.display_name();
     let mut parts = vec![name.clone(), entry.status.words().to_lowercase()];
@@ -346,11 +435,14 @@ pub fn row_name(entry: &PhoneEntry) -> String {
     if let Some(doubt) = identity_doubt(entry) {
         parts.push(doubt.to_string());
     }
+    if let Some(stage) = run_stage {
+        parts.push(format!("in this run: {stage}"));
+    }
     parts.join(", ")
 }
 
 /// Two lines: light + name + status words, then address · model · firmware.
-fn row_text(ui: &Ui, entry: &PhoneEntry) -> LayoutJob {
+fn row_text(ui: &Ui, entry: &PhoneEntry, run_stage: Option<&str>) -> LayoutJob {
     let visuals = ui.visuals();
     let body = TextStyle::Body.resolve(ui.style());
     let small = TextStyle::Small.resolve(ui.style());
@@ -368,7 +460,7 @@ fn row_text(ui: &Ui, entry: &PhoneEntry) -> LayoutJob {
         format(&body, visuals.strong_text_color()),
     );
     job.append(
-        &format!("  {}", entry.status.words()),
+        &format!("  {}", run_stage.unwrap_or(entry.status.words())),
         0.0,
         format(&small, colour),
     );

@@ -23,7 +23,7 @@ pub struct ProfilePanelState {
     pub one_off_rule: String,
 }
 
-const NO_ENGINE: &str =
+pub(super) const NO_ENGINE: &str =
     "phoneprov cannot talk to phones right now (see the notice at the top of the window).";
 
 pub fn show(

@@ -82,6 +82,8 @@ pub fn show(ctx: &egui::Context, draft: &mut SettingsDraft) -> Vec<Intent> {
         finding_phones(ui, draft);
         ui.separator();
         phone_logs(ui, &mut draft.settings);
+        ui.separator();
+        many_phones(ui, &mut draft.settings);
         if let Some(error) = &draft.error {
             ui.colored_label(style::bad_colour(ui.visuals()), error);
         }
@@ -127,6 +129,20 @@ fn appearance(ui: &mut egui::Ui, settings: &mut Settings) {
                 settings.zoom = zoom;
             }
         }
+    });
+}
+
+/// How many phones a submit to several works on at once.
+fn many_phones(ui: &mut egui::Ui, settings: &mut Settings) {
+    ui.label(RichText::new("Submitting to many phones").strong());
+    ui.horizontal(|ui| {
+        let label = ui.label("Phones at once:");
+        ui.add(egui::DragValue::new(&mut settings.parallel).range(Settings::PARALLEL_RANGE))
+            .labelled_by(label.id)
+            .on_hover_text(
+                "The others wait their turn. Phones on a call wait for it to end without \
+                 holding up more than their own turn.",
+            );
     });
 }
 

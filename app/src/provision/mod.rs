@@ -10,6 +10,7 @@ pub mod engine;
 pub mod events;
 pub mod history;
 pub mod push;
+pub mod run_report;
 pub mod schema_bridge;
 pub mod syslog;
 
@@ -19,6 +20,7 @@ pub use engine::{
 };
 pub use events::{Change, EventKind, EventSink, Mismatch, ProvisionEvent, Via};
 pub use history::{History, HistoryError, Snapshot};
+pub use run_report::{RunCounts, RunOutcome, RunRecord};
 pub use syslog::{SyslogLine, SyslogListener};
 
 #[cfg(test)]

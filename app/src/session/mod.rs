@@ -14,8 +14,11 @@ pub mod phone_read;
 pub mod phones;
 pub mod profile_files;
 pub mod readiness;
+pub mod selection;
 pub mod settings;
 pub mod sightings;
+pub mod site_edit;
+pub mod site_run;
 pub mod stepper;
 pub mod timeline;
 

@@ -77,6 +77,8 @@ pub struct Settings {
     pub zoom: f32,
     pub discovery: DiscoverySettings,
     pub syslog: SyslogSettings,
+    /// How many phones a submit to many works on at once (the others wait their turn).
+    pub parallel: usize,
 }
 
 impl Default for Settings {
@@ -86,12 +88,17 @@ impl Default for Settings {
             zoom: 1.0,
             discovery: DiscoverySettings::default(),
             syslog: SyslogSettings::default(),
+            parallel: Settings::DEFAULT_PARALLEL,
         }
     }
 }
 
 impl Settings {
     pub const ZOOM_RANGE: std::ops::RangeInclusive<f32> = 0.75..=3.0;
+    /// Phones worked on at once by default: enough for a floor of desks, few enough for a
+    /// small office switch and the laptop's two cores.
+    pub const DEFAULT_PARALLEL: usize = 8;
+    pub const PARALLEL_RANGE: std::ops::RangeInclusive<usize> = 1..=100;
 
     /// Brings values from an edited or old file back into range.
     pub fn sanitised(mut self) -> Self {
@@ -107,6 +114,9 @@ impl Settings {
         self.discovery.extra_ports.retain(|p| *p != 0);
         self.discovery.extra_ports.sort_unstable();
         self.discovery.extra_ports.dedup();
+        self.parallel = self
+            .parallel
+            .clamp(*Self::PARALLEL_RANGE.start(), *Self::PARALLEL_RANGE.end());
         self
     }
 }
@@ -123,6 +133,9 @@ mod tests {
         assert_eq!(settings.zoom, 3.0);
         assert_eq!(settings.syslog, SyslogSettings::default());
         assert!(settings.discovery.mdns && settings.discovery.sweep);
+        assert_eq!(settings.parallel, 8, "an older file gets the default");
+        let none: Settings = serde_json::from_str(r#"{"parallel":0}"#).unwrap();
+        assert_eq!(none.sanitised().parallel, 1);
         let ports = Settings {
             discovery: DiscoverySettings {
                 extra_ports: vec![8080, 0, 8080, 81],

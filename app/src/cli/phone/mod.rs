@@ -20,8 +20,10 @@ pub mod history;
 pub mod resync;
 pub mod rollback;
 pub mod set;
+pub mod set_many;
 pub mod show;
 pub mod status;
+pub mod targets;
 pub mod trust;
 
 /// Which phone and how to log in.
@@ -29,6 +31,13 @@ pub mod trust;
 pub struct PhoneArgs {
     /// The phone: host, host:port or http(s)://host[:port].
     pub phone: String,
+    #[command(flatten)]
+    pub login: LoginArgs,
+}
+
+/// How to log in to the phones (`set` on many phones uses one login for all).
+#[derive(Debug, Clone, Args)]
+pub struct LoginArgs {
     /// Admin account name.
     #[arg(long, default_value = "admin")]
     pub user: String,
@@ -57,16 +66,26 @@ fn open_engine() -> Result<Engine, Failure> {
 
 /// A client for the phone named on the command line (nothing is sent yet).
 fn connect(engine: &Engine, target: &PhoneArgs) -> Result<Phone, Failure> {
-    let address: PhoneAddress = target
-        .phone
-        .parse()
-        .map_err(|e: crate::phone::AddressError| Failure::usage(e.to_string()))?;
+    connect_to(engine, &target.phone, &target.login)
+}
+
+/// A client for the phone at `phone` (as typed) with `login` (nothing is sent yet).
+fn connect_to(engine: &Engine, phone: &str, login: &LoginArgs) -> Result<Phone, Failure> {
+    let address = parse_address(phone)?;
     let options = ClientOptions {
-        request_timeout: seconds(target.request_timeout),
+        request_timeout: seconds(login.request_timeout),
         ..ClientOptions::default()
     };
-    let credentials = Credentials::new(target.user.clone(), target.password.clone());
+    let credentials = Credentials::new(login.user.clone(), login.password.clone());
     Ok(engine.phone(address, credentials, options)?)
+}
+
+/// A phone's address as typed; a typo is a usage error.
+fn parse_address(phone: &str) -> Result<PhoneAddress, Failure> {
+    phone
+        .trim()
+        .parse()
+        .map_err(|e: crate::phone::AddressError| Failure::usage(e.to_string()))
 }
 
 /// Says on stderr that `phone`'s HTTPS certificate was trusted for the first time by this

@@ -130,6 +130,29 @@ impl Shell {
         self.start_file_job(work, None);
     }
 
+    /// Saves the run on many phones as CSV (one row per phone) where the technician chooses.
+    pub(super) fn export_run(&mut self) {
+        let Some(run) = &self.run else {
+            return;
+        };
+        let text = match crate::provision::run_report::csv_text(&run.records()) {
+            Ok(text) => text,
+            Err(error) => {
+                self.activity
+                    .record(None, format!("The run report could not be made: {error}"));
+                return;
+            }
+        };
+        let name = format!(
+            "phoneprov-run-{}.csv",
+            run.started
+                .to_zoned(self.zone.clone())
+                .strftime("%Y%m%d-%H%M")
+        );
+        let save = files::save_text("the run report".into(), name, files::CSV, text);
+        self.start_file_job(save, None);
+    }
+
     fn start_file_job(
         &mut self,
         work: impl Future<Output = FileOutcome> + Send + 'static,

@@ -8,8 +8,8 @@ use super::Shell;
 use crate::gui::intent::Intent;
 use crate::gui::{
     a11y, credentials_dialog, history_panel, import_review, large_scan_dialog, menu, phones_panel,
-    profile_panel, readiness_panel, restore_review, review, settings_window, shortcuts, style,
-    timeline_panel,
+    profile_panel, readiness_panel, restore_review, review, run_panel, settings_window, shortcuts,
+    site_form, site_review, style, timeline_panel,
 };
 use crate::session::{Settings, ThemeChoice};
 
@@ -45,6 +45,10 @@ impl Shell {
                     &mut self.phones,
                     &mut self.phones_panel,
                     &self.scan,
+                    &phones_panel::ListMarks {
+                        selection: &self.selection,
+                        run: self.run.as_ref(),
+                    },
                 ));
             });
         a11y::name_resize_handle(ui, PHONES_PANEL, "Resize the phone list");
@@ -62,24 +66,47 @@ impl Shell {
                 .id_salt("profile form")
                 .auto_shrink([false, false])
                 .show(ui, |ui| {
-                    if let Some(entry) = self.phones.selected_entry() {
-                        readiness_panel::show(ui, entry, jiff::Timestamp::now());
-                        intents.extend(history_panel::show(
+                    if let Some(run) = &self.run {
+                        intents.extend(run_panel::show(ui, run, &self.zone));
+                        ui.add_space(6.0);
+                    }
+                    if self.selection.is_many() {
+                        let phones: Vec<_> = self
+                            .selection
+                            .ids_in(&self.phones)
+                            .into_iter()
+                            .filter_map(|id| self.phones.get(id))
+                            .collect();
+                        intents.extend(site_form::show(
                             ui,
-                            entry,
-                            &self.history,
+                            &site_form::SiteFormContext {
+                                phones: &phones,
+                                edit: &self.site_edit,
+                                check: &self.site_check,
+                                engine: self.capabilities.engine,
+                                running: self.run.as_ref().is_some_and(|r| !r.finished()),
+                            },
+                        ));
+                    } else {
+                        if let Some(entry) = self.phones.selected_entry() {
+                            readiness_panel::show(ui, entry, jiff::Timestamp::now());
+                            intents.extend(history_panel::show(
+                                ui,
+                                entry,
+                                &self.history,
+                                &self.zone,
+                                running,
+                            ));
+                        }
+                        intents.extend(profile_panel::show(
+                            ui,
+                            self.phones.selected_entry(),
+                            &mut self.profile_panel,
+                            self.capabilities,
+                            &self.form_check,
                             &self.zone,
-                            running,
                         ));
                     }
-                    intents.extend(profile_panel::show(
-                        ui,
-                        self.phones.selected_entry(),
-                        &mut self.profile_panel,
-                        self.capabilities,
-                        &self.form_check,
-                        &self.zone,
-                    ));
                     a11y::keep_focus_in_view(ui);
                 });
             a11y::name_scroll_bars(ui.ctx(), output.id, "the profile form");
@@ -97,6 +124,7 @@ impl Shell {
         let dialog_open = self.review.is_some()
             || self.import_review.is_some()
             || self.restore_review.is_some()
+            || self.site_review.is_some()
             || self.credentials_draft.is_some()
             || self.large_scan_question.is_some()
             || self.settings_draft.is_some();
@@ -217,6 +245,9 @@ impl Shell {
                 .map(|e| e.display_name())
                 .unwrap_or_default();
             intents.extend(restore_review::show(ctx, &name, restore));
+        }
+        if let Some(review) = &self.site_review {
+            intents.extend(site_review::show(ctx, review));
         }
         if let Some(draft) = &mut self.credentials_draft {
             intents.extend(credentials_dialog::show(ctx, draft));

@@ -16,6 +16,17 @@ impl Shell {
         ctx.request_repaint();
         match intent {
             Intent::SelectPhone(id) => self.select_phone(ctx, id),
+            Intent::Select(change) => self.change_selection(ctx, change),
+            Intent::EditSiteField(element, text) => self.edit_site_field(&element, &text),
+            Intent::RevertSiteField(element) => self.site_edit.revert_field(&element),
+            Intent::RevertSite => self.revert_site(),
+            Intent::ReviewSite => self.review_site(),
+            Intent::ConfirmSiteSubmit => self.confirm_site_submit(),
+            Intent::CloseSiteReview => self.site_review = None,
+            Intent::CancelRun => self.cancel_run(),
+            Intent::RetryFailed => self.retry_failed(),
+            Intent::ExportRun => self.export_run(),
+            Intent::CloseRun => self.close_run(),
             Intent::ReadPhone => {
                 if let Some(id) = self.phones.selected {
                     self.read_phone(id);
@@ -93,7 +104,10 @@ impl Shell {
 
     /// Shows a phone in the form, reading it first if it never was.
     fn select_phone(&mut self, ctx: &egui::Context, id: PhoneId) {
-        self.phones.selected = Some(id);
+        self.selection.apply(
+            crate::session::selection::SelectionChange::Only(id),
+            &mut self.phones,
+        );
         if self
             .phones
             .get(id)

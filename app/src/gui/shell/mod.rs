@@ -18,6 +18,7 @@ mod phone_work;
 mod reports;
 mod saving;
 mod scan;
+mod site;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,9 +37,13 @@ use super::profile_panel::{Capabilities, ProfilePanelState};
 use super::restore_review::RestoreReview;
 use super::review::ReviewRow;
 use super::settings_window::SettingsDraft;
+use super::site_review::SiteReview;
 use crate::provision::Engine;
 use crate::session::credentials::{LoginSaved, MemorySecretStore, OsSecretStore, SecretStore};
 use crate::session::profile_files::ImportReview;
+use crate::session::selection::Selection;
+use crate::session::site_edit::{SiteCheck, SiteEdit};
+use crate::session::site_run::SiteRun;
 use crate::session::{
     ActivityLog, FormCheck, PersistError, PhoneId, PhoneList, SavedState, Settings, StateFile,
 };
@@ -69,6 +74,17 @@ pub struct Shell {
     history: HistoryPanelState,
     /// A restore waiting for confirmation.
     restore_review: Option<RestoreReview>,
+    /// The phones selected besides `phones.selected` (Ctrl/Shift-click, *Select all shown*).
+    selection: Selection,
+    /// The one change set typed for a selection of many phones, and its checks per phone.
+    site_edit: SiteEdit,
+    site_check: SiteCheck,
+    /// The review of a submit to many phones, while open.
+    site_review: Option<SiteReview>,
+    /// The last submit to many phones (its summary shows until closed), and what a running
+    /// one needs to go on.
+    run: Option<SiteRun>,
+    run_work: Option<site::RunWork>,
     settings_draft: Option<SettingsDraft>,
     /// The known-phones file shared with `phoneprov discover` (names by MAC); `None`: not
     /// used (tests).
@@ -151,6 +167,12 @@ impl Shell {
             import_review: None,
             history: HistoryPanelState::default(),
             restore_review: None,
+            selection: Selection::default(),
+            site_edit: SiteEdit::default(),
+            site_check: SiteCheck::default(),
+            site_review: None,
+            run: None,
+            run_work: None,
             settings_draft: None,
             known_phones: None,
             large_scan_question: None,
@@ -253,6 +275,21 @@ impl Shell {
         &self.activity
     }
 
+    /// The last submit to many phones, while its summary shows.
+    pub fn run(&self) -> Option<&SiteRun> {
+        self.run.as_ref()
+    }
+
+    /// The phones selected now, in list order.
+    pub fn selected_ids(&self) -> Vec<PhoneId> {
+        self.selection.ids_in(&self.phones)
+    }
+
+    /// The change set typed for a selection of many phones.
+    pub fn site_edits(&self) -> &std::collections::BTreeMap<String, String> {
+        &self.site_edit.edits
+    }
+
     /// Work between frames: background results, saving, the form's checks. No drawing.
     pub fn logic_step(&mut self, ctx: &egui::Context) {
         self.drain_reports(ctx);
@@ -261,7 +298,16 @@ impl Shell {
         self.poll_password_saves();
         self.poll_file_jobs();
         self.save_if_due(ctx);
-        if let Some(entry) = self.phones.selected_entry() {
+        self.selection.retain_existing(&self.phones);
+        if self.selection.is_many() {
+            let phones: Vec<_> = self
+                .selection
+                .ids_in(&self.phones)
+                .into_iter()
+                .filter_map(|id| self.phones.get(id))
+                .collect();
+            self.site_check.refresh(&self.site_edit, &phones);
+        } else if let Some(entry) = self.phones.selected_entry() {
             let line = entry
                 .firmware_line()
                 .unwrap_or(crate::identity::FirmwareLine::ASSUMED);

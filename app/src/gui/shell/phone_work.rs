@@ -28,6 +28,8 @@ pub(super) enum PendingRead {
 /// An apply or resync of one phone, from the click until its `OperationDone`.
 pub(super) struct RunningOperation {
     pub(super) cancel: CancellationToken,
+    /// A run on many phones: its slots (the operation starts once it holds one).
+    limit: Option<Arc<tokio::sync::Semaphore>>,
     /// The work and where to do it, until the login it needs is found.
     waiting_for_login: Option<(Promise<Option<PhoneLogin>>, PhoneAddress, Operation)>,
 }
@@ -57,18 +59,31 @@ impl Shell {
 
     /// Starts an apply (changes) or a resync (rule) on a phone in the background.
     pub(super) fn start_operation(&mut self, id: PhoneId, work: Operation) {
+        if let Err(busy) = self.start_operation_with(id, work, CancellationToken::new(), None) {
+            self.notice = Some(busy);
+        }
+    }
+
+    /// Starts an operation that `cancel` stops and that waits for a slot of `limit` (a run
+    /// on many phones); `Err` says why it did not start.
+    pub(super) fn start_operation_with(
+        &mut self,
+        id: PhoneId,
+        work: Operation,
+        cancel: CancellationToken,
+        limit: Option<Arc<tokio::sync::Semaphore>>,
+    ) -> Result<(), String> {
         if self.engine.is_none() {
-            return;
+            return Err(super::super::profile_panel::NO_ENGINE.to_string());
         }
         let Some(entry) = self.phones.get_mut(id) else {
-            return;
+            return Err("the phone is no longer in the list".to_string());
         };
         if self.operations.contains_key(&id) {
-            self.notice = Some(format!(
+            return Err(format!(
                 "{} is still busy with the last operation; wait for it or cancel it",
                 entry.display_name()
             ));
-            return;
         }
         entry.status = PhoneStatus::Applying;
         // The stepper draws this operation's events only.
@@ -77,10 +92,12 @@ impl Shell {
         let keys = entry.credential_keys();
         let login = self.look_up_login(keys);
         let running = RunningOperation {
-            cancel: CancellationToken::new(),
+            cancel,
+            limit,
             waiting_for_login: Some((login, address, work)),
         };
         self.operations.insert(id, running);
+        Ok(())
     }
 
     /// Moves on the reads and operations whose logins or results are in.
@@ -151,11 +168,26 @@ impl Shell {
             }
         };
         let cancel = running.cancel.clone();
+        let limit = running.limit.clone();
         let reporter = self.reporter.clone();
         // The changes were made for the phone last read here: another phone now answering
         // at the address is refused before anything is sent.
         let mac = self.phones.get_mut(id).and_then(|entry| entry.mac);
         self.handle.spawn(async move {
+            // In a run on many phones: wait for a slot, or for Cancel.
+            let _slot = match limit {
+                Some(limit) => tokio::select! {
+                    slot = limit.acquire_owned() => slot.ok(),
+                    () = cancel.cancelled() => {
+                        reporter.send(Report::OperationDone {
+                            phone: id,
+                            outcome: Err("Cancelled before it started".to_string().into()),
+                        });
+                        return;
+                    }
+                },
+                None => None,
+            };
             let phone = match engine_link::open_phone(&engine, &address, login) {
                 Ok(phone) => Arc::new(phone),
                 Err(error) => {
@@ -185,7 +217,9 @@ impl Shell {
     pub(super) fn phone_read(&mut self, id: PhoneId, outcome: Result<PhoneRead, ReadFailure>) {
         let context = ReadContext {
             operation_running: self.operations.contains_key(&id),
-            selected: self.phones.selected == Some(id),
+            // With many phones selected, a locked one says so in its row and in the run
+            // rather than opening the prompt over the list.
+            selected: self.phones.selected == Some(id) && !self.selection.is_many(),
             prompt_open: self.credentials_draft.is_some(),
         };
         let Some(entry) = self.phones.get_mut(id) else {
@@ -224,6 +258,10 @@ impl Shell {
         self.operations.remove(&id);
         // An apply or restore saved a snapshot first.
         self.history.stale = true;
+        if let Some(run) = &mut self.run {
+            let ended = outcome.as_ref().map(|_| ()).map_err(|f| f.reason.clone());
+            run.record_outcome(id, ended, jiff::Timestamp::now());
+        }
         if let Some(entry) = self.phones.get_mut(id) {
             let name = entry.display_name();
             let line = operation::record_outcome(entry, outcome, jiff::Timestamp::now());

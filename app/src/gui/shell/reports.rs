@@ -29,6 +29,9 @@ impl Shell {
             Report::Note(message) => self.activity.record(None, message),
             Report::PhoneRead { phone, outcome } => self.phone_read(phone, outcome),
             Report::Provision { phone, event } => {
+                if let Some(run) = &mut self.run {
+                    run.record_event(phone, &event);
+                }
                 if let Some(entry) = self.phones.get_mut(phone) {
                     let name = entry.display_name();
                     if let Some(line) = engine_events::record(entry, &event) {
