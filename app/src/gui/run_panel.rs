@@ -11,7 +11,13 @@ use crate::session::site_run::{PhoneStage, SiteRun};
 use crate::session::stepper;
 use crate::session::timeline::Tone;
 
-pub fn show(ui: &mut Ui, run: &SiteRun, zone: &jiff::tz::TimeZone) -> Vec<Intent> {
+/// `now` is the time the running steps count up to (the frame's time; fixed in tests).
+pub fn show(
+    ui: &mut Ui,
+    run: &SiteRun,
+    zone: &jiff::tz::TimeZone,
+    now: jiff::Timestamp,
+) -> Vec<Intent> {
     let mut intents = Vec::new();
     let visuals = ui.visuals().clone();
     let counts = run.counts();
@@ -84,7 +90,7 @@ pub fn show(ui: &mut Ui, run: &SiteRun, zone: &jiff::tz::TimeZone) -> Vec<Intent
                 .max_height(240.0)
                 .show(ui, |ui| {
                     egui::Grid::new("run phones grid")
-                        .num_columns(4)
+                        .num_columns(3)
                         .spacing([14.0, 3.0])
                         .striped(true)
                         .show(ui, |ui| {
@@ -93,20 +99,23 @@ pub fn show(ui: &mut Ui, run: &SiteRun, zone: &jiff::tz::TimeZone) -> Vec<Intent
                                 let colour = style::tone_colour(&visuals, tone);
                                 ui.label(RichText::new(format!("{icon} {}", phone.name)).strong());
                                 ui.label(RichText::new(short_address(&phone.address)).weak());
-                                ui.add(
-                                    egui::Label::new(
-                                        RichText::new(phone.stage.words()).color(colour),
-                                    )
-                                    .wrap(),
-                                );
-                                let running = matches!(phone.stage, PhoneStage::Running(_));
-                                stepper_widget::show(
-                                    ui,
-                                    &stepper::steps(&phone.events, running),
-                                    zone,
-                                    jiff::Timestamp::now(),
-                                    StepperSize::Compact,
-                                );
+                                // The stage as a compact stepper, and in words below it.
+                                ui.vertical(|ui| {
+                                    let running = matches!(phone.stage, PhoneStage::Running(_));
+                                    stepper_widget::show(
+                                        ui,
+                                        &stepper::steps(&phone.events, running),
+                                        zone,
+                                        now,
+                                        StepperSize::Compact,
+                                    );
+                                    ui.add(
+                                        egui::Label::new(
+                                            RichText::new(phone.stage.words()).color(colour),
+                                        )
+                                        .wrap(),
+                                    );
+                                });
                                 ui.end_row();
                             }
                         });

@@ -62,11 +62,13 @@ fn site_run() -> SiteRun {
 fn render(theme: egui::Theme, name: &str) {
     let run = site_run();
     let mut harness = Harness::builder()
-        .with_size([760.0, 330.0])
+        .with_size([760.0, 420.0])
         .with_theme(theme)
         .wgpu()
         .build_ui(move |ui| {
-            run_panel::show(ui, &run, &jiff::tz::TimeZone::UTC);
+            // Five seconds after the events: the waiting phone's time counts to then.
+            let now = jiff::Timestamp::from_second(5).unwrap();
+            run_panel::show(ui, &run, &jiff::tz::TimeZone::UTC, now);
         });
     harness.run();
     // What the technician reads from the summary, by name.

@@ -67,7 +67,12 @@ impl Shell {
                 .auto_shrink([false, false])
                 .show(ui, |ui| {
                     if let Some(run) = &self.run {
-                        intents.extend(run_panel::show(ui, run, &self.zone));
+                        intents.extend(run_panel::show(
+                            ui,
+                            run,
+                            &self.zone,
+                            jiff::Timestamp::now(),
+                        ));
                         ui.add_space(6.0);
                     }
                     if self.selection.is_many() {
