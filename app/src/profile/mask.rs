@@ -169,11 +169,13 @@ fn secret_spans(text: &str) -> Vec<(usize, usize)> {
     let mut next_quote = Cursor::default();
     let mut spans = Vec::new();
     for start in starts {
+        // Whitespace as the rule parser reads it (Unicode's, U+0085 included), or a value
+        // behind a non-ASCII space stays visible (the fuzzer found `--key\u{85} secret`).
         let value_start = start
-            + bytes[start..]
-                .iter()
-                .take_while(|b| b.is_ascii_whitespace())
-                .count();
+            + text[start..]
+                .char_indices()
+                .find(|(_, c)| !c.is_whitespace())
+                .map_or(text.len() - start, |(at, _)| at);
         let end = if bytes.get(value_start) == Some(&b'"') {
             next_quote
                 .find(bytes, value_start + 1, |b| b == b'"')
@@ -222,6 +224,14 @@ impl Cursor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `profile_rule` fuzz target: the rule parser takes U+0085 (next line) as
+    /// whitespace, so `$SC$` is the key, and the mask must hide it.
+    #[test]
+    fn a_value_behind_a_unicode_space_is_masked() {
+        let masked = mask_secrets("[--key\u{85} $SC$]http://x/p.xml");
+        assert!(!masked.contains("$SC$"), "{masked}");
+    }
 
     /// Found by the `profile_rule` fuzz target: a quoted value glued to more text left the
     /// rest of the word visible, so masking the masked text changed it again.
