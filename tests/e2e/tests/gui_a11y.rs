@@ -18,6 +18,7 @@ use phoneprov::gui::Shell;
 use phoneprov::session::PhoneStatus;
 
 mod gui_common;
+use gui_common::wait_for;
 use gui_common::{DemoWindow, demo_app};
 
 const WINDOW: [f32; 2] = [1280.0, 900.0];
@@ -63,25 +64,6 @@ fn settled_demo() -> (tempfile::TempDir, Harness<'static, Shell>) {
     });
     harness.run();
     (dir, harness)
-}
-
-/// Steps the UI until `done` holds, for at most `seconds` of wall time.
-fn wait_for(
-    harness: &mut Harness<'_, Shell>,
-    seconds: u64,
-    what: &str,
-    done: impl Fn(&Shell) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    loop {
-        harness.step();
-        if done(harness.state()) {
-            harness.run_steps(2);
-            return;
-        }
-        assert!(Instant::now() < deadline, "{what}: not within {seconds} s");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// Every enabled control that takes keyboard focus, under `within` (a node) or in the whole

@@ -11,6 +11,7 @@ use phoneprov::gui::Shell;
 use phoneprov::session::StateFile;
 
 mod gui_common;
+use gui_common::wait_for;
 use gui_common::{DemoWindow, type_into};
 
 fn app(dir: &Path, pixels_per_point: f32) -> Harness<'static, Shell> {
@@ -327,31 +328,6 @@ fn demo_app(dir: &Path) -> Harness<'static, Shell> {
 /// The demo app and a control handle per demo phone (start/end calls), in list order.
 fn demo_app_with_controls(dir: &Path) -> (Harness<'static, Shell>, Vec<phone_sim::PhoneControl>) {
     gui_common::demo_app(dir, DemoWindow::default())
-}
-
-/// Steps the UI until `done` holds, for at most `seconds` of wall time.
-fn wait_for(
-    harness: &mut Harness<'_, Shell>,
-    seconds: u64,
-    what: &str,
-    done: impl Fn(&Shell) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    loop {
-        harness.step();
-        if done(harness.state()) {
-            // A spinner may still turn (e.g. the follow-up read): step, do not wait to settle.
-            harness.run_steps(2);
-            return;
-        }
-        if Instant::now() > deadline {
-            panic!(
-                "{what}: not within {seconds} s. Activity:\n{}",
-                harness.state().activity().to_text(&jiff::tz::TimeZone::UTC)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 #[test]

@@ -4,7 +4,6 @@
 //! them: one busy on a call, one with a password, one that refuses the value.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -14,6 +13,7 @@ use phoneprov::session::PhoneStatus;
 use phoneprov::session::site_run::PhoneStage;
 
 mod gui_common;
+use gui_common::wait_for;
 use gui_common::{DemoWindow, type_into};
 
 /// The demo phones in list order.
@@ -24,35 +24,6 @@ const LOBBY_SPA: usize = 3;
 
 fn demo(dir: &Path) -> (Harness<'static, Shell>, Vec<phone_sim::PhoneControl>) {
     gui_common::demo_app(dir, DemoWindow::default())
-}
-
-/// Steps the UI until `done` holds, for at most `seconds` of wall time.
-fn wait_for(
-    harness: &mut Harness<'_, Shell>,
-    seconds: u64,
-    what: &str,
-    done: impl Fn(&Shell) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    loop {
-        harness.step();
-        if done(harness.state()) {
-            harness.run_steps(2);
-            return;
-        }
-        if Instant::now() > deadline {
-            let run = harness
-                .state()
-                .run()
-                .map(|r| r.lines().join("\n"))
-                .unwrap_or_default();
-            panic!(
-                "{what}: not within {seconds} s.\nRun:\n{run}\nActivity:\n{}",
-                harness.state().activity().to_text(&jiff::tz::TimeZone::UTC)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 fn id_of(shell: &Shell, index: usize) -> phoneprov::session::PhoneId {

@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -95,4 +96,35 @@ pub fn type_into(harness: &mut Harness<'_, Shell>, label: &str, text: &str) {
     field.click();
     field.type_text(text);
     harness.run();
+}
+
+/// Steps the UI until `done` holds, for at most `seconds` of wall time; on time-out the
+/// failure shows the run on many phones (if any) and the activity log.
+pub fn wait_for(
+    harness: &mut Harness<'_, Shell>,
+    seconds: u64,
+    what: &str,
+    done: impl Fn(&Shell) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        harness.step();
+        if done(harness.state()) {
+            // A spinner may still turn (e.g. the follow-up read): step, do not wait to settle.
+            harness.run_steps(2);
+            return;
+        }
+        if Instant::now() > deadline {
+            let run = harness
+                .state()
+                .run()
+                .map(|r| r.lines().join("\n"))
+                .unwrap_or_default();
+            panic!(
+                "{what}: not within {seconds} s.\nRun:\n{run}\nActivity:\n{}",
+                harness.state().activity().to_text(&jiff::tz::TimeZone::UTC)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
