@@ -209,8 +209,11 @@ fn dialog_focus_id() -> Id {
     Id::unique("phoneprov a11y dialogs")
 }
 
-/// A modal dialog at most `max_width` wide with `title` as its heading, named by it in the
-/// accessibility tree. When it opens it takes keyboard focus (its first control, which each
+/// A modal dialog `width` wide (narrower only if the window is) with `title` as its heading,
+/// named by it in the accessibility tree. The width is fixed because a wrapped paragraph in a
+/// dialog sized to its content took the width of the frame before; with a scroll area that
+/// made the dialog change height and move every frame, and a click could land where its
+/// button had been. When it opens it takes keyboard focus (its first control, which each
 /// dialog makes its first field or default button); when it is no longer drawn, [`end_frame`]
 /// gives focus back to the control that had it before. Tab and Shift+Tab stay inside it while
 /// it is open (egui's modal layer).
@@ -218,7 +221,7 @@ pub fn dialog<R>(
     ctx: &Context,
     id_salt: &str,
     title: &str,
-    max_width: f32,
+    width: f32,
     add_contents: impl FnOnce(&mut Ui) -> R,
 ) -> ModalResponse<R> {
     let id = Id::unique(("phoneprov dialog", id_salt));
@@ -239,7 +242,7 @@ pub fn dialog<R>(
         }
     });
     Modal::new(id).show(ctx, |ui| {
-        ui.set_max_width(max_width);
+        ui.set_width(width.min(ctx.content_rect().width() - 48.0).max(200.0));
         let heading = ui.heading(title);
         if let Some(dialog) = ui
             .stack()

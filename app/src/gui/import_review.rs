@@ -24,6 +24,9 @@ pub fn show(ctx: &egui::Context, phone_name: &str, review: &ImportReview) -> Vec
         ui.add_space(6.0);
         let output = egui::ScrollArea::vertical()
             .max_height(300.0)
+            // Full height at once when it scrolls: grown a frame at a time, the dialog moved
+            // under the pointer.
+            .min_scrolled_height(300.0)
             .show(ui, |ui| {
                 for unknown in &review.unknown {
                     let hint = did_you_mean(&unknown.nearest).unwrap_or_default();

@@ -51,6 +51,9 @@ pub fn show(ctx: &egui::Context, phone_name: &str, rows: &[ReviewRow]) -> Vec<In
 pub fn change_table(ui: &mut egui::Ui, rows: &[ReviewRow]) {
     let output = egui::ScrollArea::vertical()
         .max_height(360.0)
+        // Full height at once when it scrolls: grown a frame at a time, the dialog moved
+        // under the pointer.
+        .min_scrolled_height(360.0)
         .show(ui, |ui| {
             egui::Grid::new("review rows")
                 .num_columns(3)

@@ -42,6 +42,9 @@ pub fn show(ctx: &egui::Context, review: &SiteReview) -> Vec<Intent> {
         ui.add_space(6.0);
         let output = egui::ScrollArea::vertical()
             .max_height(420.0)
+            // Full height at once when it scrolls: grown a frame at a time, the dialog moved
+            // under the pointer.
+            .min_scrolled_height(420.0)
             .show(ui, |ui| {
                 egui::Grid::new("site review rows")
                     .num_columns(4)

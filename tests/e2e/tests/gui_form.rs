@@ -12,7 +12,7 @@ use phoneprov::session::StateFile;
 
 mod gui_common;
 use gui_common::wait_for;
-use gui_common::{DemoWindow, type_into};
+use gui_common::{DemoWindow, clear_field, replace_in, type_into};
 
 fn app(dir: &Path, pixels_per_point: f32) -> Harness<'static, Shell> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -44,10 +44,7 @@ fn added_phone_is_not_contacted_and_bad_values_show_their_errors() {
     add_phone(&mut harness, "http://198.18.0.11/admin/cfg.xml");
     harness.get_by_label_contains("give only the phone's address");
     assert!(harness.state().phones().entries.is_empty());
-    harness.get_by_label("Add by address:").focus();
-    harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
-    harness.key_press(egui::Key::Backspace);
-    harness.run();
+    clear_field(&mut harness, "Add by address:");
 
     add_phone(&mut harness, "198.18.0.11");
     // Only what is real: the phone was not contacted, and the list says so.
@@ -352,11 +349,7 @@ fn demo_submit_is_verified_on_the_phone_and_a_password_phone_asks_for_one() {
         shell.phones().selected_entry().unwrap().status == PhoneStatus::Reachable
     });
     // Part of the 10.4 article's worked example, typed into the form.
-    harness.get_by_label("Resync Periodic").focus();
-    harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
-    harness.key_press(egui::Key::Backspace);
-    harness.run();
-    type_into(&mut harness, "Resync Periodic", "3665");
+    replace_in(&mut harness, "Resync Periodic", "3665");
     type_into(&mut harness, "Resync At (HHmm)", "1800");
     harness.get_by_label("Submit 2 changes…").click();
     harness.run();
@@ -619,11 +612,7 @@ fn a_value_the_phone_drops_is_marked_on_its_field_and_the_others_confirmed() {
     wait_for(&mut harness, 20, "Reception read", |shell| {
         shell.phones().selected_entry().unwrap().status == PhoneStatus::Reachable
     });
-    harness.get_by_label("Resync Periodic").focus();
-    harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
-    harness.key_press(egui::Key::Backspace);
-    harness.run();
-    type_into(&mut harness, "Resync Periodic", "3665");
+    replace_in(&mut harness, "Resync Periodic", "3665");
     type_into(&mut harness, "Resync At (HHmm)", "1800");
     harness.get_by_label("Submit 2 changes…").click();
     harness.run();

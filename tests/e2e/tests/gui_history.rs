@@ -13,7 +13,7 @@ use phoneprov::gui::Shell;
 use phoneprov::session::{Outcome, PhoneStatus};
 
 mod gui_common;
-use gui_common::{DemoWindow, type_into};
+use gui_common::{DemoWindow, replace_in, type_into};
 
 fn demo_app(dir: &Path) -> (Harness<'static, Shell>, Vec<phone_sim::PhoneControl>) {
     gui_common::demo_app(dir, DemoWindow::default())
@@ -53,15 +53,6 @@ fn selected_status(harness: &Harness<'_, Shell>) -> PhoneStatus {
         .clone()
 }
 
-/// Sets Resync Periodic of the selected phone to `value` in the form.
-fn type_resync_periodic(harness: &mut Harness<'_, Shell>, value: &str) {
-    harness.get_by_label("Resync Periodic").focus();
-    harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
-    harness.key_press(egui::Key::Backspace);
-    harness.run_steps(2);
-    type_into(harness, "Resync Periodic", value);
-}
-
 /// Steps the UI until a node labelled `label` shows (a dialog fades in over a few frames).
 fn wait_for_label(harness: &mut Harness<'_, Shell>, label: &str) {
     wait_for(harness, 10, label, |h| h.query_by_label(label).is_some());
@@ -91,7 +82,7 @@ fn a_submit_leaves_a_snapshot_that_is_compared_and_restored_through_its_review()
     assert_ne!(before, "3665");
     harness.get_by_label_contains("History and rollback (0 snapshot(s))");
 
-    type_resync_periodic(&mut harness, "3665");
+    replace_in(&mut harness, "Resync Periodic", "3665");
     submit_and_verify(&mut harness, "Submit 1 change…");
     assert_eq!(
         controls[0].value("Resync_Periodic").as_deref(),
@@ -231,7 +222,7 @@ fn a_finished_operation_s_stepper_leaves_the_window_idle() {
     wait_for(&mut harness, 20, "Reception read", |h| {
         selected_status(h) == PhoneStatus::Reachable
     });
-    type_resync_periodic(&mut harness, "7200");
+    replace_in(&mut harness, "Resync Periodic", "7200");
     submit_and_verify(&mut harness, "Submit 1 change…");
     harness.get_by_label_contains("Step 6 of 6: Verified, done at");
     // Once the follow-up read and the pending save are done, nothing asks for a frame.

@@ -14,7 +14,7 @@ use phoneprov::session::site_run::PhoneStage;
 
 mod gui_common;
 use gui_common::wait_for;
-use gui_common::{DemoWindow, type_into};
+use gui_common::{DemoWindow, replace_in, type_into};
 
 /// The demo phones in list order.
 const RECEPTION: usize = 0;
@@ -152,11 +152,7 @@ fn a_submit_to_four_phones_waits_for_the_busy_one_fails_the_others_with_reasons_
         .click();
     harness.run();
 
-    harness.get_by_label("Resync Periodic").focus();
-    harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
-    harness.key_press(egui::Key::Backspace);
-    harness.run();
-    type_into(&mut harness, "Resync Periodic", "7200");
+    replace_in(&mut harness, "Resync Periodic", "7200");
     harness.get_by_label("Submit to 4 phones…").click();
     harness.run();
     // The review: each phone with old → new.
@@ -309,4 +305,77 @@ fn cancel_stops_the_whole_run() {
         }
         other => panic!("Warehouse: {other:?}"),
     }
+}
+
+/// Opens a dialog drawn by `show` and clicks `button` as soon as the window has settled: the
+/// dialog must not move between frames, or the click lands where the button was (a review
+/// long enough to scroll once grew a step a frame and lost the first click).
+fn first_click_on_a_settled_dialog(
+    show: impl Fn(&egui::Context) -> Vec<phoneprov::gui::intent::Intent>,
+    button: &str,
+) -> Vec<phoneprov::gui::intent::Intent> {
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_ui_state(
+            |ui, intents: &mut Vec<phoneprov::gui::intent::Intent>| intents.extend(show(ui.ctx())),
+            Vec::new(),
+        );
+    harness.run();
+    let settled = harness.get_by_label(button).rect();
+    for _ in 0..3 {
+        harness.step();
+        assert_eq!(
+            harness.get_by_label(button).rect(),
+            settled,
+            "the dialog moved after the window settled"
+        );
+    }
+    harness.state_mut().clear();
+    harness.get_by_label(button).click();
+    harness.run();
+    harness.state().clone()
+}
+
+fn review_row(index: usize) -> phoneprov::gui::review::ReviewRow {
+    phoneprov::gui::review::ReviewRow {
+        label: format!("Resync Trigger {index}"),
+        change: phoneprov::session::form::Change {
+            element: format!("Resync_Trigger_{index}"),
+            old: Some(String::new()),
+            new: format!("$UPGTMR gt {index}"),
+        },
+    }
+}
+
+#[test]
+fn a_site_review_that_scrolls_takes_the_first_click_on_send() {
+    use phoneprov::gui::site_review::{PhoneReview, SiteReview};
+    let review = SiteReview {
+        phones: (0..30)
+            .map(|i| PhoneReview {
+                name: format!("Desk {i:02}"),
+                rows: vec![review_row(1)],
+            })
+            .collect(),
+        not_sent: Vec::new(),
+        parallel: 8,
+    };
+    let intents = first_click_on_a_settled_dialog(
+        |ctx| phoneprov::gui::site_review::show(ctx, &review),
+        "Send to 30 phones and verify",
+    );
+    assert_eq!(
+        intents,
+        vec![phoneprov::gui::intent::Intent::ConfirmSiteSubmit]
+    );
+}
+
+#[test]
+fn a_phone_review_that_scrolls_takes_the_first_click_on_send() {
+    let rows: Vec<_> = (1..=40).map(review_row).collect();
+    let intents = first_click_on_a_settled_dialog(
+        |ctx| phoneprov::gui::review::show(ctx, "Desk 01", &rows),
+        "Send and verify",
+    );
+    assert_eq!(intents, vec![phoneprov::gui::intent::Intent::ConfirmSubmit]);
 }

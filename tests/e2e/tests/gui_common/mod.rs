@@ -98,6 +98,20 @@ pub fn type_into(harness: &mut Harness<'_, Shell>, label: &str, text: &str) {
     harness.run();
 }
 
+/// Empties the field named `label` (focus, select all, delete).
+pub fn clear_field(harness: &mut Harness<'_, Shell>, label: &str) {
+    harness.get_by_label(label).focus();
+    harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    harness.key_press(egui::Key::Backspace);
+    harness.run_steps(2);
+}
+
+/// Replaces what the field named `label` holds with `text`.
+pub fn replace_in(harness: &mut Harness<'_, Shell>, label: &str, text: &str) {
+    clear_field(harness, label);
+    type_into(harness, label, text);
+}
+
 /// Steps the UI until `done` holds, for at most `seconds` of wall time; on time-out the
 /// failure shows the run on many phones (if any) and the activity log.
 pub fn wait_for(
