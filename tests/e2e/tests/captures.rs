@@ -18,21 +18,8 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-/// `target/<profile>/phoneprov`, built by `cargo build -p phoneprov`.
-fn binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    let path = dir.join(format!("phoneprov{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} is missing: build it first with `cargo build -p phoneprov`",
-        path.display()
-    );
-    path
-}
-
 async fn run(data: &tempfile::TempDir, args: &[&str]) -> Output {
-    let mut command = std::process::Command::new(binary());
+    let mut command = std::process::Command::new(common::phoneprov_binary());
     command
         .args(args)
         .env("PHONEPROV_DATA_DIR", data.path())
@@ -310,7 +297,7 @@ async fn the_capture_holds_no_secret() {
     .unwrap();
     let data = tempfile::tempdir().unwrap();
     let file = data.path().join("capture.json");
-    let mut command = std::process::Command::new(binary());
+    let mut command = std::process::Command::new(common::phoneprov_binary());
     command
         .args(["capture", &live.url(), "-o", file.to_str().unwrap()])
         .env("PHONEPROV_DATA_DIR", data.path())

@@ -6,21 +6,10 @@ use std::process::Output;
 
 use phone_sim::{PhoneConfig, PhoneSim, RunningPhone};
 
-/// `target/<profile>/phoneprov`, built by `cargo build --workspace` (scripts/test does).
-fn binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    let path = dir.join(format!("phoneprov{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} is missing: build it first with `cargo build -p phoneprov`",
-        path.display()
-    );
-    path
-}
+mod common;
 
 async fn run(data: &tempfile::TempDir, args: &[&str], password: Option<&str>) -> Output {
-    let mut command = std::process::Command::new(binary());
+    let mut command = std::process::Command::new(common::phoneprov_binary());
     command
         .args(args)
         .env("PHONEPROV_DATA_DIR", data.path())

@@ -13,6 +13,8 @@ use phoneprov::discovery::{
 };
 use phoneprov::identity::Mac;
 
+mod common;
+
 /// The namespace LAN, or a failure that says how to run these tests.
 struct Lan {
     cidr: ipnet::IpNet,
@@ -482,22 +484,9 @@ async fn add_by_address_fingerprints_it_and_keeps_a_silent_one() {
     assert_eq!(silent.access, Access::Unreachable);
 }
 
-/// The `phoneprov` binary next to this test's (scripts/test builds it first).
-fn phoneprov_binary() -> std::path::PathBuf {
-    let test = std::env::current_exe().expect("test path");
-    let dir = test.parent().and_then(|d| d.parent()).expect("target dir");
-    let binary = dir.join(format!("phoneprov{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        binary.exists(),
-        "{} is missing: build it first (cargo build -p phoneprov)",
-        binary.display()
-    );
-    binary
-}
-
 /// Runs the binary without blocking the runtime (the emulated phones live on it).
 async fn run_cli(args: &[&str], data_dir: &std::path::Path) -> std::process::Output {
-    let mut command = std::process::Command::new(phoneprov_binary());
+    let mut command = std::process::Command::new(common::phoneprov_binary());
     command.args(args).env("PHONEPROV_DATA_DIR", data_dir);
     tokio::task::spawn_blocking(move || command.output())
         .await
@@ -724,7 +713,7 @@ async fn run_cli_streaming(
     mut at_each_line: impl FnMut(&str) + Send + 'static,
 ) -> (std::process::ExitStatus, String) {
     use std::io::{BufRead, Read};
-    let mut command = std::process::Command::new(phoneprov_binary());
+    let mut command = std::process::Command::new(common::phoneprov_binary());
     command
         .args(args)
         .env("PHONEPROV_DATA_DIR", data_dir)

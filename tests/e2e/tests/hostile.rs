@@ -462,23 +462,10 @@ async fn a_redirect_to_another_host_is_not_followed() {
     );
 }
 
-/// `target/<profile>/phoneprov`, built by `cargo build -p phoneprov`.
-fn binary() -> std::path::PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    let path = dir.join(format!("phoneprov{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} is missing: build it first",
-        path.display()
-    );
-    path
-}
-
 /// Runs the CLI with its own data directory; returns (exit code, everything printed).
 async fn cli(args: &[&str]) -> (i32, String) {
     let data = tempfile::tempdir().unwrap();
-    let mut command = std::process::Command::new(binary());
+    let mut command = std::process::Command::new(common::phoneprov_binary());
     command
         .args(args)
         .env("PHONEPROV_DATA_DIR", data.path())

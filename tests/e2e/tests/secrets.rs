@@ -67,13 +67,6 @@ const FLOW: &[&[&str]] = &[
     &["capture", "{phone}", "-o", "{out}/capture.json"],
 ];
 
-/// `target/<profile>/phoneprov`, built by `cargo build --workspace` (scripts/test does).
-fn binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    dir.join(format!("phoneprov{}", std::env::consts::EXE_SUFFIX))
-}
-
 /// The directories phoneprov may write to, all inside one temporary root.
 struct Home {
     root: tempfile::TempDir,
@@ -93,7 +86,7 @@ impl Home {
     }
 
     async fn run(&self, args: Vec<String>) -> Output {
-        let mut command = std::process::Command::new(binary());
+        let mut command = std::process::Command::new(common::phoneprov_binary());
         command
             .args(&args)
             .env("PHONEPROV_PASSWORD", ADMIN_PASSWORD)

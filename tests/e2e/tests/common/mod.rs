@@ -191,3 +191,16 @@ pub fn sim_values(sim: &RunningPhone, names: &[(String, String)]) -> Vec<(String
         .map(|(n, _)| (n.clone(), control.value(n).unwrap_or_default()))
         .collect()
 }
+
+/// The `phoneprov` binary next to this test's (`scripts/test` builds it first).
+pub fn phoneprov_binary() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap();
+    let path = dir.join(format!("phoneprov{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is missing: build it first with `cargo build -p phoneprov`",
+        path.display()
+    );
+    path
+}
