@@ -268,13 +268,23 @@ pub async fn load_history(
 /// An apply's error for the form: the values the phone confirmed and those it reports
 /// differently, field by field.
 fn apply_failure(error: &ApplyError) -> OperationFailure {
-    let reason = match error {
-        // The window's words for a login (the 🔑 Password… button), not the CLI's flags.
-        ApplyError::Phone(
-            login @ (PhoneError::NeedsPassword { .. } | PhoneError::WrongPassword { .. }),
-        ) => read_failure(login.clone()).message,
-        other => other.to_string(),
+    // The window's words for a login (the 🔑 Password… button), not the CLI's flags.
+    let login = |error: &PhoneError| {
+        matches!(
+            error,
+            PhoneError::NeedsPassword { .. } | PhoneError::WrongPassword { .. }
+        )
+        .then(|| read_failure(error.clone()).message)
     };
+    let reason = match error {
+        ApplyError::Phone(cause) => login(cause),
+        // Refused at the read before anything was sent (the usual case for a password).
+        ApplyError::NotRead(cause) => {
+            login(cause).map(|words| format!("{words} Nothing was sent to the phone."))
+        }
+        _ => None,
+    }
+    .unwrap_or_else(|| error.to_string());
     let mut failure = OperationFailure::from(reason);
     if let ApplyError::Unverified {
         mismatches,
@@ -333,5 +343,43 @@ mod tests {
             assert_eq!(failure.message, error.to_string());
             assert!(!failure.needs_password);
         }
+    }
+
+    /// A password the phone asks for, refused at the read before the apply or during it, is
+    /// said in the window's words (the 🔑 Password… button), never the CLI's flags.
+    #[test]
+    fn an_apply_refused_for_a_password_says_the_windows_words() {
+        let needs = PhoneError::NeedsPassword {
+            phone: "10.0.0.7:80".into(),
+        };
+        let refused = PhoneError::WrongPassword {
+            phone: "10.0.0.7:80".into(),
+            user: "admin".into(),
+            method: "digest".into(),
+        };
+        for (error, words) in [
+            (
+                ApplyError::NotRead(needs.clone()),
+                "The phone asks for a password. Use 🔑 Password… to give it. Nothing was sent \
+                 to the phone.",
+            ),
+            (
+                ApplyError::Phone(needs),
+                "The phone asks for a password. Use 🔑 Password… to give it.",
+            ),
+            (
+                ApplyError::NotRead(refused),
+                "The phone refused the password for user \"admin\". Use 🔑 Password… to \
+                 correct it. Nothing was sent to the phone.",
+            ),
+        ] {
+            let reason = apply_failure(&error).reason;
+            assert_eq!(reason, words);
+            assert!(!reason.contains("--password"), "{reason}");
+        }
+        let other = ApplyError::NotRead(PhoneError::NothingListens {
+            phone: "10.0.0.7:80".into(),
+        });
+        assert_eq!(apply_failure(&other).reason, other.to_string());
     }
 }
