@@ -99,7 +99,9 @@ pub fn show(
                                 let colour = style::tone_colour(&visuals, tone);
                                 ui.label(RichText::new(format!("{icon} {}", phone.name)).strong());
                                 ui.label(RichText::new(short_address(&phone.address)).weak());
-                                // The stage as a compact stepper, and in words below it.
+                                // The stage as a compact stepper, which names its current
+                                // step; below it, the words only where they say more: a
+                                // failure's reason, or a phone not started yet.
                                 ui.vertical(|ui| {
                                     let running = matches!(phone.stage, PhoneStage::Running(_));
                                     stepper_widget::show(
@@ -109,12 +111,17 @@ pub fn show(
                                         now,
                                         StepperSize::Compact,
                                     );
-                                    ui.add(
-                                        egui::Label::new(
-                                            RichText::new(phone.stage.words()).color(colour),
-                                        )
-                                        .wrap(),
-                                    );
+                                    if matches!(
+                                        phone.stage,
+                                        PhoneStage::Failed(_) | PhoneStage::Queued
+                                    ) {
+                                        ui.add(
+                                            egui::Label::new(
+                                                RichText::new(phone.stage.words()).color(colour),
+                                            )
+                                            .wrap(),
+                                        );
+                                    }
                                 });
                                 ui.end_row();
                             }

@@ -75,7 +75,8 @@ fn render(theme: egui::Theme, name: &str) {
     harness.get_by_label("✔ 1 verified");
     harness.get_by_label("⏳ 2 waiting");
     harness.get_by_label("✖ 2 failed");
-    harness.get_by_label("Waiting for the phone to be idle");
+    // The running phone's compact stepper names its current step and how long it has taken.
+    harness.get_by_label("Waiting for idle 5 s so far");
     harness.get_by_label("Retry the failed ones (2)");
     harness.get_by_label("Cancel the run");
     harness.snapshot_options(name, &SnapshotOptions::default().max_failed_pixels(40));
