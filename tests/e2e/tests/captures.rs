@@ -18,28 +18,9 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-async fn run(data: &tempfile::TempDir, args: &[&str]) -> Output {
-    let mut command = std::process::Command::new(common::phoneprov_binary());
-    command
-        .args(args)
-        .env("PHONEPROV_DATA_DIR", data.path())
-        .env_remove("PHONEPROV_PASSWORD");
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
-}
-
-fn printed(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
 fn json_of(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", printed(output)))
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", common::printed(output)))
 }
 
 /// Every capture in the fixtures directory.
@@ -126,8 +107,12 @@ async fn every_fixture_capture_passes_show_status_set_and_resync() {
         assert_eq!(get(&format!("{url}{dump_path}")).await, dump, "{name}");
 
         // show
-        let output = run(&data, &["show", &url, "--json"]).await;
-        assert!(output.status.success(), "{name}: {}", printed(&output));
+        let output = common::run_cli(&data, &["show", &url, "--json"]).await;
+        assert!(
+            output.status.success(),
+            "{name}: {}",
+            common::printed(&output)
+        );
         let shown = json_of(&output);
         assert_eq!(shown["identity"]["model"], model.as_str(), "{name}");
         assert_eq!(
@@ -140,21 +125,29 @@ async fn every_fixture_capture_passes_show_status_set_and_resync() {
         assert!(!fields.is_empty(), "{name}");
 
         // status
-        let output = run(&data, &["status", &url, "--json"]).await;
-        assert!(output.status.success(), "{name}: {}", printed(&output));
+        let output = common::run_cli(&data, &["status", &url, "--json"]).await;
+        assert!(
+            output.status.success(),
+            "{name}: {}",
+            common::printed(&output)
+        );
         let status = json_of(&output);
         assert_eq!(status["identity"]["model"], model.as_str(), "{name}");
-        let output = run(&data, &["status", &url]).await;
-        assert!(output.status.success(), "{name}: {}", printed(&output));
+        let output = common::run_cli(&data, &["status", &url]).await;
         assert!(
-            printed(&output).contains(&model),
+            output.status.success(),
             "{name}: {}",
-            printed(&output)
+            common::printed(&output)
+        );
+        assert!(
+            common::printed(&output).contains(&model),
+            "{name}: {}",
+            common::printed(&output)
         );
 
         // set by push: the value lands in the captured dump, nothing else in it changes.
         let before = element_text(&dump, "Resync_Periodic").to_string();
-        let output = run(
+        let output = common::run_cli(
             &data,
             &[
                 "set",
@@ -166,7 +159,11 @@ async fn every_fixture_capture_passes_show_status_set_and_resync() {
             ],
         )
         .await;
-        assert!(output.status.success(), "{name}: {}", printed(&output));
+        assert!(
+            output.status.success(),
+            "{name}: {}",
+            common::printed(&output)
+        );
         let report = json_of(&output);
         assert_eq!(report["verified"], true, "{name}");
         assert_eq!(report["via"], "push", "{name}");
@@ -191,20 +188,28 @@ async fn every_fixture_capture_passes_show_status_set_and_resync() {
         );
 
         // set by post: MPP takes it; SPA phones have no /admin/config.xml, said in words.
-        let output = run(
+        let output = common::run_cli(
             &data,
             &["set", &url, "Resync_Periodic=5400", "--via", "post"],
         )
         .await;
         if spa {
-            assert!(!output.status.success(), "{name}: {}", printed(&output));
             assert!(
-                printed(&output).contains("SPA"),
+                !output.status.success(),
                 "{name}: {}",
-                printed(&output)
+                common::printed(&output)
+            );
+            assert!(
+                common::printed(&output).contains("SPA"),
+                "{name}: {}",
+                common::printed(&output)
             );
         } else {
-            assert!(output.status.success(), "{name}: {}", printed(&output));
+            assert!(
+                output.status.success(),
+                "{name}: {}",
+                common::printed(&output)
+            );
             let served = get(&format!("{url}{dump_path}")).await;
             assert!(
                 element_text(&served, "Resync_Periodic").contains(">5400<"),
@@ -215,13 +220,17 @@ async fn every_fixture_capture_passes_show_status_set_and_resync() {
         // resync from a rule: followed to its outcome by reading back (no page here records
         // provisioning).
         let rule = profile_server("<flat-profile><GPP_A>from-resync</GPP_A></flat-profile>").await;
-        let output = run(
+        let output = common::run_cli(
             &data,
             &["resync", &url, "--rule", &rule, "--wait", "--timeout", "30"],
         )
         .await;
-        assert!(output.status.success(), "{name}: {}", printed(&output));
-        let said = printed(&output);
+        assert!(
+            output.status.success(),
+            "{name}: {}",
+            common::printed(&output)
+        );
+        let said = common::printed(&output);
         assert!(
             said.contains("resync succeeded") && said.contains("GPP_A"),
             "{name}: {said}"
@@ -247,12 +256,16 @@ async fn a_capture_of_a_phone_sim_phone_replays_to_the_same_output() {
         .unwrap();
         let data = tempfile::tempdir().unwrap();
         let file = data.path().join("capture.json");
-        let output = run(
+        let output = common::run_cli(
             &data,
             &["capture", &live.url(), "-o", file.to_str().unwrap()],
         )
         .await;
-        assert!(output.status.success(), "{model}: {}", printed(&output));
+        assert!(
+            output.status.success(),
+            "{model}: {}",
+            common::printed(&output)
+        );
         let replayed = replay(&file, Vec::new()).await;
         for args in [
             &["show", "--json"][..],
@@ -265,15 +278,15 @@ async fn a_capture_of_a_phone_sim_phone_replays_to_the_same_output() {
                 let url = phone.url();
                 let mut all = vec![args[0], url.as_str()];
                 all.extend_from_slice(&args[1..]);
-                let output = run(&data, &all).await;
+                let output = common::run_cli(&data, &all).await;
                 assert!(
                     output.status.success(),
                     "{model} {args:?}: {}",
-                    printed(&output)
+                    common::printed(&output)
                 );
                 let address = url.trim_start_matches("http://").to_string();
                 texts.push(
-                    printed(&output)
+                    common::printed(&output)
                         .replace(&url, "PHONE")
                         .replace(&address, "PHONE"),
                 );
@@ -305,12 +318,15 @@ async fn the_capture_holds_no_secret() {
     let output = tokio::task::spawn_blocking(move || command.output().unwrap())
         .await
         .unwrap();
-    assert!(output.status.success(), "{}", printed(&output));
+    assert!(output.status.success(), "{}", common::printed(&output));
     let bytes = std::fs::read(&file).unwrap();
     let text = String::from_utf8_lossy(&bytes);
     for secret in SECRETS {
         assert!(!text.contains(secret), "{secret} in the capture");
-        assert!(!printed(&output).contains(secret), "{secret} printed");
+        assert!(
+            !common::printed(&output).contains(secret),
+            "{secret} printed"
+        );
     }
     // The masked places are still there: the xpassword login and the rule's credentials.
     assert!(text.contains("xpassword=****"), "{text}");
@@ -423,7 +439,7 @@ async fn a_silent_phone_on_a_call_is_named_as_a_possible_cause() {
     let sim = replay(&silent_phone_capture(), Vec::new()).await;
     sim.control().start_call();
     let data = tempfile::tempdir().unwrap();
-    let output = run(
+    let output = common::run_cli(
         &data,
         &[
             "set",
@@ -438,8 +454,8 @@ async fn a_silent_phone_on_a_call_is_named_as_a_possible_cause() {
         ],
     )
     .await;
-    assert!(!output.status.success(), "{}", printed(&output));
-    let said = printed(&output);
+    assert!(!output.status.success(), "{}", common::printed(&output));
+    let said = common::printed(&output);
     assert!(said.contains("does not report its call state"), "{said}");
     // Nothing was applied while the call lasted.
     assert_eq!(sim.control().value("Resync_Periodic").as_deref(), Some("0"));

@@ -2,43 +2,10 @@
 //! JSON output, and nothing secret printed.
 
 use std::path::PathBuf;
-use std::process::Output;
 
-use phone_sim::{PhoneConfig, PhoneSim, RunningPhone};
+use phone_sim::{PhoneConfig, RunningPhone};
 
 mod common;
-
-async fn run(data: &tempfile::TempDir, args: &[&str], password: Option<&str>) -> Output {
-    let mut command = std::process::Command::new(common::phoneprov_binary());
-    command
-        .args(args)
-        .env("PHONEPROV_DATA_DIR", data.path())
-        .env_remove("PHONEPROV_PASSWORD");
-    if let Some(password) = password {
-        command.env("PHONEPROV_PASSWORD", password);
-    }
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
-}
-
-async fn phone(config: PhoneConfig) -> RunningPhone {
-    PhoneSim::start(PhoneConfig {
-        reboot_secs: 0.3,
-        ..config
-    })
-    .await
-    .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Everything a command printed.
-fn printed(output: &Output) -> String {
-    format!("{}{}", text(&output.stdout), text(&output.stderr))
-}
 
 /// Every file under `dir`, as text.
 fn files_under(dir: &std::path::Path) -> Vec<(PathBuf, String)> {
@@ -81,10 +48,10 @@ fn assert_nothing_secret(what: &str, printed: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn set_verifies_then_history_and_rollback_undo_it() {
     let data = tempfile::tempdir().unwrap();
-    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let sim = common::sim(PhoneConfig::model("CP-8861-3PCC")).await;
     let address = sim.addr().to_string();
 
-    let output = run(
+    let output = common::run_cli_with_password(
         &data,
         &[
             "set",
@@ -98,7 +65,12 @@ async fn set_verifies_then_history_and_rollback_undo_it() {
         None,
     )
     .await;
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        common::text(&output.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["verified"], true);
     assert_eq!(json["via"], "post");
@@ -107,20 +79,25 @@ async fn set_verifies_then_history_and_rollback_undo_it() {
         Some("3665")
     );
     // Progress went to stderr as the states passed.
-    let progress = text(&output.stderr);
+    let progress = common::text(&output.stderr);
     assert!(
         progress.contains("snapshot saved") && progress.contains("verified"),
         "{progress}"
     );
 
-    let output = run(&data, &["history", &address], None).await;
+    let output = common::run_cli_with_password(&data, &["history", &address], None).await;
     assert_eq!(output.status.code(), Some(0));
-    let listing = text(&output.stdout);
+    let listing = common::text(&output.stdout);
     assert_eq!(listing.lines().count(), 1, "{listing}");
     assert!(listing.contains("before set"), "{listing}");
 
-    let output = run(&data, &["rollback", &address], None).await;
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let output = common::run_cli_with_password(&data, &["rollback", &address], None).await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        common::text(&output.stderr)
+    );
     assert_eq!(
         sim.control().value("Resync_Periodic").as_deref(),
         Some("3600")
@@ -131,27 +108,32 @@ async fn set_verifies_then_history_and_rollback_undo_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn set_by_push_with_the_password_from_the_environment() {
     let data = tempfile::tempdir().unwrap();
-    let sim = phone(PhoneConfig::model("CP-7841-3PCC").with_password("cli-secret")).await;
-    let output = run(
+    let sim = common::sim(PhoneConfig::model("CP-7841-3PCC").with_password("cli-secret")).await;
+    let output = common::run_cli_with_password(
         &data,
         &["set", &sim.url(), "Resync_Periodic=7200", "--via", "push"],
         Some("cli-secret"),
     )
     .await;
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert!(text(&output.stderr).contains("profile fetched by the phone"));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        common::text(&output.stderr)
+    );
+    assert!(common::text(&output.stderr).contains("profile fetched by the phone"));
     assert_eq!(
         sim.control().value("Resync_Periodic").as_deref(),
         Some("7200")
     );
-    assert!(!text(&output.stderr).contains("cli-secret"));
+    assert!(!common::text(&output.stderr).contains("cli-secret"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_is_one_line_and_exit_1() {
     let data = tempfile::tempdir().unwrap();
-    let sim = phone(PhoneConfig::model("CP-8861-3PCC").with_password("right-pw")).await;
-    let output = run(
+    let sim = common::sim(PhoneConfig::model("CP-8861-3PCC").with_password("right-pw")).await;
+    let output = common::run_cli_with_password(
         &data,
         &[
             "set",
@@ -164,13 +146,13 @@ async fn a_wrong_password_is_one_line_and_exit_1() {
     )
     .await;
     assert_eq!(output.status.code(), Some(1));
-    let stderr = text(&output.stderr);
+    let stderr = common::text(&output.stderr);
     let last = stderr.lines().last().unwrap();
     assert!(
         last.starts_with("phoneprov: ") && last.contains("wrong password"),
         "{stderr}"
     );
-    assert!(!stderr.contains("wrong-pw") && !text(&output.stdout).contains("wrong-pw"));
+    assert!(!stderr.contains("wrong-pw") && !common::text(&output.stdout).contains("wrong-pw"));
     assert_eq!(
         sim.control().value("Resync_Periodic").as_deref(),
         Some("3600")
@@ -180,16 +162,21 @@ async fn a_wrong_password_is_one_line_and_exit_1() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_shows_the_diff_and_sends_nothing_and_invalid_values_are_refused() {
     let data = tempfile::tempdir().unwrap();
-    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let sim = common::sim(PhoneConfig::model("CP-8861-3PCC")).await;
     let address = sim.addr().to_string();
-    let output = run(
+    let output = common::run_cli_with_password(
         &data,
         &["set", &address, "Resync_Periodic=3665", "--dry-run"],
         None,
     )
     .await;
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    let diff = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        common::text(&output.stderr)
+    );
+    let diff = common::text(&output.stdout);
     assert!(
         diff.contains("Resync_Periodic: \"3600\" -> \"3665\""),
         "{diff}"
@@ -199,30 +186,37 @@ async fn dry_run_shows_the_diff_and_sends_nothing_and_invalid_values_are_refused
         Some("3600")
     );
 
-    let output = run(&data, &["set", &address, "Resync_At__HHmm_=2460"], None).await;
+    let output =
+        common::run_cli_with_password(&data, &["set", &address, "Resync_At__HHmm_=2460"], None)
+            .await;
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        text(&output.stderr).contains("Resync_At__HHmm_"),
+        common::text(&output.stderr).contains("Resync_At__HHmm_"),
         "{}",
-        text(&output.stderr)
+        common::text(&output.stderr)
     );
     assert_eq!(sim.control().value("Resync_At__HHmm_").as_deref(), Some(""));
     // Nothing was touched: no snapshot either.
-    let output = run(&data, &["history", &address], None).await;
+    let output = common::run_cli_with_password(&data, &["history", &address], None).await;
     assert!(
-        text(&output.stdout).contains("no snapshots"),
+        common::text(&output.stdout).contains("no snapshots"),
         "{}",
-        text(&output.stdout)
+        common::text(&output.stdout)
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn show_and_status_name_the_phone() {
     let data = tempfile::tempdir().unwrap();
-    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let sim = common::sim(PhoneConfig::model("CP-8861-3PCC")).await;
     let address = sim.addr().to_string();
-    let output = run(&data, &["show", &address, "--json"], None).await;
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let output = common::run_cli_with_password(&data, &["show", &address, "--json"], None).await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        common::text(&output.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["identity"]["model"], "CP-8861-3PCC");
     let fields = json["fields"].as_array().unwrap();
@@ -239,8 +233,8 @@ async fn show_and_status_name_the_phone() {
         .find(|f| f["name"] == "Resync_Random_Delay")
         .unwrap();
     assert_eq!(delay["hint"], "2 × 20 s = 40 s");
-    let text_output = run(&data, &["show", &address], None).await;
-    let shown = text(&text_output.stdout);
+    let text_output = common::run_cli_with_password(&data, &["show", &address], None).await;
+    let shown = common::text(&text_output.stdout);
     let line = shown
         .lines()
         .find(|l| l.starts_with("Resync Random Delay"))
@@ -250,7 +244,7 @@ async fn show_and_status_name_the_phone() {
         "{line}"
     );
 
-    let output = run(&data, &["status", &address, "--json"], None).await;
+    let output = common::run_cli_with_password(&data, &["status", &address, "--json"], None).await;
     assert_eq!(output.status.code(), Some(0));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["call_active"], false);
@@ -261,11 +255,11 @@ async fn show_and_status_name_the_phone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resync_wait_follows_the_phone_to_its_outcome() {
     let data = tempfile::tempdir().unwrap();
-    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let sim = common::sim(PhoneConfig::model("CP-8861-3PCC")).await;
     // The phone's own rule points at a file that does not exist: a failure, in its words.
     sim.control()
         .set_value("Profile_Rule", "http://127.0.0.1:9/missing.xml");
-    let output = run(
+    let output = common::run_cli_with_password(
         &data,
         &[
             "resync",
@@ -277,11 +271,16 @@ async fn resync_wait_follows_the_phone_to_its_outcome() {
         None,
     )
     .await;
-    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
-    assert!(
-        text(&output.stderr).contains("resync failed"),
+    assert_eq!(
+        output.status.code(),
+        Some(1),
         "{}",
-        text(&output.stderr)
+        common::text(&output.stderr)
+    );
+    assert!(
+        common::text(&output.stderr).contains("resync failed"),
+        "{}",
+        common::text(&output.stderr)
     );
 }
 
@@ -292,50 +291,62 @@ async fn an_unreachable_phone_is_exit_2() {
         .unwrap()
         .local_addr()
         .unwrap();
-    let output = run(&data, &["status", &closed.to_string()], None).await;
+    let output = common::run_cli_with_password(&data, &["status", &closed.to_string()], None).await;
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        text(&output.stderr).contains("nothing listens at"),
+        common::text(&output.stderr).contains("nothing listens at"),
         "{}",
-        text(&output.stderr)
+        common::text(&output.stderr)
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn credentials_inside_a_rule_are_never_printed_nor_written_to_files() {
     let data = tempfile::tempdir().unwrap();
-    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let sim = common::sim(PhoneConfig::model("CP-8861-3PCC")).await;
     let address = sim.addr().to_string();
     let setting = format!("Profile_Rule={RULE_WITH_LOGIN}");
 
     // The dry run, as text and as JSON.
-    let output = run(&data, &["set", &address, &setting, "--dry-run"], None).await;
-    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
-    assert_nothing_secret("set --dry-run", &printed(&output));
-    assert!(
-        text(&output.stdout).contains(&format!("Profile_Rule: \"/$PSN.xml\" -> \"{RULE_SHOWN}\"")),
+    let output =
+        common::run_cli_with_password(&data, &["set", &address, &setting, "--dry-run"], None).await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
         "{}",
-        printed(&output)
+        common::printed(&output)
     );
-    let output = run(
+    assert_nothing_secret("set --dry-run", &common::printed(&output));
+    assert!(
+        common::text(&output.stdout)
+            .contains(&format!("Profile_Rule: \"/$PSN.xml\" -> \"{RULE_SHOWN}\"")),
+        "{}",
+        common::printed(&output)
+    );
+    let output = common::run_cli_with_password(
         &data,
         &["set", &address, &setting, "--dry-run", "--json"],
         None,
     )
     .await;
-    assert_nothing_secret("set --dry-run --json", &printed(&output));
+    assert_nothing_secret("set --dry-run --json", &common::printed(&output));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["changes"][0]["new"], RULE_SHOWN);
 
     // The change itself: progress on stderr, the report on stdout.
-    let output = run(
+    let output = common::run_cli_with_password(
         &data,
         &["set", &address, &setting, "--via", "post", "--json"],
         None,
     )
     .await;
-    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
-    assert_nothing_secret("set --json", &printed(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        common::printed(&output)
+    );
+    assert_nothing_secret("set --json", &common::printed(&output));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["changes"][0]["name"], "Profile_Rule");
     assert_eq!(json["changes"][0]["new"], RULE_SHOWN);
@@ -345,13 +356,18 @@ async fn credentials_inside_a_rule_are_never_printed_nor_written_to_files() {
     );
 
     // The next change snapshots a phone whose rule holds the login.
-    let output = run(
+    let output = common::run_cli_with_password(
         &data,
         &["set", &address, "Resync_Periodic=7200", "--via", "post"],
         None,
     )
     .await;
-    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        common::printed(&output)
+    );
     let files = files_under(data.path());
     assert!(
         files
@@ -364,19 +380,24 @@ async fn credentials_inside_a_rule_are_never_printed_nor_written_to_files() {
     for (path, content) in &files {
         assert_nothing_secret(&path.display().to_string(), content);
     }
-    let output = run(&data, &["history", &address], None).await;
-    assert_nothing_secret("history", &printed(&output));
+    let output = common::run_cli_with_password(&data, &["history", &address], None).await;
+    assert_nothing_secret("history", &common::printed(&output));
 
     // The rule is changed at the phone; a rollback cannot put the login back, and says so.
     sim.control()
         .set_value("Profile_Rule", "http://other.example.com/p.xml");
-    let output = run(&data, &["rollback", &address, "--via", "post"], None).await;
-    let all = printed(&output);
+    let output =
+        common::run_cli_with_password(&data, &["rollback", &address, "--via", "post"], None).await;
+    let all = common::printed(&output);
     assert_eq!(output.status.code(), Some(1), "{all}");
     assert_nothing_secret("rollback", &all);
     assert!(all.contains("Profile_Rule was not restored"), "{all}");
     assert!(all.contains(RULE_SHOWN), "{all}");
-    let last = text(&output.stderr).lines().last().unwrap().to_string();
+    let last = common::text(&output.stderr)
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
     assert!(
         last.starts_with("phoneprov: not fully rolled back: Profile_Rule"),
         "{all}"
@@ -395,9 +416,9 @@ async fn credentials_inside_a_rule_are_never_printed_nor_written_to_files() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rule_the_phone_drops_is_reported_without_its_credentials() {
     let data = tempfile::tempdir().unwrap();
-    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let sim = common::sim(PhoneConfig::model("CP-8861-3PCC")).await;
     sim.control().drop_param("Profile_Rule");
-    let output = run(
+    let output = common::run_cli_with_password(
         &data,
         &[
             "set",
@@ -410,13 +431,17 @@ async fn a_rule_the_phone_drops_is_reported_without_its_credentials() {
         None,
     )
     .await;
-    let all = printed(&output);
+    let all = common::printed(&output);
     assert_eq!(output.status.code(), Some(1), "{all}");
     assert_nothing_secret("an unverified set", &all);
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["mismatches"][0]["name"], "Profile_Rule");
     assert_eq!(json["mismatches"][0]["wanted"], RULE_SHOWN);
-    let last = text(&output.stderr).lines().last().unwrap().to_string();
+    let last = common::text(&output.stderr)
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
     assert!(
         last.contains(&format!(
             "Profile_Rule reads back as \"/$PSN.xml\" instead of \"{RULE_SHOWN}\""
@@ -428,7 +453,7 @@ async fn a_rule_the_phone_drops_is_reported_without_its_credentials() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_on_an_spa_phone_shows_exactly_what_set_sends() {
     let data = tempfile::tempdir().unwrap();
-    let sim = phone(PhoneConfig::model("SPA504G")).await;
+    let sim = common::sim(PhoneConfig::model("SPA504G")).await;
     let address = sim.addr().to_string();
     let request_msg = sim.control().value("Log_Resync_Request_Msg").unwrap();
     assert!(!request_msg.is_empty());
@@ -436,7 +461,7 @@ async fn dry_run_on_an_spa_phone_shows_exactly_what_set_sends() {
     // The MPP name of a field the SPA phone spells its own way, with the value it has: as
     // `set` sees it, nothing to change there.
     let same = format!("Log_Request_Msg={request_msg}");
-    let output = run(
+    let output = common::run_cli_with_password(
         &data,
         &[
             "set",
@@ -449,7 +474,12 @@ async fn dry_run_on_an_spa_phone_shows_exactly_what_set_sends() {
         None,
     )
     .await;
-    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        common::printed(&output)
+    );
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let names: Vec<&str> = json["changes"]
         .as_array()
@@ -468,9 +498,14 @@ async fn dry_run_on_an_spa_phone_shows_exactly_what_set_sends() {
     let mut dry = vec!["set", &address];
     dry.extend(changes);
     dry.push("--dry-run");
-    let output = run(&data, &dry, None).await;
-    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
-    let diff = text(&output.stdout);
+    let output = common::run_cli_with_password(&data, &dry, None).await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        common::printed(&output)
+    );
+    let diff = common::text(&output.stdout);
     assert!(
         diff.contains(&format!(
             "Log_Resync_Request_Msg: \"{request_msg}\" -> \"$MAC asks for a profile\""
@@ -479,15 +514,20 @@ async fn dry_run_on_an_spa_phone_shows_exactly_what_set_sends() {
     );
     assert!(!diff.contains("(not on the phone)"), "{diff}");
     dry.push("--json");
-    let output = run(&data, &dry, None).await;
+    let output = common::run_cli_with_password(&data, &dry, None).await;
     let planned: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
 
     // `set` sends exactly that, and it lands under the SPA's name.
     let mut set = vec!["set", &address];
     set.extend(changes);
     set.push("--json");
-    let output = run(&data, &set, None).await;
-    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+    let output = common::run_cli_with_password(&data, &set, None).await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        common::printed(&output)
+    );
     let done: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(done["changes"], planned["changes"], "{done} vs {planned}");
     assert_eq!(
@@ -499,13 +539,13 @@ async fn dry_run_on_an_spa_phone_shows_exactly_what_set_sends() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resync_from_a_one_off_rule_waits_for_success_and_exits_0() {
     let data = tempfile::tempdir().unwrap();
-    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let sim = common::sim(PhoneConfig::model("CP-8861-3PCC")).await;
     let url =
         profile_server("<flat-profile><Resync_Periodic>7200</Resync_Periodic></flat-profile>")
             .await;
     // A login for the profile server in the rule: used by the phone, never printed.
     let rule = format!("[--uid techuser7 --pwd Zq9Secr3t!]{url}");
-    let output = run(
+    let output = common::run_cli_with_password(
         &data,
         &[
             "resync",
@@ -519,9 +559,12 @@ async fn resync_from_a_one_off_rule_waits_for_success_and_exits_0() {
         None,
     )
     .await;
-    let all = printed(&output);
+    let all = common::printed(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
-    assert!(text(&output.stdout).contains("resync succeeded"), "{all}");
+    assert!(
+        common::text(&output.stdout).contains("resync succeeded"),
+        "{all}"
+    );
     assert!(
         all.contains(&format!(
             "resync requested from [--uid **** --pwd ****]{url}"
@@ -538,39 +581,44 @@ async fn resync_from_a_one_off_rule_waits_for_success_and_exits_0() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_https_phone_is_trusted_on_first_use_out_loud_and_a_changed_certificate_refused() {
     let data = tempfile::tempdir().unwrap();
-    let sim = phone(PhoneConfig {
+    let sim = common::sim(PhoneConfig {
         https: true,
         ..PhoneConfig::model("CP-8861-3PCC")
     })
     .await;
     let url = sim.url();
     assert!(url.starts_with("https://"), "{url}");
-    let first = run(&data, &["show", &url], None).await;
-    assert_eq!(first.status.code(), Some(0), "{}", printed(&first));
+    let first = common::run_cli_with_password(&data, &["show", &url], None).await;
+    assert_eq!(first.status.code(), Some(0), "{}", common::printed(&first));
     let fingerprint = sim.control().certificate_sha256().unwrap();
-    let said = text(&first.stderr);
+    let said = common::text(&first.stderr);
     assert!(
         said.contains("trusting its HTTPS certificate on first use")
             && hex_digits(&said).contains(&hex_digits(&fingerprint)),
         "first use must be said, with the fingerprint {fingerprint}: {said}"
     );
     // Known now: nothing more to say.
-    let again = run(&data, &["status", &url], None).await;
-    assert_eq!(again.status.code(), Some(0), "{}", printed(&again));
+    let again = common::run_cli_with_password(&data, &["status", &url], None).await;
+    assert_eq!(again.status.code(), Some(0), "{}", common::printed(&again));
     assert!(
-        !text(&again.stderr).contains("first use"),
+        !common::text(&again.stderr).contains("first use"),
         "{}",
-        printed(&again)
+        common::printed(&again)
     );
     // A new certificate is refused, in words, with both fingerprints.
     let rotated = sim.control().rotate_certificate().unwrap();
-    let refused = run(&data, &["status", &url], None).await;
-    assert_ne!(refused.status.code(), Some(0), "{}", printed(&refused));
-    let said = hex_digits(&printed(&refused));
+    let refused = common::run_cli_with_password(&data, &["status", &url], None).await;
+    assert_ne!(
+        refused.status.code(),
+        Some(0),
+        "{}",
+        common::printed(&refused)
+    );
+    let said = hex_digits(&common::printed(&refused));
     assert!(
         said.contains(&hex_digits(&fingerprint)) && said.contains(&hex_digits(&rotated)),
         "{}",
-        printed(&refused)
+        common::printed(&refused)
     );
 }
 
@@ -582,16 +630,21 @@ fn hex_digits(text: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn post_to_an_spa_phone_is_refused_before_anything_is_saved_or_sent() {
     let data = tempfile::tempdir().unwrap();
-    let sim = phone(PhoneConfig::model("SPA504G")).await;
+    let sim = common::sim(PhoneConfig::model("SPA504G")).await;
     let address = sim.addr().to_string();
-    let output = run(
+    let output = common::run_cli_with_password(
         &data,
         &["set", &address, "Resync_Periodic=7200", "--via", "post"],
         None,
     )
     .await;
-    assert_eq!(output.status.code(), Some(1), "{}", printed(&output));
-    let said = text(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        common::printed(&output)
+    );
+    let said = common::text(&output.stderr);
     assert!(
         said.contains("SPA phone") && said.contains("--via push"),
         "the refusal says why and what to do: {said}"
@@ -601,25 +654,32 @@ async fn post_to_an_spa_phone_is_refused_before_anything_is_saved_or_sent() {
         sim.control().value("Resync_Periodic").as_deref(),
         Some("3600")
     );
-    let history = run(&data, &["history", &address], None).await;
+    let history = common::run_cli_with_password(&data, &["history", &address], None).await;
     assert!(
-        !text(&history.stdout).contains("before set"),
+        !common::text(&history.stdout).contains("before set"),
         "no snapshot for a change that was never sent: {}",
-        printed(&history)
+        common::printed(&history)
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resync_on_a_phone_with_provision_enable_no_is_refused_in_words() {
     let data = tempfile::tempdir().unwrap();
-    let sim = phone(PhoneConfig {
+    let sim = common::sim(PhoneConfig {
         values: vec![("Provision_Enable".into(), "No".into())],
         ..PhoneConfig::model("CP-8861-3PCC")
     })
     .await;
-    let output = run(&data, &["resync", &sim.addr().to_string(), "--wait"], None).await;
-    assert_eq!(output.status.code(), Some(1), "{}", printed(&output));
-    let said = text(&output.stderr);
+    let output =
+        common::run_cli_with_password(&data, &["resync", &sim.addr().to_string(), "--wait"], None)
+            .await;
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        common::printed(&output)
+    );
+    let said = common::text(&output.stderr);
     assert!(said.contains("Provision Enable is No"), "{said}");
     let started = sim
         .control()
@@ -632,14 +692,20 @@ async fn resync_on_a_phone_with_provision_enable_no_is_refused_in_words() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_phone_with_admin_web_access_off_is_said_to_be_so() {
     let data = tempfile::tempdir().unwrap();
-    let sim = phone(PhoneConfig {
+    let sim = common::sim(PhoneConfig {
         values: vec![("Enable_Web_Admin_Access".into(), "No".into())],
         ..PhoneConfig::model("CP-7841-3PCC")
     })
     .await;
-    let output = run(&data, &["show", &sim.addr().to_string()], None).await;
-    assert_ne!(output.status.code(), Some(0), "{}", printed(&output));
-    let said = text(&output.stderr);
+    let output =
+        common::run_cli_with_password(&data, &["show", &sim.addr().to_string()], None).await;
+    assert_ne!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        common::printed(&output)
+    );
+    let said = common::text(&output.stderr);
     assert!(
         said.contains("admin web access") && said.contains("Enable_Web_Admin_Access"),
         "{said}"
@@ -650,15 +716,15 @@ async fn a_phone_with_admin_web_access_off_is_said_to_be_so() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_password_parameter_set_is_never_printed_nor_written_to_files() {
     let data = tempfile::tempdir().unwrap();
-    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let sim = common::sim(PhoneConfig::model("CP-8861-3PCC")).await;
     let address = sim.addr().to_string();
     let secret = "Zq9Secr3t!";
     let assignment = format!("GPP_SA={secret}");
     for extra in [&["--json"][..], &[][..], &["--dry-run", "--json"][..]] {
         let mut args = vec!["set", &address, assignment.as_str(), "--via", "post"];
         args.extend(extra);
-        let output = run(&data, &args, None).await;
-        let all = printed(&output);
+        let output = common::run_cli_with_password(&data, &args, None).await;
+        let all = common::printed(&output);
         assert!(!all.contains(secret), "{args:?} printed the secret: {all}");
     }
     // It did reach the phone (the phone hides it in cfg.xml, as real phones do).
@@ -675,7 +741,7 @@ async fn a_password_parameter_set_is_never_printed_nor_written_to_files() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn set_from_a_file_then_roll_back_to_a_chosen_snapshot_from_history_json() {
     let data = tempfile::tempdir().unwrap();
-    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let sim = common::sim(PhoneConfig::model("CP-8861-3PCC")).await;
     let address = sim.addr().to_string();
     let site = data.path().join("site.xml");
     std::fs::write(
@@ -685,7 +751,7 @@ async fn set_from_a_file_then_roll_back_to_a_chosen_snapshot_from_history_json()
     .unwrap();
     let site = site.to_str().unwrap();
     // The file's values, with NAME=VALUE on the command line winning.
-    let first = run(
+    let first = common::run_cli_with_password(
         &data,
         &[
             "set",
@@ -699,20 +765,31 @@ async fn set_from_a_file_then_roll_back_to_a_chosen_snapshot_from_history_json()
         None,
     )
     .await;
-    assert_eq!(first.status.code(), Some(0), "{}", printed(&first));
+    assert_eq!(first.status.code(), Some(0), "{}", common::printed(&first));
     let control = sim.control();
     assert_eq!(control.value("Resync_Periodic").as_deref(), Some("7200"));
     assert_eq!(control.value("GPP_A").as_deref(), Some("typed"));
-    let second = run(
+    let second = common::run_cli_with_password(
         &data,
         &["set", &address, "Resync_Periodic=9000", "--via", "post"],
         None,
     )
     .await;
-    assert_eq!(second.status.code(), Some(0), "{}", printed(&second));
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{}",
+        common::printed(&second)
+    );
 
-    let listing = run(&data, &["history", &address, "--json"], None).await;
-    assert_eq!(listing.status.code(), Some(0), "{}", printed(&listing));
+    let listing =
+        common::run_cli_with_password(&data, &["history", &address, "--json"], None).await;
+    assert_eq!(
+        listing.status.code(),
+        Some(0),
+        "{}",
+        common::printed(&listing)
+    );
     let snapshots: serde_json::Value = serde_json::from_slice(&listing.stdout).unwrap();
     let snapshots = snapshots.as_array().unwrap();
     assert_eq!(snapshots.len(), 2, "{snapshots:?}");
@@ -723,9 +800,15 @@ async fn set_from_a_file_then_roll_back_to_a_chosen_snapshot_from_history_json()
     assert_eq!(oldest["reason"], "before set");
     // Back past both changes, to the snapshot taken before the first.
     let id = oldest["id"].as_str().unwrap();
-    let back = run(&data, &["rollback", &address, id, "--via", "post"], None).await;
-    assert_eq!(back.status.code(), Some(0), "{}", printed(&back));
-    assert!(text(&back.stderr).contains(id), "{}", printed(&back));
+    let back =
+        common::run_cli_with_password(&data, &["rollback", &address, id, "--via", "post"], None)
+            .await;
+    assert_eq!(back.status.code(), Some(0), "{}", common::printed(&back));
+    assert!(
+        common::text(&back.stderr).contains(id),
+        "{}",
+        common::printed(&back)
+    );
     assert_eq!(control.value("Resync_Periodic").as_deref(), Some("3600"));
     assert_eq!(control.value("GPP_A").as_deref(), Some(""));
 }
@@ -733,10 +816,15 @@ async fn set_from_a_file_then_roll_back_to_a_chosen_snapshot_from_history_json()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resync_without_wait_returns_once_the_phone_took_the_request() {
     let data = tempfile::tempdir().unwrap();
-    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let sim = common::sim(PhoneConfig::model("CP-8861-3PCC")).await;
     let address = sim.addr().to_string();
-    let output = run(&data, &["resync", &address, "--json"], None).await;
-    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+    let output = common::run_cli_with_password(&data, &["resync", &address, "--json"], None).await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        common::printed(&output)
+    );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["phone"], address);
     assert!(report["success"].is_null(), "not followed: {report}");
@@ -775,15 +863,20 @@ fn only_read(sim: &RunningPhone) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_misspelt_name_is_refused_with_the_nearest_name_and_nothing_is_sent() {
     let data = tempfile::tempdir().unwrap();
-    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let sim = common::sim(PhoneConfig::model("CP-8861-3PCC")).await;
     let address = sim.addr().to_string();
     for extra in [&[][..], &["--dry-run"][..]] {
         let mut args = vec!["set", &address, "Resync_Periodc=7200", "--via", "post"];
         args.extend(extra);
-        let output = run(&data, &args, None).await;
-        assert_eq!(output.status.code(), Some(1), "{}", printed(&output));
+        let output = common::run_cli_with_password(&data, &args, None).await;
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{}",
+            common::printed(&output)
+        );
         only_read(&sim);
-        let said = text(&output.stderr);
+        let said = common::text(&output.stderr);
         assert!(
             said.contains("no parameter named Resync_Periodc (did you mean `Resync_Periodic`?)"),
             "{extra:?}: {said}"
@@ -793,20 +886,20 @@ async fn a_misspelt_name_is_refused_with_the_nearest_name_and_nothing_is_sent() 
         sim.control().value("Resync_Periodic").as_deref(),
         Some("3600")
     );
-    let history = run(&data, &["history", &address], None).await;
+    let history = common::run_cli_with_password(&data, &["history", &address], None).await;
     assert!(
-        text(&history.stdout).contains("no snapshots"),
+        common::text(&history.stdout).contains("no snapshots"),
         "nothing was saved either: {}",
-        printed(&history)
+        common::printed(&history)
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_label_as_the_page_shows_it_is_understood_and_the_element_named() {
     let data = tempfile::tempdir().unwrap();
-    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let sim = common::sim(PhoneConfig::model("CP-8861-3PCC")).await;
     let address = sim.addr().to_string();
-    let output = run(
+    let output = common::run_cli_with_password(
         &data,
         &[
             "set",
@@ -819,8 +912,13 @@ async fn the_label_as_the_page_shows_it_is_understood_and_the_element_named() {
         None,
     )
     .await;
-    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
-    let said = printed(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        common::printed(&output)
+    );
+    let said = common::printed(&output);
     assert!(
         said.contains("\"Resync Periodic\" means Resync_Periodic")
             && said.contains("\"resync at (hhmm)\" means Resync_At__HHmm_"),
@@ -835,7 +933,7 @@ async fn the_label_as_the_page_shows_it_is_understood_and_the_element_named() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_files_unknown_names_are_listed_and_nothing_sent_unless_skipped() {
     let data = tempfile::tempdir().unwrap();
-    let sim = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let sim = common::sim(PhoneConfig::model("CP-8861-3PCC")).await;
     let address = sim.addr().to_string();
     let site = data.path().join("site.xml");
     // A site file written for several models: one name this phone lacks, one misspelt.
@@ -848,14 +946,19 @@ async fn a_files_unknown_names_are_listed_and_nothing_sent_unless_skipped() {
     )
     .unwrap();
     let site = site.to_str().unwrap();
-    let output = run(
+    let output = common::run_cli_with_password(
         &data,
         &["set", &address, "--from", site, "--via", "post", "--json"],
         None,
     )
     .await;
-    assert_eq!(output.status.code(), Some(1), "{}", printed(&output));
-    let said = text(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        common::printed(&output)
+    );
+    let said = common::text(&output.stderr);
     assert!(
         said.contains("Other_Model_Only_Setting")
             && said.contains("Resync_At_HHmm_ (did you mean `Resync_At__HHmm_`?)")
@@ -876,7 +979,7 @@ async fn a_files_unknown_names_are_listed_and_nothing_sent_unless_skipped() {
         Some("3600")
     );
 
-    let output = run(
+    let output = common::run_cli_with_password(
         &data,
         &[
             "set",
@@ -890,8 +993,13 @@ async fn a_files_unknown_names_are_listed_and_nothing_sent_unless_skipped() {
         None,
     )
     .await;
-    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
-    let said = printed(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        common::printed(&output)
+    );
+    let said = common::printed(&output);
     assert!(
         said.contains("left out, the phone has no such parameter: Other_Model_Only_Setting"),
         "{said}"

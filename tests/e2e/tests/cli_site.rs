@@ -2,35 +2,9 @@
 //! progress per phone, the count of each outcome, the exit code, the `--report` CSV, and the
 //! values the phones really hold afterwards.
 
-use std::process::Output;
-
-use phone_sim::{PhoneConfig, PhoneSim, RunningPhone};
+use phone_sim::{PhoneConfig, PhoneSim};
 
 mod common;
-
-async fn run(data: &tempfile::TempDir, args: &[&str]) -> Output {
-    let mut command = std::process::Command::new(common::phoneprov_binary());
-    command
-        .args(args)
-        .env("PHONEPROV_DATA_DIR", data.path())
-        .env_remove("PHONEPROV_PASSWORD");
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
-}
-
-async fn phone(config: PhoneConfig) -> RunningPhone {
-    PhoneSim::start(PhoneConfig {
-        reboot_secs: 0.3,
-        ..config
-    })
-    .await
-    .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// The report's rows as header → value maps, in file order.
 fn report_rows(path: &std::path::Path) -> Vec<std::collections::HashMap<String, String>> {
@@ -51,14 +25,14 @@ fn report_rows(path: &std::path::Path) -> Vec<std::collections::HashMap<String, 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn set_on_four_phones_reports_each_outcome_and_exits_1_when_one_is_not_verified() {
     let data = tempfile::tempdir().unwrap();
-    let first = phone(PhoneConfig::model("CP-8861-3PCC")).await;
-    let second = phone(PhoneConfig {
+    let first = common::sim(PhoneConfig::model("CP-8861-3PCC")).await;
+    let second = common::sim(PhoneConfig {
         firmware: Some("12.0.1".into()),
         ..PhoneConfig::model("CP-7841-3PCC")
     })
     .await;
-    let locked = phone(PhoneConfig::model("CP-8845-3PCC").with_password("s3cret")).await;
-    let stubborn = phone(PhoneConfig::model("CP-8861-3PCC")).await;
+    let locked = common::sim(PhoneConfig::model("CP-8845-3PCC").with_password("s3cret")).await;
+    let stubborn = common::sim(PhoneConfig::model("CP-8861-3PCC")).await;
     stubborn.control().drop_param("Resync_Periodic");
     let report = data.path().join("run.csv");
     let addresses: Vec<String> = [&first, &second, &locked, &stubborn]
@@ -76,8 +50,8 @@ async fn set_on_four_phones_reports_each_outcome_and_exits_1_when_one_is_not_ver
         "--report",
         report.to_str().unwrap(),
     ]);
-    let output = run(&data, &args).await;
-    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    let output = common::run_cli(&data, &args).await;
+    let (stdout, stderr) = (common::text(&output.stdout), common::text(&output.stderr));
     assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
         stdout.ends_with("4 phones: 2 verified, 0 waiting, 2 failed\n"),
@@ -161,7 +135,7 @@ async fn phones_from_a_discover_csv_and_a_plain_list_all_verified_exit_0() {
     }
     std::fs::write(&discovered, csv).unwrap();
     let report = data.path().join("run.csv");
-    let output = run(
+    let output = common::run_cli(
         &data,
         &[
             "set",
@@ -175,12 +149,12 @@ async fn phones_from_a_discover_csv_and_a_plain_list_all_verified_exit_0() {
         ],
     )
     .await;
-    let stdout = text(&output.stdout);
+    let stdout = common::text(&output.stdout);
     assert_eq!(
         output.status.code(),
         Some(0),
         "{stdout}{}",
-        text(&output.stderr)
+        common::text(&output.stderr)
     );
     assert!(
         stdout.ends_with("3 phones: 3 verified, 0 waiting, 0 failed\n"),
@@ -212,7 +186,7 @@ async fn phones_from_a_discover_csv_and_a_plain_list_all_verified_exit_0() {
         ),
     )
     .unwrap();
-    let output = run(
+    let output = common::run_cli(
         &data,
         &[
             "set",
@@ -222,7 +196,12 @@ async fn phones_from_a_discover_csv_and_a_plain_list_all_verified_exit_0() {
         ],
     )
     .await;
-    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        common::text(&output.stderr)
+    );
     assert_eq!(
         sims[0].control().value("Resync_Periodic").as_deref(),
         Some("4000")

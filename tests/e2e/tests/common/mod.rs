@@ -204,3 +204,38 @@ pub fn phoneprov_binary() -> std::path::PathBuf {
     );
     path
 }
+
+/// Runs the `phoneprov` binary with its own data directory and no password from the
+/// environment, off the runtime (the emulated phones live on it).
+pub async fn run_cli(data: impl AsRef<std::path::Path>, args: &[&str]) -> std::process::Output {
+    run_cli_with_password(data, args, None).await
+}
+
+/// [`run_cli`] with `password` in `PHONEPROV_PASSWORD`.
+pub async fn run_cli_with_password(
+    data: impl AsRef<std::path::Path>,
+    args: &[&str],
+    password: Option<&str>,
+) -> std::process::Output {
+    let mut command = std::process::Command::new(phoneprov_binary());
+    command
+        .args(args)
+        .env("PHONEPROV_DATA_DIR", data.as_ref())
+        .env_remove("PHONEPROV_PASSWORD");
+    if let Some(password) = password {
+        command.env("PHONEPROV_PASSWORD", password);
+    }
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+/// Bytes a command printed, as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Everything a command printed: its output, then its errors.
+pub fn printed(output: &std::process::Output) -> String {
+    format!("{}{}", text(&output.stdout), text(&output.stderr))
+}
