@@ -276,6 +276,15 @@ pub fn dialog<R>(
     })
 }
 
+/// A dialog's scrolling list, at most `height` tall. Content that needs to scroll gets the
+/// whole height at once: grown a frame at a time, the dialog moved under the pointer and a
+/// click could miss its button.
+pub fn dialog_scroll_area(height: f32) -> egui::ScrollArea {
+    egui::ScrollArea::vertical()
+        .max_height(height)
+        .min_scrolled_height(height)
+}
+
 /// Call once at the end of every frame: gives focus back to the control that opened a
 /// dialog that closed, and draws the focus ring.
 pub fn end_frame(ctx: &Context) {

@@ -22,22 +22,17 @@ pub fn show(ctx: &egui::Context, phone_name: &str, review: &ImportReview) -> Vec
              import the rest, or cancel and correct the file.",
         );
         ui.add_space(6.0);
-        let output = egui::ScrollArea::vertical()
-            .max_height(300.0)
-            // Full height at once when it scrolls: grown a frame at a time, the dialog moved
-            // under the pointer.
-            .min_scrolled_height(300.0)
-            .show(ui, |ui| {
-                for unknown in &review.unknown {
-                    let hint = did_you_mean(&unknown.nearest).unwrap_or_default();
-                    ui.horizontal_wrapped(|ui| {
-                        ui.label(RichText::new(&unknown.name).monospace().strong());
-                        if !hint.is_empty() {
-                            ui.label(hint);
-                        }
-                    });
-                }
-            });
+        let output = a11y::dialog_scroll_area(300.0).show(ui, |ui| {
+            for unknown in &review.unknown {
+                let hint = did_you_mean(&unknown.nearest).unwrap_or_default();
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(RichText::new(&unknown.name).monospace().strong());
+                    if !hint.is_empty() {
+                        ui.label(hint);
+                    }
+                });
+            }
+        });
         a11y::name_scroll_bars(ui.ctx(), output.id, "the unknown names");
         ui.add_space(8.0);
         ui.horizontal(|ui| {

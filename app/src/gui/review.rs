@@ -49,38 +49,33 @@ pub fn show(ctx: &egui::Context, phone_name: &str, rows: &[ReviewRow]) -> Vec<In
 /// The changes as a table: field, what the phone has, what it will be. Also used by the
 /// restore review (`restore_review`).
 pub fn change_table(ui: &mut egui::Ui, rows: &[ReviewRow]) {
-    let output = egui::ScrollArea::vertical()
-        .max_height(360.0)
-        // Full height at once when it scrolls: grown a frame at a time, the dialog moved
-        // under the pointer.
-        .min_scrolled_height(360.0)
-        .show(ui, |ui| {
-            egui::Grid::new("review rows")
-                .num_columns(3)
-                .striped(true)
-                .spacing([16.0, 6.0])
-                .show(ui, |ui| {
-                    ui.label(RichText::new("Field").strong());
-                    ui.label(RichText::new("Phone has").strong());
-                    ui.label(RichText::new("Will be").strong());
+    let output = a11y::dialog_scroll_area(360.0).show(ui, |ui| {
+        egui::Grid::new("review rows")
+            .num_columns(3)
+            .striped(true)
+            .spacing([16.0, 6.0])
+            .show(ui, |ui| {
+                ui.label(RichText::new("Field").strong());
+                ui.label(RichText::new("Phone has").strong());
+                ui.label(RichText::new("Will be").strong());
+                ui.end_row();
+                for row in rows {
+                    ui.label(&row.label);
+                    let old = match &row.change.old {
+                        Some(old) if old.is_empty() => "(empty)".to_string(),
+                        Some(old) => old.clone(),
+                        None => "(not read yet)".to_string(),
+                    };
+                    ui.label(RichText::new(old).monospace().weak());
+                    let new = if row.change.new.is_empty() {
+                        "(empty)".to_string()
+                    } else {
+                        row.change.new.clone()
+                    };
+                    ui.label(RichText::new(format!("➡ {new}")).monospace().strong());
                     ui.end_row();
-                    for row in rows {
-                        ui.label(&row.label);
-                        let old = match &row.change.old {
-                            Some(old) if old.is_empty() => "(empty)".to_string(),
-                            Some(old) => old.clone(),
-                            None => "(not read yet)".to_string(),
-                        };
-                        ui.label(RichText::new(old).monospace().weak());
-                        let new = if row.change.new.is_empty() {
-                            "(empty)".to_string()
-                        } else {
-                            row.change.new.clone()
-                        };
-                        ui.label(RichText::new(format!("➡ {new}")).monospace().strong());
-                        ui.end_row();
-                    }
-                });
-        });
+                }
+            });
+    });
     a11y::name_scroll_bars(ui.ctx(), output.id, "the changes");
 }

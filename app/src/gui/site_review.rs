@@ -40,47 +40,40 @@ pub fn show(ctx: &egui::Context, review: &SiteReview) -> Vec<Intent> {
             review.parallel
         ));
         ui.add_space(6.0);
-        let output = egui::ScrollArea::vertical()
-            .max_height(420.0)
-            // Full height at once when it scrolls: grown a frame at a time, the dialog moved
-            // under the pointer.
-            .min_scrolled_height(420.0)
-            .show(ui, |ui| {
-                egui::Grid::new("site review rows")
-                    .num_columns(4)
-                    .striped(true)
-                    .spacing([16.0, 4.0])
-                    .show(ui, |ui| {
-                        ui.label(RichText::new("Phone").strong());
-                        ui.label(RichText::new("Field").strong());
-                        ui.label(RichText::new("Phone has").strong());
-                        ui.label(RichText::new("Will be").strong());
-                        ui.end_row();
-                        for phone in &review.phones {
-                            for (index, row) in phone.rows.iter().enumerate() {
-                                if index == 0 {
-                                    ui.label(RichText::new(&phone.name).strong());
-                                } else {
-                                    ui.label("");
-                                }
-                                ui.label(&row.label);
-                                ui.label(
-                                    RichText::new(old_words(&row.change.old)).monospace().weak(),
-                                );
-                                let new = if row.change.new.is_empty() {
-                                    "(empty)"
-                                } else {
-                                    &row.change.new
-                                };
-                                ui.label(RichText::new(format!("➡ {new}")).monospace().strong());
-                                ui.end_row();
+        let output = a11y::dialog_scroll_area(420.0).show(ui, |ui| {
+            egui::Grid::new("site review rows")
+                .num_columns(4)
+                .striped(true)
+                .spacing([16.0, 4.0])
+                .show(ui, |ui| {
+                    ui.label(RichText::new("Phone").strong());
+                    ui.label(RichText::new("Field").strong());
+                    ui.label(RichText::new("Phone has").strong());
+                    ui.label(RichText::new("Will be").strong());
+                    ui.end_row();
+                    for phone in &review.phones {
+                        for (index, row) in phone.rows.iter().enumerate() {
+                            if index == 0 {
+                                ui.label(RichText::new(&phone.name).strong());
+                            } else {
+                                ui.label("");
                             }
+                            ui.label(&row.label);
+                            ui.label(RichText::new(old_words(&row.change.old)).monospace().weak());
+                            let new = if row.change.new.is_empty() {
+                                "(empty)"
+                            } else {
+                                &row.change.new
+                            };
+                            ui.label(RichText::new(format!("➡ {new}")).monospace().strong());
+                            ui.end_row();
                         }
-                    });
-                for line in &review.not_sent {
-                    ui.label(RichText::new(line).weak());
-                }
-            });
+                    }
+                });
+            for line in &review.not_sent {
+                ui.label(RichText::new(line).weak());
+            }
+        });
         a11y::name_scroll_bars(ui.ctx(), output.id, "the changes");
         ui.add_space(8.0);
         ui.horizontal(|ui| {
