@@ -51,7 +51,7 @@ async fn set_verifies_then_history_and_rollback_undo_it() {
     let sim = common::sim(PhoneConfig::model("CP-8861-3PCC")).await;
     let address = sim.addr().to_string();
 
-    let output = common::run_cli_with_password(
+    let output = common::run_cli(
         &data,
         &[
             "set",
@@ -62,7 +62,6 @@ async fn set_verifies_then_history_and_rollback_undo_it() {
             "post",
             "--json",
         ],
-        None,
     )
     .await;
     assert_eq!(
@@ -85,13 +84,13 @@ async fn set_verifies_then_history_and_rollback_undo_it() {
         "{progress}"
     );
 
-    let output = common::run_cli_with_password(&data, &["history", &address], None).await;
+    let output = common::run_cli(&data, &["history", &address]).await;
     assert_eq!(output.status.code(), Some(0));
     let listing = common::text(&output.stdout);
     assert_eq!(listing.lines().count(), 1, "{listing}");
     assert!(listing.contains("before set"), "{listing}");
 
-    let output = common::run_cli_with_password(&data, &["rollback", &address], None).await;
+    let output = common::run_cli(&data, &["rollback", &address]).await;
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -133,7 +132,7 @@ async fn set_by_push_with_the_password_from_the_environment() {
 async fn a_wrong_password_is_one_line_and_exit_1() {
     let data = tempfile::tempdir().unwrap();
     let sim = common::sim(PhoneConfig::model("CP-8861-3PCC").with_password("right-pw")).await;
-    let output = common::run_cli_with_password(
+    let output = common::run_cli(
         &data,
         &[
             "set",
@@ -142,7 +141,6 @@ async fn a_wrong_password_is_one_line_and_exit_1() {
             "--password",
             "wrong-pw",
         ],
-        None,
     )
     .await;
     assert_eq!(output.status.code(), Some(1));
@@ -164,10 +162,9 @@ async fn dry_run_shows_the_diff_and_sends_nothing_and_invalid_values_are_refused
     let data = tempfile::tempdir().unwrap();
     let sim = common::sim(PhoneConfig::model("CP-8861-3PCC")).await;
     let address = sim.addr().to_string();
-    let output = common::run_cli_with_password(
+    let output = common::run_cli(
         &data,
         &["set", &address, "Resync_Periodic=3665", "--dry-run"],
-        None,
     )
     .await;
     assert_eq!(
@@ -186,9 +183,7 @@ async fn dry_run_shows_the_diff_and_sends_nothing_and_invalid_values_are_refused
         Some("3600")
     );
 
-    let output =
-        common::run_cli_with_password(&data, &["set", &address, "Resync_At__HHmm_=2460"], None)
-            .await;
+    let output = common::run_cli(&data, &["set", &address, "Resync_At__HHmm_=2460"]).await;
     assert_eq!(output.status.code(), Some(1));
     assert!(
         common::text(&output.stderr).contains("Resync_At__HHmm_"),
@@ -197,7 +192,7 @@ async fn dry_run_shows_the_diff_and_sends_nothing_and_invalid_values_are_refused
     );
     assert_eq!(sim.control().value("Resync_At__HHmm_").as_deref(), Some(""));
     // Nothing was touched: no snapshot either.
-    let output = common::run_cli_with_password(&data, &["history", &address], None).await;
+    let output = common::run_cli(&data, &["history", &address]).await;
     assert!(
         common::text(&output.stdout).contains("no snapshots"),
         "{}",
@@ -210,7 +205,7 @@ async fn show_and_status_name_the_phone() {
     let data = tempfile::tempdir().unwrap();
     let sim = common::sim(PhoneConfig::model("CP-8861-3PCC")).await;
     let address = sim.addr().to_string();
-    let output = common::run_cli_with_password(&data, &["show", &address, "--json"], None).await;
+    let output = common::run_cli(&data, &["show", &address, "--json"]).await;
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -233,7 +228,7 @@ async fn show_and_status_name_the_phone() {
         .find(|f| f["name"] == "Resync_Random_Delay")
         .unwrap();
     assert_eq!(delay["hint"], "2 × 20 s = 40 s");
-    let text_output = common::run_cli_with_password(&data, &["show", &address], None).await;
+    let text_output = common::run_cli(&data, &["show", &address]).await;
     let shown = common::text(&text_output.stdout);
     let line = shown
         .lines()
@@ -244,7 +239,7 @@ async fn show_and_status_name_the_phone() {
         "{line}"
     );
 
-    let output = common::run_cli_with_password(&data, &["status", &address, "--json"], None).await;
+    let output = common::run_cli(&data, &["status", &address, "--json"]).await;
     assert_eq!(output.status.code(), Some(0));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["call_active"], false);
@@ -259,7 +254,7 @@ async fn resync_wait_follows_the_phone_to_its_outcome() {
     // The phone's own rule points at a file that does not exist: a failure, in its words.
     sim.control()
         .set_value("Profile_Rule", "http://127.0.0.1:9/missing.xml");
-    let output = common::run_cli_with_password(
+    let output = common::run_cli(
         &data,
         &[
             "resync",
@@ -268,7 +263,6 @@ async fn resync_wait_follows_the_phone_to_its_outcome() {
             "--timeout",
             "20",
         ],
-        None,
     )
     .await;
     assert_eq!(
@@ -291,7 +285,7 @@ async fn an_unreachable_phone_is_exit_2() {
         .unwrap()
         .local_addr()
         .unwrap();
-    let output = common::run_cli_with_password(&data, &["status", &closed.to_string()], None).await;
+    let output = common::run_cli(&data, &["status", &closed.to_string()]).await;
     assert_eq!(output.status.code(), Some(2));
     assert!(
         common::text(&output.stderr).contains("nothing listens at"),
@@ -308,8 +302,7 @@ async fn credentials_inside_a_rule_are_never_printed_nor_written_to_files() {
     let setting = format!("Profile_Rule={RULE_WITH_LOGIN}");
 
     // The dry run, as text and as JSON.
-    let output =
-        common::run_cli_with_password(&data, &["set", &address, &setting, "--dry-run"], None).await;
+    let output = common::run_cli(&data, &["set", &address, &setting, "--dry-run"]).await;
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -323,21 +316,15 @@ async fn credentials_inside_a_rule_are_never_printed_nor_written_to_files() {
         "{}",
         common::printed(&output)
     );
-    let output = common::run_cli_with_password(
-        &data,
-        &["set", &address, &setting, "--dry-run", "--json"],
-        None,
-    )
-    .await;
+    let output = common::run_cli(&data, &["set", &address, &setting, "--dry-run", "--json"]).await;
     assert_nothing_secret("set --dry-run --json", &common::printed(&output));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["changes"][0]["new"], RULE_SHOWN);
 
     // The change itself: progress on stderr, the report on stdout.
-    let output = common::run_cli_with_password(
+    let output = common::run_cli(
         &data,
         &["set", &address, &setting, "--via", "post", "--json"],
-        None,
     )
     .await;
     assert_eq!(
@@ -356,10 +343,9 @@ async fn credentials_inside_a_rule_are_never_printed_nor_written_to_files() {
     );
 
     // The next change snapshots a phone whose rule holds the login.
-    let output = common::run_cli_with_password(
+    let output = common::run_cli(
         &data,
         &["set", &address, "Resync_Periodic=7200", "--via", "post"],
-        None,
     )
     .await;
     assert_eq!(
@@ -380,14 +366,13 @@ async fn credentials_inside_a_rule_are_never_printed_nor_written_to_files() {
     for (path, content) in &files {
         assert_nothing_secret(&path.display().to_string(), content);
     }
-    let output = common::run_cli_with_password(&data, &["history", &address], None).await;
+    let output = common::run_cli(&data, &["history", &address]).await;
     assert_nothing_secret("history", &common::printed(&output));
 
     // The rule is changed at the phone; a rollback cannot put the login back, and says so.
     sim.control()
         .set_value("Profile_Rule", "http://other.example.com/p.xml");
-    let output =
-        common::run_cli_with_password(&data, &["rollback", &address, "--via", "post"], None).await;
+    let output = common::run_cli(&data, &["rollback", &address, "--via", "post"]).await;
     let all = common::printed(&output);
     assert_eq!(output.status.code(), Some(1), "{all}");
     assert_nothing_secret("rollback", &all);
@@ -418,7 +403,7 @@ async fn a_rule_the_phone_drops_is_reported_without_its_credentials() {
     let data = tempfile::tempdir().unwrap();
     let sim = common::sim(PhoneConfig::model("CP-8861-3PCC")).await;
     sim.control().drop_param("Profile_Rule");
-    let output = common::run_cli_with_password(
+    let output = common::run_cli(
         &data,
         &[
             "set",
@@ -428,7 +413,6 @@ async fn a_rule_the_phone_drops_is_reported_without_its_credentials() {
             "post",
             "--json",
         ],
-        None,
     )
     .await;
     let all = common::printed(&output);
@@ -461,7 +445,7 @@ async fn dry_run_on_an_spa_phone_shows_exactly_what_set_sends() {
     // The MPP name of a field the SPA phone spells its own way, with the value it has: as
     // `set` sees it, nothing to change there.
     let same = format!("Log_Request_Msg={request_msg}");
-    let output = common::run_cli_with_password(
+    let output = common::run_cli(
         &data,
         &[
             "set",
@@ -471,7 +455,6 @@ async fn dry_run_on_an_spa_phone_shows_exactly_what_set_sends() {
             "--dry-run",
             "--json",
         ],
-        None,
     )
     .await;
     assert_eq!(
@@ -498,7 +481,7 @@ async fn dry_run_on_an_spa_phone_shows_exactly_what_set_sends() {
     let mut dry = vec!["set", &address];
     dry.extend(changes);
     dry.push("--dry-run");
-    let output = common::run_cli_with_password(&data, &dry, None).await;
+    let output = common::run_cli(&data, &dry).await;
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -514,14 +497,14 @@ async fn dry_run_on_an_spa_phone_shows_exactly_what_set_sends() {
     );
     assert!(!diff.contains("(not on the phone)"), "{diff}");
     dry.push("--json");
-    let output = common::run_cli_with_password(&data, &dry, None).await;
+    let output = common::run_cli(&data, &dry).await;
     let planned: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
 
     // `set` sends exactly that, and it lands under the SPA's name.
     let mut set = vec!["set", &address];
     set.extend(changes);
     set.push("--json");
-    let output = common::run_cli_with_password(&data, &set, None).await;
+    let output = common::run_cli(&data, &set).await;
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -545,7 +528,7 @@ async fn resync_from_a_one_off_rule_waits_for_success_and_exits_0() {
             .await;
     // A login for the profile server in the rule: used by the phone, never printed.
     let rule = format!("[--uid techuser7 --pwd Zq9Secr3t!]{url}");
-    let output = common::run_cli_with_password(
+    let output = common::run_cli(
         &data,
         &[
             "resync",
@@ -556,7 +539,6 @@ async fn resync_from_a_one_off_rule_waits_for_success_and_exits_0() {
             "--timeout",
             "20",
         ],
-        None,
     )
     .await;
     let all = common::printed(&output);
@@ -588,7 +570,7 @@ async fn an_https_phone_is_trusted_on_first_use_out_loud_and_a_changed_certifica
     .await;
     let url = sim.url();
     assert!(url.starts_with("https://"), "{url}");
-    let first = common::run_cli_with_password(&data, &["show", &url], None).await;
+    let first = common::run_cli(&data, &["show", &url]).await;
     assert_eq!(first.status.code(), Some(0), "{}", common::printed(&first));
     let fingerprint = sim.control().certificate_sha256().unwrap();
     let said = common::text(&first.stderr);
@@ -598,7 +580,7 @@ async fn an_https_phone_is_trusted_on_first_use_out_loud_and_a_changed_certifica
         "first use must be said, with the fingerprint {fingerprint}: {said}"
     );
     // Known now: nothing more to say.
-    let again = common::run_cli_with_password(&data, &["status", &url], None).await;
+    let again = common::run_cli(&data, &["status", &url]).await;
     assert_eq!(again.status.code(), Some(0), "{}", common::printed(&again));
     assert!(
         !common::text(&again.stderr).contains("first use"),
@@ -607,7 +589,7 @@ async fn an_https_phone_is_trusted_on_first_use_out_loud_and_a_changed_certifica
     );
     // A new certificate is refused, in words, with both fingerprints.
     let rotated = sim.control().rotate_certificate().unwrap();
-    let refused = common::run_cli_with_password(&data, &["status", &url], None).await;
+    let refused = common::run_cli(&data, &["status", &url]).await;
     assert_ne!(
         refused.status.code(),
         Some(0),
@@ -632,10 +614,9 @@ async fn post_to_an_spa_phone_is_refused_before_anything_is_saved_or_sent() {
     let data = tempfile::tempdir().unwrap();
     let sim = common::sim(PhoneConfig::model("SPA504G")).await;
     let address = sim.addr().to_string();
-    let output = common::run_cli_with_password(
+    let output = common::run_cli(
         &data,
         &["set", &address, "Resync_Periodic=7200", "--via", "post"],
-        None,
     )
     .await;
     assert_eq!(
@@ -654,7 +635,7 @@ async fn post_to_an_spa_phone_is_refused_before_anything_is_saved_or_sent() {
         sim.control().value("Resync_Periodic").as_deref(),
         Some("3600")
     );
-    let history = common::run_cli_with_password(&data, &["history", &address], None).await;
+    let history = common::run_cli(&data, &["history", &address]).await;
     assert!(
         !common::text(&history.stdout).contains("before set"),
         "no snapshot for a change that was never sent: {}",
@@ -670,9 +651,7 @@ async fn resync_on_a_phone_with_provision_enable_no_is_refused_in_words() {
         ..PhoneConfig::model("CP-8861-3PCC")
     })
     .await;
-    let output =
-        common::run_cli_with_password(&data, &["resync", &sim.addr().to_string(), "--wait"], None)
-            .await;
+    let output = common::run_cli(&data, &["resync", &sim.addr().to_string(), "--wait"]).await;
     assert_eq!(
         output.status.code(),
         Some(1),
@@ -697,8 +676,7 @@ async fn a_phone_with_admin_web_access_off_is_said_to_be_so() {
         ..PhoneConfig::model("CP-7841-3PCC")
     })
     .await;
-    let output =
-        common::run_cli_with_password(&data, &["show", &sim.addr().to_string()], None).await;
+    let output = common::run_cli(&data, &["show", &sim.addr().to_string()]).await;
     assert_ne!(
         output.status.code(),
         Some(0),
@@ -723,7 +701,7 @@ async fn a_password_parameter_set_is_never_printed_nor_written_to_files() {
     for extra in [&["--json"][..], &[][..], &["--dry-run", "--json"][..]] {
         let mut args = vec!["set", &address, assignment.as_str(), "--via", "post"];
         args.extend(extra);
-        let output = common::run_cli_with_password(&data, &args, None).await;
+        let output = common::run_cli(&data, &args).await;
         let all = common::printed(&output);
         assert!(!all.contains(secret), "{args:?} printed the secret: {all}");
     }
@@ -751,7 +729,7 @@ async fn set_from_a_file_then_roll_back_to_a_chosen_snapshot_from_history_json()
     .unwrap();
     let site = site.to_str().unwrap();
     // The file's values, with NAME=VALUE on the command line winning.
-    let first = common::run_cli_with_password(
+    let first = common::run_cli(
         &data,
         &[
             "set",
@@ -762,17 +740,15 @@ async fn set_from_a_file_then_roll_back_to_a_chosen_snapshot_from_history_json()
             "--via",
             "post",
         ],
-        None,
     )
     .await;
     assert_eq!(first.status.code(), Some(0), "{}", common::printed(&first));
     let control = sim.control();
     assert_eq!(control.value("Resync_Periodic").as_deref(), Some("7200"));
     assert_eq!(control.value("GPP_A").as_deref(), Some("typed"));
-    let second = common::run_cli_with_password(
+    let second = common::run_cli(
         &data,
         &["set", &address, "Resync_Periodic=9000", "--via", "post"],
-        None,
     )
     .await;
     assert_eq!(
@@ -782,8 +758,7 @@ async fn set_from_a_file_then_roll_back_to_a_chosen_snapshot_from_history_json()
         common::printed(&second)
     );
 
-    let listing =
-        common::run_cli_with_password(&data, &["history", &address, "--json"], None).await;
+    let listing = common::run_cli(&data, &["history", &address, "--json"]).await;
     assert_eq!(
         listing.status.code(),
         Some(0),
@@ -800,9 +775,7 @@ async fn set_from_a_file_then_roll_back_to_a_chosen_snapshot_from_history_json()
     assert_eq!(oldest["reason"], "before set");
     // Back past both changes, to the snapshot taken before the first.
     let id = oldest["id"].as_str().unwrap();
-    let back =
-        common::run_cli_with_password(&data, &["rollback", &address, id, "--via", "post"], None)
-            .await;
+    let back = common::run_cli(&data, &["rollback", &address, id, "--via", "post"]).await;
     assert_eq!(back.status.code(), Some(0), "{}", common::printed(&back));
     assert!(
         common::text(&back.stderr).contains(id),
@@ -818,7 +791,7 @@ async fn resync_without_wait_returns_once_the_phone_took_the_request() {
     let data = tempfile::tempdir().unwrap();
     let sim = common::sim(PhoneConfig::model("CP-8861-3PCC")).await;
     let address = sim.addr().to_string();
-    let output = common::run_cli_with_password(&data, &["resync", &address, "--json"], None).await;
+    let output = common::run_cli(&data, &["resync", &address, "--json"]).await;
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -868,7 +841,7 @@ async fn a_misspelt_name_is_refused_with_the_nearest_name_and_nothing_is_sent() 
     for extra in [&[][..], &["--dry-run"][..]] {
         let mut args = vec!["set", &address, "Resync_Periodc=7200", "--via", "post"];
         args.extend(extra);
-        let output = common::run_cli_with_password(&data, &args, None).await;
+        let output = common::run_cli(&data, &args).await;
         assert_eq!(
             output.status.code(),
             Some(1),
@@ -886,7 +859,7 @@ async fn a_misspelt_name_is_refused_with_the_nearest_name_and_nothing_is_sent() 
         sim.control().value("Resync_Periodic").as_deref(),
         Some("3600")
     );
-    let history = common::run_cli_with_password(&data, &["history", &address], None).await;
+    let history = common::run_cli(&data, &["history", &address]).await;
     assert!(
         common::text(&history.stdout).contains("no snapshots"),
         "nothing was saved either: {}",
@@ -899,7 +872,7 @@ async fn the_label_as_the_page_shows_it_is_understood_and_the_element_named() {
     let data = tempfile::tempdir().unwrap();
     let sim = common::sim(PhoneConfig::model("CP-8861-3PCC")).await;
     let address = sim.addr().to_string();
-    let output = common::run_cli_with_password(
+    let output = common::run_cli(
         &data,
         &[
             "set",
@@ -909,7 +882,6 @@ async fn the_label_as_the_page_shows_it_is_understood_and_the_element_named() {
             "--via",
             "post",
         ],
-        None,
     )
     .await;
     assert_eq!(
@@ -946,10 +918,9 @@ async fn a_files_unknown_names_are_listed_and_nothing_sent_unless_skipped() {
     )
     .unwrap();
     let site = site.to_str().unwrap();
-    let output = common::run_cli_with_password(
+    let output = common::run_cli(
         &data,
         &["set", &address, "--from", site, "--via", "post", "--json"],
-        None,
     )
     .await;
     assert_eq!(
@@ -979,7 +950,7 @@ async fn a_files_unknown_names_are_listed_and_nothing_sent_unless_skipped() {
         Some("3600")
     );
 
-    let output = common::run_cli_with_password(
+    let output = common::run_cli(
         &data,
         &[
             "set",
@@ -990,7 +961,6 @@ async fn a_files_unknown_names_are_listed_and_nothing_sent_unless_skipped() {
             "--via",
             "post",
         ],
-        None,
     )
     .await;
     assert_eq!(
